@@ -63,7 +63,9 @@ def unit_vectors(lon, lat):
     """
     xp = get_namespace(lon)
     cos_lat = xp.cos(lat)
-    return xp.stack([cos_lat * xp.cos(lon), cos_lat * xp.sin(lon), xp.sin(lat)], axis=-1)
+    return xp.stack(
+        [cos_lat * xp.cos(lon), cos_lat * xp.sin(lon), xp.sin(lat)], axis=-1
+    )
 
 
 def great_circle_angle(xyz1, xyz2):
@@ -127,4 +129,3 @@ def geometric_frequencies(n_scales, min_radius, max_radius):
         exponents = np.arange(n_scales, dtype=np.float64) / (n_scales - 1)
         radii = min_radius * (max_radius / min_radius) ** exponents
     return 1.0 / radii
-

@@ -180,9 +180,7 @@ class BasePositionEncoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     # -- internals -----------------------------------------------------------
     def _encode_lonlat(self, xp, lonlat, constants):
         """Wrap longitudes and apply the formula; shared by numpy and torch."""
-        return self._encode(
-            xp, wrap_longitude(lonlat[:, 0]), lonlat[:, 1], **constants
-        )
+        return self._encode(xp, wrap_longitude(lonlat[:, 0]), lonlat[:, 1], **constants)
 
     def _check_ready(self):
         """Fitted, or stateless with valid parameters."""
@@ -230,6 +228,20 @@ def _available_cpus():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS and Windows
         return os.cpu_count() or 1
+
+
+def shared_parameters_doc(text):
+    """Class decorator: put ``text`` where the docstring says ``{shared_parameters}``.
+
+    Lets a family of encoders document its common parameters once.
+    """
+
+    def decorate(cls):
+        if cls.__doc__:  # None under ``python -OO``
+            cls.__doc__ = cls.__doc__.replace("{shared_parameters}", text)
+        return cls
+
+    return decorate
 
 
 def interleave(xp, blocks):

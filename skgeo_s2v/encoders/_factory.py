@@ -35,7 +35,7 @@ ENCODER_NAMES = tuple(_ENCODERS)
 
 
 def _normalise(name):
-    """Case-, separator- and ``+``-insensitive key: ``"sphereC+"`` → ``"sphereplus"``."""
+    """Lookup key that ignores case, separators and ``+`` vs ``plus``."""
     key = name.strip().lower().replace("+", "plus")
     return "".join(ch for ch in key if ch.isalnum())
 

@@ -91,7 +91,9 @@ class SphericalHarmonicsEncoder(BasePositionEncoder):
         diagonal = xp.ones_like(cos_theta) * (1.0 / math.sqrt(4.0 * math.pi))
         for order in range(n_degrees):
             if order > 0:
-                diagonal = diagonal * sin_theta * math.sqrt((2 * order + 1) / (2 * order))
+                diagonal = (
+                    diagonal * sin_theta * math.sqrt((2 * order + 1) / (2 * order))
+                )
                 cos_order = xp.cos(lon_rad * order)
                 sin_order = xp.sin(lon_rad * order)
             store(order, order, diagonal)

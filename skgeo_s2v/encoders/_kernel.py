@@ -76,7 +76,12 @@ class RBFEncoder(BasePositionEncoder):
     }
 
     def __init__(
-        self, *, n_anchors=200, bandwidth=5.0, distance="great_circle", random_state=None
+        self,
+        *,
+        n_anchors=200,
+        bandwidth=5.0,
+        distance="great_circle",
+        random_state=None,
     ):
         self.n_anchors = n_anchors
         self.bandwidth = bandwidth
@@ -92,7 +97,7 @@ class RBFEncoder(BasePositionEncoder):
                 f"n_anchors={n_anchors} is larger than the {n_samples} training "
                 f"points; all {n_samples} are used as anchors.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             n_anchors = n_samples
         rows = rng.choice(n_samples, size=n_anchors, replace=False)

@@ -93,12 +93,22 @@ class WrapEncoder(BasePositionEncoder):
         lon_angle = lon * (math.pi / 180.0)
         lat_angle = lat * (math.pi / 90.0)
         return xp.stack(
-            [xp.sin(lon_angle), xp.cos(lon_angle), xp.sin(lat_angle), xp.cos(lat_angle)],
+            [
+                xp.sin(lon_angle),
+                xp.cos(lon_angle),
+                xp.sin(lat_angle),
+                xp.cos(lat_angle),
+            ],
             axis=-1,
         )
 
     def _feature_names(self):
-        return ["sin(pi*lon/180)", "cos(pi*lon/180)", "sin(pi*lat/90)", "cos(pi*lat/90)"]
+        return [
+            "sin(pi*lon/180)",
+            "cos(pi*lon/180)",
+            "sin(pi*lat/90)",
+            "cos(pi*lat/90)",
+        ]
 
 
 class TileEncoder(BasePositionEncoder):

@@ -1,10 +1,15 @@
-"""The Space2Vec encoders grid and theory, applied to (lon, lat) as a plane (SPEC §3)."""
+"""Space2Vec encoders grid and theory, on (lon, lat) taken as a plane (SPEC §3)."""
 
 import math
 
 import numpy as np
 
-from ._base import MultiScaleEncoder, interleave, scale_names
+from ._base import (
+    MultiScaleEncoder,
+    interleave,
+    scale_names,
+    shared_parameters_doc,
+)
 
 __all__ = ["GridEncoder", "TheoryEncoder"]
 
@@ -19,6 +24,7 @@ _SHARED_PARAMETERS_DOC = """
         Largest scale ``r_max``, in degrees (the paper's convention)."""
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC)
 class GridEncoder(MultiScaleEncoder):
     """Space2Vec ``grid`` encoder: separate multi-scale terms for lon and lat.
 
@@ -29,7 +35,7 @@ class GridEncoder(MultiScaleEncoder):
     poles (the paper's motivation for Sphere2Vec).
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC + """
+    ----------{shared_parameters}
 
     Attributes
     ----------
@@ -67,13 +73,16 @@ class GridEncoder(MultiScaleEncoder):
     def _encode(self, xp, lon, lat, *, freq):
         lat_s = lat[:, None] * freq
         lon_s = lon[:, None] * freq
-        return interleave(xp, [xp.sin(lat_s), xp.cos(lat_s), xp.sin(lon_s), xp.cos(lon_s)])
+        return interleave(
+            xp, [xp.sin(lat_s), xp.cos(lat_s), xp.sin(lon_s), xp.cos(lon_s)]
+        )
 
     def _feature_names(self):
         templates = ("sin(lat*f{s})", "cos(lat*f{s})", "sin(lon*f{s})", "cos(lon*f{s})")
         return scale_names(templates, self.n_scales)
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC)
 class TheoryEncoder(MultiScaleEncoder):
     """Space2Vec ``theory`` encoder: projections on three directions 120° apart.
 
@@ -82,7 +91,7 @@ class TheoryEncoder(MultiScaleEncoder):
     ``<[lon, lat] · f_s, a_j>``, in degrees (6S features).
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC + """
+    ----------{shared_parameters}
 
     Attributes
     ----------

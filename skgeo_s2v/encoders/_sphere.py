@@ -1,10 +1,15 @@
-"""The Sphere2Vec encoders: sphereC, sphereC+, sphereM, sphereM+, sphereDFS (SPEC §3)."""
+"""Sphere2Vec encoders: sphereC, sphereC+, sphereM, sphereM+, sphereDFS (SPEC §3)."""
 
 import math
 
 import numpy as np
 
-from ._base import MultiScaleEncoder, interleave, scale_names
+from ._base import (
+    MultiScaleEncoder,
+    interleave,
+    scale_names,
+    shared_parameters_doc,
+)
 
 __all__ = [
     "SphereCEncoder",
@@ -69,6 +74,7 @@ class _SphereEncoder(MultiScaleEncoder):
         return xp.sin(scaled), xp.cos(scaled)
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
 class SphereCEncoder(_SphereEncoder):
     """Sphere2Vec ``sphereC`` encoder: unit vectors at every scale.
 
@@ -79,7 +85,7 @@ class SphereCEncoder(_SphereEncoder):
     cosine of their great-circle angle (the paper's Theorem 2).
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC.format(n_scales=32) + """
+    ----------{shared_parameters}
 
     Attributes
     ----------
@@ -137,6 +143,7 @@ class SphereCEncoder(_SphereEncoder):
         return scale_names(templates, self.n_scales)
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
 class SphereCPlusEncoder(_SphereEncoder):
     """Sphere2Vec ``sphereC+`` encoder: sphereC together with grid's features.
 
@@ -144,7 +151,7 @@ class SphereCPlusEncoder(_SphereEncoder):
     cos φ_s sin λ_s`` (6S features), angles in radians.
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC.format(n_scales=32) + """
+    ----------{shared_parameters}
 
     Attributes
     ----------
@@ -195,6 +202,7 @@ class SphereCPlusEncoder(_SphereEncoder):
         return scale_names(templates, self.n_scales)
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
 class SphereMEncoder(_SphereEncoder):
     """Sphere2Vec ``sphereM`` encoder: multi-scale terms mixed with the top scale.
 
@@ -204,7 +212,7 @@ class SphereMEncoder(_SphereEncoder):
     geometry at every resolution.
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC.format(n_scales=32) + """
+    ----------{shared_parameters}
 
     Attributes
     ----------
@@ -261,6 +269,7 @@ class SphereMEncoder(_SphereEncoder):
         return scale_names(templates, self.n_scales)
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
 class SphereMPlusEncoder(_SphereEncoder):
     """Sphere2Vec ``sphereM+`` encoder, the paper's best: sphereM plus grid terms.
 
@@ -269,7 +278,7 @@ class SphereMPlusEncoder(_SphereEncoder):
     (8S features).
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC.format(n_scales=32) + """
+    ----------{shared_parameters}
 
     Attributes
     ----------
@@ -339,6 +348,7 @@ class SphereMPlusEncoder(_SphereEncoder):
         return scale_names(templates, self.n_scales)
 
 
+@shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=8))
 class SphereDFSEncoder(_SphereEncoder):
     """Sphere2Vec ``sphereDFS`` encoder: the Double Fourier Sphere basis.
 
@@ -347,7 +357,7 @@ class SphereDFSEncoder(_SphereEncoder):
     ``(n, m)``: ``4S² + 4S`` features, hence the smaller default ``S = 8``.
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS_DOC.format(n_scales=8) + """
+    ----------{shared_parameters}
 
     Attributes
     ----------

@@ -43,7 +43,9 @@ columns = [
     "cos(lat*f3)*sin(lon)",
     "cos(lat)*sin(lon*f2)",
 ]
-fig, axes = plt.subplots(2, 2, figsize=(10, 5.5), sharex=True, sharey=True)
+fig, axes = plt.subplots(
+    2, 2, figsize=(10, 5), sharex=True, sharey=True, layout="constrained"
+)
 for ax, column in zip(axes.ravel(), columns):
     image = ax.imshow(
         codes[column].to_numpy().reshape(lat.shape),
@@ -64,7 +66,7 @@ fig.colorbar(image, ax=axes, shrink=0.8)
 # The antimeridian seam and ``periodic_lon``
 # ------------------------------------------
 # The geometric frequencies are not whole numbers, so a feature such as
-# ``sin(lon*f2)`` does not come back to its starting value after 360° of
+# ``sin(lon*f3)`` does not come back to its starting value after 360° of
 # longitude: the code jumps between ``lon = 179.9`` and ``lon = -180``, two
 # points a few kilometres apart. ``periodic_lon=True`` rounds each longitude
 # frequency to a whole number, which removes the jump (at the price of
@@ -72,17 +74,16 @@ fig.colorbar(image, ax=axes, shrink=0.8)
 crossing = np.linspace(150, 210, 601)  # eastwards across the antimeridian
 equator = np.column_stack([crossing, np.zeros_like(crossing)])
 
-fig, ax = plt.subplots(figsize=(8, 3))
+fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
 for periodic_lon in (False, True):
     seam_encoder = SphereMPlusEncoder(
         n_scales=6, min_radius=0.05, periodic_lon=periodic_lon
     ).set_output(transform="pandas")
-    feature = seam_encoder.fit_transform(equator)["sin(lon*f2)"]
+    feature = seam_encoder.fit_transform(equator)["sin(lon*f3)"]
     ax.plot(crossing, feature, label=f"periodic_lon={periodic_lon}")
 ax.axvline(180, color="grey", linestyle=":")
 ax.set_xlabel("longitude east of Greenwich (°; 180 is the antimeridian)")
-ax.set_ylabel("sin(lon*f2)")
+ax.set_ylabel("sin(lon*f3)")
 ax.legend(loc="lower left")
-fig.tight_layout()
 
 plt.show()

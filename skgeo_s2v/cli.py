@@ -12,6 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from skgeo_s2v import ENCODER_NAMES, make_encoder
+from skgeo_s2v._sampling import lonlat_from_uniform
+
 __all__ = ["main"]
 
 # (lon, lat) in degrees: a European capital, a city on the equator, and a
@@ -21,13 +24,6 @@ CITIES = {
     "Quito": (-78.4678, -0.1807),
     "McMurdo": (166.6683, -77.8419),
 }
-
-
-def uniform_sphere_points(n_points: int, rng: np.random.Generator) -> np.ndarray:
-    """``n_points`` (lon, lat) pairs in degrees, uniform by area on the sphere."""
-    lon = rng.uniform(-180.0, 180.0, n_points)
-    lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n_points)))
-    return np.column_stack([lon, lat])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,8 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=(
             "encoder name as in the paper, passed to skgeo_s2v.make_encoder: "
-            "sphereC, sphereC+, sphereM, sphereM+, sphereDFS, grid, theory, "
-            "wrap, xyz, rbf, rff, tile, spherical_harmonics (default: %(default)s)"
+            f"{', '.join(ENCODER_NAMES)} (default: %(default)s)"
         ),
     )
     demo.add_argument(
@@ -97,27 +92,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Encode the points and print the report; return the exit status."""
-    from skgeo_s2v import make_encoder
-
     if args.n_points < 1:
         parser.error(f"--n-points must be at least 1, got {args.n_points}.")
-    params = {}
-    if args.n_scales is not None:
-        params["n_scales"] = args.n_scales
-    if args.min_radius is not None:
-        params["min_radius"] = args.min_radius
     dtype = np.dtype(args.dtype)
     rng = np.random.default_rng(args.seed)
-    points = uniform_sphere_points(args.n_points, rng).astype(dtype)
+    # Uniform by area: lon ~ U[-180, 180), lat = degrees(arcsin(U[-1, 1])).
+    points = lonlat_from_uniform(rng.random(args.n_points), rng.random(args.n_points))
+    points = points.astype(dtype)
     cities = np.array(list(CITIES.values()), dtype=dtype)
 
     try:
-        encoder = make_encoder(args.encoder, **params)
-        if "random_state" in encoder.get_params():
-            encoder.set_params(random_state=args.seed)
+        encoder = make_encoder(args.encoder)
+    except ValueError as error:
+        parser.error(str(error))
+    accepted = encoder.get_params()
+    params = {"random_state": args.seed} if "random_state" in accepted else {}
+    for option, param, value in [
+        ("--n-scales", "n_scales", args.n_scales),
+        ("--min-radius", "min_radius", args.min_radius),
+    ]:
+        if value is None:
+            continue
+        if param not in accepted:
+            parser.error(
+                f"{option} does not apply to encoder {args.encoder!r}, "
+                f"which has no {param} parameter; leave it out."
+            )
+        params[param] = value
+    encoder.set_params(**params)
+    try:
         encoder.fit(points)
-    except (TypeError, ValueError) as error:
-        parser.error(f"cannot build encoder {args.encoder!r}: {error}")
+    except ValueError as error:
+        parser.error(f"encoder {args.encoder!r}: {error}")
 
     # Best of three runs: the first one also pays for warming up.
     seconds = np.inf

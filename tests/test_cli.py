@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skgeo_s2v import make_encoder
-from skgeo_s2v.cli import CITIES, main, uniform_sphere_points
+from skgeo_s2v.cli import CITIES, main
 
 
 def _report(text):
@@ -75,6 +75,7 @@ def test_demo_options(capsys, argv, encoder, width, dtype):
     [
         (["demo", "--encoder", "no-such-encoder"], "no-such-encoder"),
         (["demo", "--n-scales", "0"], "n_scales"),
+        (["demo", "--encoder", "xyz", "--n-scales", "4"], "--n-scales does not apply"),
         (["demo", "--n-points", "0"], "--n-points"),
         (["demo", "--dtype", "float16"], "float16"),
         ([], "COMMAND"),
@@ -103,14 +104,3 @@ def test_python_dash_m(capsys, monkeypatch):
         runpy.run_module("skgeo_s2v", run_name="__main__", alter_sys=True)
     assert exit_info.value.code == 0
     assert "demo" in capsys.readouterr().out
-
-
-def test_uniform_sphere_points_cover_the_sphere_by_area():
-    points = uniform_sphere_points(20_000, np.random.default_rng(0))
-    lon, lat = points.T
-    assert points.shape == (20_000, 2)
-    assert lon.min() >= -180 and lon.max() < 180
-    assert np.abs(lat).max() <= 90
-    # Uniform by area: sin(lat) is uniform on [-1, 1], so half the points lie
-    # within 30 degrees of the equator.
-    assert np.mean(np.abs(lat) < 30) == pytest.approx(0.5, abs=0.02)

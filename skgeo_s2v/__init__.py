@@ -32,6 +32,7 @@ __all__ = [
     "SphereCEncoder",
     "SphereCPlusEncoder",
     "SphereDFSEncoder",
+    "SphereLocationClassifier",
     "SphereMEncoder",
     "SphereMPlusEncoder",
     "SphericalHarmonicsEncoder",
@@ -42,3 +43,21 @@ __all__ = [
     "__version__",
     "make_encoder",
 ]
+
+
+def __getattr__(name):
+    # The classifier imports torch and skorch: load it on first use, so that
+    # the encoders work on numpy input without importing torch.
+    if name == "SphereLocationClassifier":
+        from .classifier import SphereLocationClassifier
+
+        return SphereLocationClassifier
+    if name in ("datasets", "metrics"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"SphereLocationClassifier", "datasets", "metrics"})

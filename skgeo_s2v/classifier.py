@@ -399,6 +399,31 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         self.random_state = random_state
         self.verbose = verbose
 
+    def set_params(self, **params):
+        """Set parameters, including the encoder's as ``encoder__<name>``.
+
+        When ``encoder__*`` parameters are given and the encoder is a name
+        (such as the default ``"sphereM+"``), the name is first replaced by
+        the encoder it names, so that
+        ``GridSearchCV(SphereLocationClassifier(), {"encoder__min_radius": ...})``
+        works without building the encoder by hand.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : SphereLocationClassifier
+            This estimator.
+        """
+        if any(key.startswith("encoder__") for key in params):
+            encoder = params.get("encoder", self.encoder)
+            if isinstance(encoder, str):
+                params = {**params, "encoder": make_encoder(encoder)}
+        return super().set_params(**params)
+
     # -- fitting -------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):

@@ -363,3 +363,20 @@ def _expected_failed_checks(estimator):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_encoder_parameters_are_tunable_with_the_default_encoder_name():
+    from skgeo_s2v import SphereMPlusEncoder
+
+    tuned = clone(SphereLocationClassifier()).set_params(
+        encoder__min_radius=0.05, encoder__n_scales=4
+    )
+    assert isinstance(tuned.encoder, SphereMPlusEncoder)
+    assert (tuned.encoder.min_radius, tuned.encoder.n_scales) == (0.05, 4)
+    grid = clone(SphereLocationClassifier("grid")).set_params(encoder__n_scales=3)
+    assert type(grid.encoder).__name__ == "GridEncoder"
+    # Setting the name and its parameters together builds the named encoder.
+    both = SphereLocationClassifier().set_params(encoder="theory", encoder__n_scales=2)
+    assert (type(both.encoder).__name__, both.encoder.n_scales) == ("TheoryEncoder", 2)
+    # Without nested parameters the name stays a name.
+    assert SphereLocationClassifier().set_params(lr=0.1).encoder == "sphereM+"

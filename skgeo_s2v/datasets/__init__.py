@@ -1,5 +1,7 @@
-"""Synthetic data sets with known generating densities."""
+"""Data sets: synthetic vMF mixtures, GeoNames cities and text embeddings."""
 
+from ._embeddings import TEXT_EMBEDDING_DIM, TEXT_MODEL_NAME, embed_texts
+from ._geonames import GEONAMES_LABELS, load_geonames_cities
 from ._vmf import (
     VMF_BENCHMARKS,
     bayes_optimal_accuracy,
@@ -10,9 +12,14 @@ from ._vmf import (
 )
 
 __all__ = [
+    "GEONAMES_LABELS",
+    "TEXT_EMBEDDING_DIM",
+    "TEXT_MODEL_NAME",
     "VMF_BENCHMARKS",
     "bayes_optimal_accuracy",
     "bayes_optimal_proba",
+    "embed_texts",
+    "load_geonames_cities",
     "load_vmf_benchmark",
     "make_vmf_mixture",
     "vmf_log_density",

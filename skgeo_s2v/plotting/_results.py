@@ -1,0 +1,82 @@
+"""What the plotting functions return: the matplotlib objects and the data."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EncodingMaps", "GlobeMap", "LatitudeScores"]
+
+
+@dataclass
+class GlobeMap:
+    """A global map drawn by :func:`plot_class_map` or :func:`plot_embedding_clusters`.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure holding the map; save it with ``figure.savefig(path)``.
+    ax : matplotlib.axes.Axes
+        The axes of the map.
+    image : matplotlib.image.AxesImage
+        The image of the grid values (for a colour bar, say).
+    values : ndarray of shape (n_lat, n_lon)
+        The value of each grid cell, south row first: the class score, or the
+        cluster index.
+    lon, lat : ndarray of shape (n_lon,) and (n_lat,)
+        Coordinates of the cell centres in degrees.
+    """
+
+    figure: Any
+    ax: Any
+    image: Any
+    values: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+
+@dataclass
+class EncodingMaps:
+    """Features of a position encoder over the globe, from :func:`plot_encoding`.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure, one panel per feature.
+    axes : ndarray of matplotlib.axes.Axes
+        The panels, in the order of ``features`` (unused panels are hidden).
+    values : ndarray of shape (n_features, n_lat, n_lon)
+        Each feature on the grid, south row first.
+    lon, lat : ndarray of shape (n_lon,) and (n_lat,)
+        Coordinates of the cell centres in degrees, as drawn.
+    features : list of str
+        The names of the features drawn.
+    """
+
+    figure: Any
+    axes: np.ndarray
+    values: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    features: list
+
+
+@dataclass
+class LatitudeScores:
+    """Scores per latitude band, from :func:`plot_score_by_latitude`.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+    axes : ndarray of 2 matplotlib.axes.Axes
+        The sample count per band (left) and the score per band (right).
+    table : pandas.DataFrame
+        One row per band: ``lat_min``, ``lat_max``, ``n_samples`` and one
+        column of scores per model (NaN for an empty band).
+    """
+
+    figure: Any
+    axes: np.ndarray
+    table: pd.DataFrame

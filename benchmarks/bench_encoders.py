@@ -28,7 +28,7 @@ import numpy as np
 import skgeo_s2v
 
 
-def straightforward_sphere(name, X, n_scales=32, min_radius=1e-3, max_radius=1.0):
+def straightforward_sphere(name, X, n_scales=32, min_radius=1e-2, max_radius=1.0):
     """The Sphere2Vec formulas written plainly, one scale at a time, in float64."""
     lon, lat = np.radians(X[:, 0]), np.radians(X[:, 1])
     g = max_radius / min_radius
@@ -66,7 +66,7 @@ def straightforward_sphere(name, X, n_scales=32, min_radius=1e-3, max_radius=1.0
     return np.column_stack(columns)
 
 
-def straightforward_dfs(X, n_scales=8, min_radius=1e-3, max_radius=1.0):
+def straightforward_dfs(X, n_scales=8, min_radius=1e-2, max_radius=1.0):
     lon, lat = np.radians(X[:, 0]), np.radians(X[:, 1])
     g = max_radius / min_radius
     f = [1.0 / (min_radius * g ** (s / (n_scales - 1))) for s in range(n_scales)]
@@ -86,7 +86,7 @@ def straightforward_dfs(X, n_scales=8, min_radius=1e-3, max_radius=1.0):
     return np.column_stack(singles + products)
 
 
-def straightforward_space2vec(name, X, n_scales=32, min_radius=0.05, max_radius=360.0):
+def straightforward_space2vec(name, X, n_scales=32, min_radius=0.5, max_radius=360.0):
     lon, lat = X[:, 0], X[:, 1]
     g = max_radius / min_radius
     columns = []

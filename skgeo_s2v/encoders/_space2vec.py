@@ -16,10 +16,11 @@ __all__ = ["GridEncoder", "TheoryEncoder"]
 _SHARED_PARAMETERS_DOC = """
     n_scales : int, default=32
         Number of scales, the paper's ``S``.
-    min_radius : float, default=0.05
+    min_radius : float, default=0.5
         Smallest scale ``r_min``, in degrees: the finest feature has period
-        ``2π · min_radius`` degrees (0.05 gives about 0.31°, close to the
-        sphere encoders' default of 1e-3 radians).
+        ``2π · min_radius`` degrees (0.5 gives about 3.1°, close to the
+        sphere encoders' default of 1e-2 radians, so that defaults compare
+        like with like).
     max_radius : float, default=360.0
         Largest scale ``r_max``, in degrees (the paper's convention)."""
 
@@ -62,7 +63,7 @@ class GridEncoder(MultiScaleEncoder):
 
     _features_per_scale = 4
 
-    def __init__(self, *, n_scales=32, min_radius=0.05, max_radius=360.0):
+    def __init__(self, *, n_scales=32, min_radius=0.5, max_radius=360.0):
         self.n_scales = n_scales
         self.min_radius = min_radius
         self.max_radius = max_radius
@@ -116,7 +117,7 @@ class TheoryEncoder(MultiScaleEncoder):
         [[1.0, 0.0], [-0.5, math.sqrt(3) / 2], [-0.5, -math.sqrt(3) / 2]]
     )
 
-    def __init__(self, *, n_scales=32, min_radius=0.05, max_radius=360.0):
+    def __init__(self, *, n_scales=32, min_radius=0.5, max_radius=360.0):
         self.n_scales = n_scales
         self.min_radius = min_radius
         self.max_radius = max_radius

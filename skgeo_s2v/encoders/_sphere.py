@@ -24,10 +24,12 @@ _RAD_PER_DEG = math.pi / 180.0
 _SHARED_PARAMETERS_DOC = """
     n_scales : int, default={n_scales}
         Number of scales, the paper's ``S``.
-    min_radius : float, default=1e-3
+    min_radius : float, default=1e-2
         Smallest scale ``r_min`` (radians); the finest feature has period
-        ``2π · min_radius`` radians. The paper tunes it in 1e-4 … 1e-1 and finds
-        1e-3 … 1e-4 best on real data (its Table 2).
+        ``2π · min_radius`` radians (1e-2: about 400 km). The paper tunes it in
+        1e-4 … 1e-1 and finds 1e-3 … 1e-4 best on its large species datasets
+        (its Table 2); 1e-2 is the more robust default on datasets of a few
+        thousand points (see the benchmarks page). Tune it.
     max_radius : float, default=1.0
         Largest scale ``r_max``; with 1.0 the coarsest scale is one cycle
         around the globe.
@@ -122,7 +124,7 @@ class SphereCEncoder(_SphereEncoder):
     _features_per_scale = 3
 
     def __init__(
-        self, *, n_scales=32, min_radius=1e-3, max_radius=1.0, periodic_lon=False
+        self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
     ):
         self.n_scales = n_scales
         self.min_radius = min_radius
@@ -175,7 +177,7 @@ class SphereCPlusEncoder(_SphereEncoder):
     _features_per_scale = 6
 
     def __init__(
-        self, *, n_scales=32, min_radius=1e-3, max_radius=1.0, periodic_lon=False
+        self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
     ):
         self.n_scales = n_scales
         self.min_radius = min_radius
@@ -235,7 +237,7 @@ class SphereMEncoder(_SphereEncoder):
     _features_per_scale = 5
 
     def __init__(
-        self, *, n_scales=32, min_radius=1e-3, max_radius=1.0, periodic_lon=False
+        self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
     ):
         self.n_scales = n_scales
         self.min_radius = min_radius
@@ -308,7 +310,7 @@ class SphereMPlusEncoder(_SphereEncoder):
     _features_per_scale = 8
 
     def __init__(
-        self, *, n_scales=32, min_radius=1e-3, max_radius=1.0, periodic_lon=False
+        self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
     ):
         self.n_scales = n_scales
         self.min_radius = min_radius
@@ -380,7 +382,7 @@ class SphereDFSEncoder(_SphereEncoder):
     """
 
     def __init__(
-        self, *, n_scales=8, min_radius=1e-3, max_radius=1.0, periodic_lon=False
+        self, *, n_scales=8, min_radius=1e-2, max_radius=1.0, periodic_lon=False
     ):
         self.n_scales = n_scales
         self.min_radius = min_radius

@@ -1,5 +1,16 @@
-"""Torch building blocks: the location network and the supervised loss."""
+"""Torch building blocks: the location network and the training losses."""
 
+from ._contrastive import (
+    PRETRAINING_DEFAULTS,
+    PRETRAINING_LOSSES,
+    ContrastiveLoss,
+    LocationPretrainingModule,
+    bi_term,
+    build_pretraining_module,
+    contrastive_loss,
+    cosine_similarity_matrix,
+    mc_term,
+)
 from ._losses import PresenceAbsenceLoss, presence_absence_loss, sample_background
 from ._modules import (
     ACTIVATIONS,
@@ -12,6 +23,15 @@ from ._modules import (
 
 __all__ = [
     "ACTIVATIONS",
+    "PRETRAINING_DEFAULTS",
+    "PRETRAINING_LOSSES",
+    "ContrastiveLoss",
+    "LocationPretrainingModule",
+    "bi_term",
+    "build_pretraining_module",
+    "contrastive_loss",
+    "cosine_similarity_matrix",
+    "mc_term",
     "LocationClassifierModule",
     "LocationMLP",
     "PositionEncoding",

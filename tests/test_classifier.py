@@ -12,9 +12,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
-from skgeo_s2v.classifier import _TensorBatches
 from skgeo_s2v.metrics import mrr_scorer
 from skgeo_s2v.nn import LocationMLP, presence_absence_loss, sample_background
+from skgeo_s2v.nn._training import _TensorBatches
 
 FAST = {"hidden_units": 16, "max_epochs": 3, "batch_size": 64, "random_state": 0}
 
@@ -138,9 +138,9 @@ def test_cuda_request_without_cuda():
 
 
 def test_encoder_parameters_are_tunable():
-    clf = SphereLocationClassifier(make_encoder("sphereC+"), **FAST)
+    clf = SphereLocationClassifier(make_encoder("sphereC+", min_radius=0.02), **FAST)
     params = clf.get_params(deep=True)
-    assert params["encoder__min_radius"] == 1e-3
+    assert params["encoder__min_radius"] == 0.02
     X, y = _quadrant_data(100)
     clf.set_params(encoder__n_scales=4).fit(X, y)
     assert clf.encoder_.n_scales == 4

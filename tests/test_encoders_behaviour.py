@@ -140,7 +140,8 @@ def test_transform_in_chunks_matches_one_piece(monkeypatch):
     X = uniform_sphere(1000)
     encoder = SphereMPlusEncoder(n_scales=8)
     whole = encoder.transform(X)
-    monkeypatch.setattr(SphereMPlusEncoder, "_chunk_rows", 37)
+    # 37 rows of 64 float64 features per chunk, and a last, shorter chunk
+    monkeypatch.setattr(SphereMPlusEncoder, "_chunk_bytes", 37 * 64 * 8)
     assert_array_equal(encoder.transform(X), whole)
 
 

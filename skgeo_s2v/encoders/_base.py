@@ -41,8 +41,10 @@ class BasePositionEncoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {}
     _stateless = True
-    # Rows encoded at a time by ``transform``: bounds the temporaries to a few MB.
-    _chunk_rows = 4096
+    # Bytes of output encoded at a time by ``transform``: about 2 MB keeps a
+    # chunk's output and its temporaries in the CPU caches (measured by
+    # benchmarks/bench_encoders.py) and bounds the extra memory.
+    _chunk_bytes = 2**21
 
     # -- hooks ---------------------------------------------------------------
     @abstractmethod
@@ -112,11 +114,13 @@ class BasePositionEncoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         }
         out = np.empty((lonlat.shape[0], self._n_features_out), dtype=lonlat.dtype)
 
+        chunk_rows = max(1, self._chunk_bytes // max(1, out.itemsize * out.shape[1]))
+
         def encode_chunk(start):
-            rows = slice(start, start + self._chunk_rows)
+            rows = slice(start, start + chunk_rows)
             out[rows] = self._encode_lonlat(np, lonlat[rows], constants)
 
-        starts = range(0, lonlat.shape[0], self._chunk_rows)
+        starts = range(0, lonlat.shape[0], chunk_rows)
         n_threads = min(_available_cpus(), len(starts))
         if n_threads <= 1:
             for start in starts:

@@ -60,6 +60,24 @@ from .nn._training import (
 __all__ = ["SphereLocationClassifier"]
 
 
+# Per-chunk reductions of the logits for ``_forward`` (computed on the device).
+def _presence(logits):
+    return torch.sigmoid(logits.double())
+
+
+def _normalised_presence(logits):
+    return torch.softmax(torch.nn.functional.logsigmoid(logits.double()), dim=1)
+
+
+def _binary_log_presence_ratio(logits):
+    log_presence = torch.nn.functional.logsigmoid(logits)
+    return log_presence[:, 1] - log_presence[:, 0]
+
+
+def _argmax(logits):
+    return logits.argmax(dim=1)
+
+
 def _check_labels(y):
     """Refuse missing labels, which LabelEncoder would otherwise turn into a class."""
     if y.dtype.kind == "f":
@@ -679,19 +697,33 @@ default=None
         )
 
     # -- prediction ----------------------------------------------------------
-    def _forward(self, X, method):
-        """Apply ``module_.<method>`` to validated ``X`` in chunks of batch_size."""
+    def _forward(self, X, method, reduce=None):
+        """Apply ``module_.<method>`` to validated ``X`` in chunks of batch_size.
+
+        ``reduce`` maps each chunk's output, on the device, to what is kept
+        (presence probabilities, the argmax, ...). The result is written into
+        one preallocated array, so memory holds the result plus one chunk:
+        :meth:`predict` never holds more than ``batch_size`` rows of class
+        scores.
+        """
         net = self._net_for(method)
         lonlat = validate_lonlat(self, X, reset=False).astype(np.float32)
         module = net.module_
         module.eval()
         function = getattr(module, method)
-        outputs = []
+        out = None
         with torch.no_grad():
             for start in range(0, lonlat.shape[0], self.batch_size):
                 chunk = torch.as_tensor(lonlat[start : start + self.batch_size])
-                outputs.append(function(chunk.to(net.device)).cpu())
-        return torch.cat(outputs).numpy()
+                result = function(chunk.to(net.device))
+                if reduce is not None:
+                    result = reduce(result)
+                result = result.cpu().numpy()
+                if out is None:
+                    shape = (lonlat.shape[0], *result.shape[1:])
+                    out = np.empty(shape, dtype=result.dtype)
+                out[start : start + result.shape[0]] = result
+        return out
 
     def _net_for(self, method):
         """The fitted net, or for the embedding alone the pretraining net."""
@@ -721,11 +753,10 @@ default=None
             column ``log σ(logit_1) − log σ(logit_0)``, positive when class 1
             wins and increasing with ``predict_proba[:, 1]``.
         """
-        logits = self._logits(X)
-        if logits.shape[1] == 2:
-            log_presence = torch.nn.functional.logsigmoid(torch.as_tensor(logits))
-            return (log_presence[:, 1] - log_presence[:, 0]).numpy()
-        return logits
+        check_is_fitted(self, "net_")
+        if len(self.classes_) == 2:
+            return self._forward(X, "forward", reduce=_binary_log_presence_ratio)
+        return self._logits(X)
 
     def predict_presence(self, X):
         """Per-class presence probabilities ``σ(logit)`` (SPEC §4).
@@ -742,7 +773,7 @@ default=None
         -------
         presence : ndarray of shape (n_samples, n_classes)
         """
-        return torch.sigmoid(torch.as_tensor(self._logits(X)).double()).numpy()
+        return self._forward(X, "forward", reduce=_presence)
 
     def predict_proba(self, X):
         """Class probabilities: the presence probabilities normalised per row.
@@ -760,9 +791,7 @@ default=None
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``.
         """
-        logits = torch.as_tensor(self._logits(X)).double()
-        log_presence = torch.nn.functional.logsigmoid(logits)
-        return torch.softmax(log_presence, dim=1).numpy()
+        return self._forward(X, "forward", reduce=_normalised_presence)
 
     def predict(self, X):
         """Most likely class of each location.
@@ -777,8 +806,8 @@ default=None
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        logits = self._logits(X)
-        return self.classes_[np.argmax(logits, axis=1)]
+        codes = self._forward(X, "forward", reduce=_argmax)
+        return self.classes_[codes]
 
     def transform(self, X):
         """The learned location embedding ``e(x)``.

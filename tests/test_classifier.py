@@ -380,3 +380,30 @@ def test_encoder_parameters_are_tunable_with_the_default_encoder_name():
     assert (type(both.encoder).__name__, both.encoder.n_scales) == ("TheoryEncoder", 2)
     # Without nested parameters the name stays a name.
     assert SphereLocationClassifier().set_params(lr=0.1).encoder == "sphereM+"
+
+
+def test_predictions_are_computed_chunk_by_chunk():
+    X, y = _quadrant_data(100)
+    clf = SphereLocationClassifier(**{**FAST, "batch_size": 7}).fit(X, y)
+    rows_seen = []
+    forward = clf.net_.module_.forward
+
+    def recording_forward(lonlat):
+        rows_seen.append(lonlat.shape[0])
+        return forward(lonlat)
+
+    clf.net_.module_.forward = recording_forward
+    logits = torch.as_tensor(clf.decision_function(X), dtype=torch.float64)
+    predicted = clf.predict(X)
+    presence = clf.predict_presence(X)
+    proba = clf.predict_proba(X)
+    # Every call saw at most batch_size rows, and the chunks cover X each time.
+    assert max(rows_seen) == 7
+    assert sum(rows_seen) == 4 * len(X)
+    # The per-chunk reductions agree with the logits across chunk boundaries.
+    np.testing.assert_array_equal(predicted, clf.classes_[logits.argmax(1).numpy()])
+    np.testing.assert_allclose(presence, torch.sigmoid(logits).numpy(), rtol=1e-6)
+    expected = torch.softmax(torch.nn.functional.logsigmoid(logits), 1).numpy()
+    np.testing.assert_allclose(proba, expected, rtol=1e-6)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert predicted.shape == (100,) and proba.dtype == np.float64

@@ -45,11 +45,11 @@ def straightforward_sphere(name, X, n_scales=32, min_radius=1e-2, max_radius=1.0
         elif name == "sphereC+":
             columns += [
                 np.sin(lat_s),
+                np.cos(lat_s) * np.cos(lon_s),
+                np.cos(lat_s) * np.sin(lon_s),
                 np.cos(lat_s),
                 np.sin(lon_s),
                 np.cos(lon_s),
-                np.cos(lat_s) * np.cos(lon_s),
-                np.cos(lat_s) * np.sin(lon_s),
             ]
         elif name in ("sphereM", "sphereM+"):
             columns += [

@@ -75,6 +75,65 @@ class _SphereEncoder(MultiScaleEncoder):
         scaled = angle[:, None] * frequencies
         return xp.sin(scaled), xp.cos(scaled)
 
+    # sphereC and sphereM state their per-scale terms in ``_terms`` and
+    # ``_term_names``; their "+" variants set ``_plus`` to add grid's terms
+    # cos φ_s, sin λ_s, cos λ_s (SPEC §3).
+    _plus = False
+    _PLUS_NAMES = ("cos(lat*f{s})", "sin(lon*f{s})", "cos(lon*f{s})")
+
+    @property
+    def _n_features_out(self):
+        return (len(self._term_names) + 3 * self._plus) * self.n_scales
+
+    def _encode(self, xp, lon, lat, *, lat_freq, lon_freq):
+        sin_lat, cos_lat = self._scaled_sin_cos(xp, lat, lat_freq)
+        sin_lon, cos_lon = self._scaled_sin_cos(xp, lon, lon_freq)
+        blocks = self._terms(xp, lon, lat, sin_lat, cos_lat, sin_lon, cos_lon)
+        if self._plus:
+            blocks += [cos_lat, sin_lon, cos_lon]
+        return interleave(xp, blocks)
+
+    def _feature_names(self):
+        templates = self._term_names + (self._PLUS_NAMES if self._plus else ())
+        return scale_names(templates, self.n_scales)
+
+
+def _sphere_c_terms(xp, lon, lat, sin_lat, cos_lat, sin_lon, cos_lon):
+    """sphereC: ``sin φ_s, cos φ_s cos λ_s, cos φ_s sin λ_s``."""
+    return [sin_lat, cos_lat * cos_lon, cos_lat * sin_lon]
+
+
+_SPHERE_C_NAMES = (
+    "sin(lat*f{s})",
+    "cos(lat*f{s})*cos(lon*f{s})",
+    "cos(lat*f{s})*sin(lon*f{s})",
+)
+
+
+def _sphere_m_terms(xp, lon, lat, sin_lat, cos_lat, sin_lon, cos_lon):
+    """sphereM: ``sin φ_s, cos φ_s cos λ, cos φ cos λ_s, cos φ_s sin λ, cos φ sin λ_s``.
+
+    One factor of each product stays at the top scale (the unscaled angle).
+    """
+    cos_lat_top = xp.cos(xp.deg2rad(lat))[:, None]
+    lon_top = xp.deg2rad(lon)[:, None]
+    return [
+        sin_lat,
+        cos_lat * xp.cos(lon_top),
+        cos_lat_top * cos_lon,
+        cos_lat * xp.sin(lon_top),
+        cos_lat_top * sin_lon,
+    ]
+
+
+_SPHERE_M_NAMES = (
+    "sin(lat*f{s})",
+    "cos(lat*f{s})*cos(lon)",
+    "cos(lat)*cos(lon*f{s})",
+    "cos(lat*f{s})*sin(lon)",
+    "cos(lat)*sin(lon*f{s})",
+)
+
 
 @shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
 class SphereCEncoder(_SphereEncoder):
@@ -121,7 +180,8 @@ class SphereCEncoder(_SphereEncoder):
            [0., 0., 1.]])
     """
 
-    _features_per_scale = 3
+    _terms = staticmethod(_sphere_c_terms)
+    _term_names = _SPHERE_C_NAMES
 
     def __init__(
         self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
@@ -131,26 +191,14 @@ class SphereCEncoder(_SphereEncoder):
         self.max_radius = max_radius
         self.periodic_lon = periodic_lon
 
-    def _encode(self, xp, lon, lat, *, lat_freq, lon_freq):
-        sin_lat, cos_lat = self._scaled_sin_cos(xp, lat, lat_freq)
-        sin_lon, cos_lon = self._scaled_sin_cos(xp, lon, lon_freq)
-        return interleave(xp, [sin_lat, cos_lat * cos_lon, cos_lat * sin_lon])
-
-    def _feature_names(self):
-        templates = (
-            "sin(lat*f{s})",
-            "cos(lat*f{s})*cos(lon*f{s})",
-            "cos(lat*f{s})*sin(lon*f{s})",
-        )
-        return scale_names(templates, self.n_scales)
-
 
 @shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
 class SphereCPlusEncoder(_SphereEncoder):
     """Sphere2Vec ``sphereC+`` encoder: sphereC together with grid's features.
 
-    Per scale ``s``: ``sin φ_s, cos φ_s, sin λ_s, cos λ_s, cos φ_s cos λ_s,
-    cos φ_s sin λ_s`` (6S features), angles in radians.
+    Per scale ``s``: sphereC's ``sin φ_s, cos φ_s cos λ_s, cos φ_s sin λ_s``
+    plus grid's ``cos φ_s, sin λ_s, cos λ_s`` (6S features), angles in
+    radians.
 
     Parameters
     ----------{shared_parameters}
@@ -174,7 +222,9 @@ class SphereCPlusEncoder(_SphereEncoder):
     (1, 24)
     """
 
-    _features_per_scale = 6
+    _terms = staticmethod(_sphere_c_terms)
+    _term_names = _SPHERE_C_NAMES
+    _plus = True
 
     def __init__(
         self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
@@ -183,25 +233,6 @@ class SphereCPlusEncoder(_SphereEncoder):
         self.min_radius = min_radius
         self.max_radius = max_radius
         self.periodic_lon = periodic_lon
-
-    def _encode(self, xp, lon, lat, *, lat_freq, lon_freq):
-        sin_lat, cos_lat = self._scaled_sin_cos(xp, lat, lat_freq)
-        sin_lon, cos_lon = self._scaled_sin_cos(xp, lon, lon_freq)
-        return interleave(
-            xp,
-            [sin_lat, cos_lat, sin_lon, cos_lon, cos_lat * cos_lon, cos_lat * sin_lon],
-        )
-
-    def _feature_names(self):
-        templates = (
-            "sin(lat*f{s})",
-            "cos(lat*f{s})",
-            "sin(lon*f{s})",
-            "cos(lon*f{s})",
-            "cos(lat*f{s})*cos(lon*f{s})",
-            "cos(lat*f{s})*sin(lon*f{s})",
-        )
-        return scale_names(templates, self.n_scales)
 
 
 @shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
@@ -234,7 +265,8 @@ class SphereMEncoder(_SphereEncoder):
     (1, 20)
     """
 
-    _features_per_scale = 5
+    _terms = staticmethod(_sphere_m_terms)
+    _term_names = _SPHERE_M_NAMES
 
     def __init__(
         self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
@@ -243,32 +275,6 @@ class SphereMEncoder(_SphereEncoder):
         self.min_radius = min_radius
         self.max_radius = max_radius
         self.periodic_lon = periodic_lon
-
-    def _encode(self, xp, lon, lat, *, lat_freq, lon_freq):
-        sin_lat_s, cos_lat_s = self._scaled_sin_cos(xp, lat, lat_freq)
-        sin_lon_s, cos_lon_s = self._scaled_sin_cos(xp, lon, lon_freq)
-        cos_lat = xp.cos(xp.deg2rad(lat))[:, None]
-        lon_rad = xp.deg2rad(lon)[:, None]
-        return interleave(
-            xp,
-            [
-                sin_lat_s,
-                cos_lat_s * xp.cos(lon_rad),
-                cos_lat * cos_lon_s,
-                cos_lat_s * xp.sin(lon_rad),
-                cos_lat * sin_lon_s,
-            ],
-        )
-
-    def _feature_names(self):
-        templates = (
-            "sin(lat*f{s})",
-            "cos(lat*f{s})*cos(lon)",
-            "cos(lat)*cos(lon*f{s})",
-            "cos(lat*f{s})*sin(lon)",
-            "cos(lat)*sin(lon*f{s})",
-        )
-        return scale_names(templates, self.n_scales)
 
 
 @shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=32))
@@ -307,7 +313,9 @@ class SphereMPlusEncoder(_SphereEncoder):
     ['sin(lat*f0)', 'cos(lat*f0)*cos(lon)', 'cos(lat)*cos(lon*f0)']
     """
 
-    _features_per_scale = 8
+    _terms = staticmethod(_sphere_m_terms)
+    _term_names = _SPHERE_M_NAMES
+    _plus = True
 
     def __init__(
         self, *, n_scales=32, min_radius=1e-2, max_radius=1.0, periodic_lon=False
@@ -316,38 +324,6 @@ class SphereMPlusEncoder(_SphereEncoder):
         self.min_radius = min_radius
         self.max_radius = max_radius
         self.periodic_lon = periodic_lon
-
-    def _encode(self, xp, lon, lat, *, lat_freq, lon_freq):
-        sin_lat_s, cos_lat_s = self._scaled_sin_cos(xp, lat, lat_freq)
-        sin_lon_s, cos_lon_s = self._scaled_sin_cos(xp, lon, lon_freq)
-        cos_lat = xp.cos(xp.deg2rad(lat))[:, None]
-        lon_rad = xp.deg2rad(lon)[:, None]
-        return interleave(
-            xp,
-            [
-                sin_lat_s,
-                cos_lat_s * xp.cos(lon_rad),
-                cos_lat * cos_lon_s,
-                cos_lat_s * xp.sin(lon_rad),
-                cos_lat * sin_lon_s,
-                cos_lat_s,
-                sin_lon_s,
-                cos_lon_s,
-            ],
-        )
-
-    def _feature_names(self):
-        templates = (
-            "sin(lat*f{s})",
-            "cos(lat*f{s})*cos(lon)",
-            "cos(lat)*cos(lon*f{s})",
-            "cos(lat*f{s})*sin(lon)",
-            "cos(lat)*sin(lon*f{s})",
-            "cos(lat*f{s})",
-            "sin(lon*f{s})",
-            "cos(lon*f{s})",
-        )
-        return scale_names(templates, self.n_scales)
 
 
 @shared_parameters_doc(_SHARED_PARAMETERS_DOC.format(n_scales=8))

@@ -16,6 +16,7 @@ __all__ = [
     "geometric_frequencies",
     "great_circle_angle",
     "unit_vectors",
+    "unit_vectors_from_degrees",
     "wrap_longitude",
 ]
 
@@ -66,6 +67,19 @@ def unit_vectors(lon, lat):
     return xp.stack(
         [cos_lat * xp.cos(lon), cos_lat * xp.sin(lon), xp.sin(lat)], axis=-1
     )
+
+
+def unit_vectors_from_degrees(lon, lat):
+    """:func:`unit_vectors` of longitudes and latitudes given in **degrees**.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unit_vectors_from_degrees(np.array([90.0]), np.array([0.0])).round(12)
+    array([[0., 1., 0.]])
+    """
+    xp = get_namespace(lon)
+    return unit_vectors(xp.deg2rad(lon), xp.deg2rad(lat))
 
 
 def great_circle_angle(xyz1, xyz2):

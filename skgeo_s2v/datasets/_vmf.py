@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from .._geometry import DEG_PER_RAD, unit_vectors
+from .._geometry import DEG_PER_RAD, unit_vectors_from_degrees
 from .._sampling import lonlat_from_uniform
 from .._validation import validate_lonlat
 
@@ -41,7 +41,7 @@ VMF_BENCHMARKS = {
 
 
 def _lonlat_to_xyz(lonlat):
-    return unit_vectors(np.deg2rad(lonlat[:, 0]), np.deg2rad(lonlat[:, 1]))
+    return unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
 
 
 def _xyz_to_lonlat(xyz):

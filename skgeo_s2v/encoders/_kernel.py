@@ -8,14 +8,15 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._geometry import DEG_PER_RAD, great_circle_angle, unit_vectors, wrap_longitude
+from .._geometry import (
+    DEG_PER_RAD,
+    great_circle_angle,
+    unit_vectors_from_degrees,
+    wrap_longitude,
+)
 from ._base import BasePositionEncoder
 
 __all__ = ["RBFEncoder", "RFFEncoder"]
-
-
-def _unit_vectors_deg(xp, lon, lat):
-    return unit_vectors(xp.deg2rad(lon), xp.deg2rad(lat))
 
 
 class RBFEncoder(BasePositionEncoder):
@@ -111,12 +112,12 @@ class RBFEncoder(BasePositionEncoder):
 
     def _constants(self):
         if self.distance == "great_circle":
-            return {"anchor_xyz": _unit_vectors_deg(np, *self.anchors_.T)}
+            return {"anchor_xyz": unit_vectors_from_degrees(*self.anchors_.T)}
         return {"anchors": self.anchors_}
 
     def _encode(self, xp, lon, lat, *, anchor_xyz=None, anchors=None):
         if anchor_xyz is not None:
-            angle = great_circle_angle(_unit_vectors_deg(xp, lon, lat), anchor_xyz)
+            angle = great_circle_angle(unit_vectors_from_degrees(lon, lat), anchor_xyz)
             squared = (angle * DEG_PER_RAD) ** 2
         else:
             squared = (lon[:, None] - anchors[:, 0]) ** 2 + (
@@ -203,7 +204,7 @@ class RFFEncoder(BasePositionEncoder):
         return {"frequencies": self.frequencies_, "offsets": self.offsets_}
 
     def _encode(self, xp, lon, lat, *, frequencies, offsets):
-        projection = _unit_vectors_deg(xp, lon, lat) @ frequencies + offsets
+        projection = unit_vectors_from_degrees(lon, lat) @ frequencies + offsets
         return xp.cos(projection) * math.sqrt(2.0 / offsets.shape[0])
 
     def _feature_names(self):

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval
 
 from .._array import astype_like
-from .._geometry import unit_vectors, wrap_longitude
+from .._geometry import unit_vectors_from_degrees, wrap_longitude
 from .._validation import validate_lonlat
 from ._base import BasePositionEncoder
 
@@ -48,7 +48,7 @@ class XYZEncoder(BasePositionEncoder):
         return 3
 
     def _encode(self, xp, lon, lat):
-        xyz = unit_vectors(xp.deg2rad(lon), xp.deg2rad(lat))
+        xyz = unit_vectors_from_degrees(lon, lat)
         return xyz[:, [2, 0, 1]]
 
     def _feature_names(self):

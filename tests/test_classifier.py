@@ -407,3 +407,22 @@ def test_predictions_are_computed_chunk_by_chunk():
     np.testing.assert_allclose(proba, expected, rtol=1e-6)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert predicted.shape == (100,) and proba.dtype == np.float64
+
+
+def test_training_data_reach_the_device_once_per_fit(monkeypatch):
+    from skgeo_s2v.nn import _training
+
+    storages = []
+    original = _training._TensorBatches.__init__
+
+    def spy(self, X, y, **kwargs):
+        original(self, X, y, **kwargs)
+        storages.append((self.X.data_ptr(), self.X.device.type))
+
+    monkeypatch.setattr(_training._TensorBatches, "__init__", spy)
+    X, y = _quadrant_data(100)
+    clf = SphereLocationClassifier(**FAST).fit(X, y)
+    # skorch makes one iterator per fit: the training data are copied to the
+    # device once, and every epoch slices them there.
+    assert len(storages) == 1
+    assert storages[0][1] == torch.device(clf.net_.device).type

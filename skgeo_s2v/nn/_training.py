@@ -18,15 +18,17 @@ from ._losses import sample_background as _sample_background
 class _TensorBatches:
     """Mini-batches sliced from whole tensors: no per-sample Python.
 
-    The data move to ``device`` once per epoch; each batch is an index into
-    them. With ``max_per_class``, an epoch keeps at most that many examples of
-    each class, drawn anew every epoch (class-balanced sampling).
+    ``X`` and ``y`` move to ``device`` when the iterator is made, which skorch
+    does once per fit (not per epoch); each batch is an index into them.
+    With ``max_per_class``, an epoch keeps at most that many examples of each
+    class, drawn anew every epoch (class-balanced sampling).
     """
 
     def __init__(self, X, y, *, batch_size, device, generator=None, max_per_class=None):
         self.X = X.to(device)
         self.y = None if y is None else y.to(device)
-        self._y_cpu = y
+        # Class-balanced sampling draws its random order on the CPU.
+        self._y_cpu = None if y is None else y.cpu()
         self.batch_size = batch_size
         self.device = device
         self.generator = generator

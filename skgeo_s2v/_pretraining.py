@@ -13,8 +13,10 @@ import copy
 import numpy as np
 from sklearn.utils import check_array
 
+from ._validation import is_out_of_core, iter_row_chunks
 from .encoders import make_encoder
 from .nn import PRETRAINING_LOSSES
+from .nn._data import StreamedRows
 
 __all__ = ["PretrainedEncoder"]
 
@@ -22,6 +24,8 @@ __all__ = ["PretrainedEncoder"]
 ARCHITECTURE_PARAMS = ("encoder", "network", "hidden_layers", "hidden_units")
 #: Prefixes of the module weights that pretraining hands to fine-tuning.
 _TRANSFERRED = ("encoding.", "body.")
+# Values of out-of-core features checked at a time (16 MB of float32).
+_FEATURE_CHUNK_VALUES = 2**22
 
 
 def describe_architecture(estimator):
@@ -148,27 +152,15 @@ def check_pretraining_data(features, n_samples, *, loss, batch_size):
 
     Returns
     -------
-    features : ndarray of shape (n_samples, n_features), float32
-        A new array when a conversion was needed; never written to.
+    features : ndarray of shape (n_samples, n_features), float32, or StreamedRows
+        A new array when a conversion was needed; never written to. Out-of-core
+        features (a memmap, an HDF5 dataset) are checked chunk by chunk and
+        returned as a reader of their rows, not loaded.
     """
     if loss not in PRETRAINING_LOSSES:
         raise ValueError(
             f"loss={loss!r} is not a pretraining loss; use one of "
             f"{', '.join(map(repr, PRETRAINING_LOSSES))}."
-        )
-    features = check_array(
-        features, dtype=np.float32, ensure_2d=False, input_name="features"
-    )
-    if features.ndim != 2:
-        raise ValueError(
-            "features must be a 2-D array of shape (n_samples, n_features), got "
-            f"shape {features.shape}; reshape a single feature with "
-            "features.reshape(-1, 1)."
-        )
-    if features.shape[0] != n_samples:
-        raise ValueError(
-            f"features has {features.shape[0]} rows but X_unlabeled has "
-            f"{n_samples}; row i of features must belong to location i."
         )
     if loss != "mse" and (batch_size < 2 or n_samples < 2):
         raise ValueError(
@@ -177,4 +169,41 @@ def check_pretraining_data(features, n_samples, *, loss, batch_size):
             f"and {n_samples} pairs; raise pretrain_batch_size (or batch_size), or "
             "use loss='mse'."
         )
+    if is_out_of_core(features):
+        return _check_out_of_core_features(features, n_samples)
+    features = check_array(
+        features, dtype=np.float32, ensure_2d=False, input_name="features"
+    )
+    _check_feature_shape(features.shape, n_samples)
     return features
+
+
+def _check_feature_shape(shape, n_samples):
+    if len(shape) != 2:
+        raise ValueError(
+            "features must be a 2-D array of shape (n_samples, n_features), got "
+            f"shape {shape}; reshape a single feature with "
+            "features.reshape(-1, 1)."
+        )
+    if shape[0] != n_samples:
+        raise ValueError(
+            f"features has {shape[0]} rows but X_unlabeled has "
+            f"{n_samples}; row i of features must belong to location i."
+        )
+
+
+def _check_out_of_core_features(features, n_samples):
+    """Check memmapped or HDF5 features a chunk at a time; return a row reader."""
+    shape = tuple(features.shape)
+    _check_feature_shape(shape, n_samples)
+    chunk_rows = max(1, _FEATURE_CHUNK_VALUES // max(1, shape[1]))
+    for start, chunk in iter_row_chunks(features, chunk_rows, np.float32):
+        finite = np.isfinite(chunk)
+        if not finite.all():
+            row, column = np.argwhere(~finite)[0]
+            raise ValueError(
+                f"features holds {chunk[row, column]} at row {start + row}, "
+                f"column {column}; features must be finite. Drop or impute those "
+                "rows (and their locations) first."
+            )
+    return StreamedRows(features)

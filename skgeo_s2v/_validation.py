@@ -1,12 +1,21 @@
 """Validation of ``(lon, lat)`` input shared by every estimator of the package."""
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import validate_data
 
-__all__ = ["validate_lonlat"]
+__all__ = [
+    "check_lonlat_values",
+    "is_out_of_core",
+    "iter_row_chunks",
+    "validate_lonlat",
+    "validate_lonlat_out_of_core",
+]
 
 _LAT_NAMES = {"lat", "lats", "latitude", "latitudes", "y_lat"}
 _LON_NAMES = {"lon", "lons", "lng", "long", "longitude", "longitudes", "x_lon"}
+# Rows read at a time to check an out-of-core array: 1M rows of float64 pairs.
+_VALIDATION_CHUNK_ROWS = 2**20
 _SWAP_HINT = (
     "skgeo_s2v expects columns in (lon, lat) order, like GeoJSON; "
     "swap them, e.g. X[:, ::-1] for an array or X[['lon', 'lat']] for a DataFrame."
@@ -86,20 +95,36 @@ def validate_lonlat(estimator, X, *, reset):
             f"X has {lonlat.shape[1]} columns, but {type(estimator).__name__} "
             "expects 2: longitude then latitude, in degrees."
         )
+    check_lonlat_values(lonlat, labels)
+    return lonlat
+
+
+def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
+    """Raise a ValueError naming the first non-finite value or latitude beyond ±90.
+
+    Parameters
+    ----------
+    lonlat : ndarray of shape (n_samples, 2)
+        Longitude then latitude, in degrees.
+    labels : sequence of two str, default=("0 (lon)", "1 (lat)")
+        How the messages name the two columns.
+    row_offset : int, default=0
+        Added to the row numbers of the messages, for a chunk of a larger array.
+    """
     finite = np.isfinite(lonlat)
     if not finite.all():
         row, col = np.argwhere(~finite)[0]
         raise ValueError(
-            f"Column {labels[col]} of X holds {lonlat[row, col]} at row {row}; "
-            "coordinates must be finite. Drop or impute the rows with missing "
-            "coordinates first."
+            f"Column {labels[col]} of X holds {lonlat[row, col]} at row "
+            f"{row + row_offset}; coordinates must be finite. Drop or impute the "
+            "rows with missing coordinates first."
         )
     lat = lonlat[:, 1]
     outside = (lat < -90.0) | (lat > 90.0)
     if outside.any():
         row = int(np.argmax(outside))
         message = (
-            f"Column {labels[1]} of X holds {lat[row]} at row {row}, "
+            f"Column {labels[1]} of X holds {lat[row]} at row {row + row_offset}, "
             "outside [-90, 90]. "
         )
         lon = lonlat[:, 0]
@@ -111,4 +136,102 @@ def validate_lonlat(estimator, X, *, reset):
         else:
             message += "Latitudes must be degrees in [-90, 90]."
         raise ValueError(message)
-    return lonlat
+
+
+def validate_lonlat_out_of_core(estimator, X, *, reset, check_values=True):
+    """Check an out-of-core ``(lon, lat)`` array without loading it whole.
+
+    For a :class:`numpy.memmap` or an array-like such as an ``h5py.Dataset``:
+    the shape and dtype are checked at once, and the values (as
+    :func:`validate_lonlat` does) a chunk of about 16 MB at a time.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        ``n_features_in_`` is set on it when ``reset`` is True.
+    X : numpy.memmap or array-like with ``shape``, ``dtype`` and row slicing
+        Longitude then latitude, in degrees.
+    reset : bool
+        Whether this call is a ``fit``.
+    check_values : bool, default=True
+        False checks the shape only; the caller then checks each chunk it
+        reads with :func:`check_lonlat_values`.
+
+    Returns
+    -------
+    X : the same object, unchanged and not copied.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> validate_lonlat_out_of_core(BaseEstimator(), np.zeros((4, 3)), reset=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 3 columns, but BaseEstimator expects 2: ...
+    """
+    shape = tuple(X.shape)
+    if len(shape) != 2:
+        raise ValueError(
+            f"X must be 2-D of shape (n_samples, 2), got shape {shape}: longitude "
+            "then latitude, in degrees."
+        )
+    if shape[1] != 2:
+        raise ValueError(
+            f"X has {shape[1]} columns, but {type(estimator).__name__} "
+            "expects 2: longitude then latitude, in degrees."
+        )
+    if shape[0] < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 "
+            "is required."
+        )
+    if not np.issubdtype(np.dtype(X.dtype), np.number):
+        raise ValueError(
+            f"X holds {np.dtype(X.dtype)} values; longitudes and latitudes must "
+            "be numbers (degrees)."
+        )
+    if reset:
+        estimator.n_features_in_ = 2
+        estimator.__dict__.pop("feature_names_in_", None)
+    if check_values:
+        for start, chunk in iter_row_chunks(X, _VALIDATION_CHUNK_ROWS):
+            check_lonlat_values(chunk, row_offset=start)
+    return X
+
+
+def iter_row_chunks(X, chunk_rows, dtype=np.float64):
+    """Yield ``(start, X[start:start + chunk_rows])`` as ``dtype`` arrays."""
+    for start in range(0, X.shape[0], chunk_rows):
+        yield start, np.asarray(X[start : start + chunk_rows], dtype=dtype)
+
+
+def is_out_of_core(X):
+    """Whether ``X`` should be read batch by batch rather than loaded.
+
+    True for a :class:`numpy.memmap` and for array-likes that are not numpy
+    arrays but index like them and state their ``shape`` and ``dtype``, such
+    as an ``h5py.Dataset`` or a ``zarr.Array``. Lists, numpy arrays, pandas
+    torch objects and sparse matrices are loaded (or refused) as usual.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> is_out_of_core(np.zeros((3, 2)))
+    False
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     X = np.lib.format.open_memmap(
+    ...         os.path.join(folder, "x.npy"), mode="w+", shape=(3, 2))
+    ...     print(is_out_of_core(X))
+    True
+    """
+    if isinstance(X, np.memmap):
+        return True
+    if isinstance(X, np.ndarray | list | tuple):
+        return False
+    if hasattr(X, "iloc") or hasattr(X, "__dataframe__"):  # pandas, polars
+        return False
+    if issparse(X) or type(X).__module__.split(".")[0] == "torch":
+        return False
+    return all(hasattr(X, name) for name in ("shape", "dtype", "__getitem__"))

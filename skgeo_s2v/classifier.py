@@ -39,7 +39,13 @@ from ._persistence import (
     restore_value,
 )
 from ._pretraining import PretrainedEncoder, check_pretraining_data
-from ._validation import validate_lonlat
+from ._validation import (
+    check_lonlat_values,
+    is_out_of_core,
+    iter_row_chunks,
+    validate_lonlat,
+    validate_lonlat_out_of_core,
+)
 from .encoders import BasePositionEncoder, make_encoder
 from .nn import (
     ACTIVATIONS,
@@ -50,14 +56,21 @@ from .nn import (
     build_location_module,
     build_pretraining_module,
 )
+from .nn._data import StreamedRows
 from .nn._training import (
     _PresenceAbsenceNet,
     _PretrainingNet,
     _resolve_device,
     _seeded,
+    accelerated_net,
+    torch_threads,
 )
 
 __all__ = ["SphereLocationClassifier"]
+
+# Rows of an out-of-core dataset that its position encoder is fitted on (a
+# stateful encoder, such as rbf, draws its anchors from them).
+_ENCODER_FIT_ROWS = 100_000
 
 
 # Per-chunk reductions of the logits for ``_forward`` (computed on the device).
@@ -92,6 +105,44 @@ def _check_labels(y):
             "drop the unlabelled rows before fitting."
         )
     check_classification_targets(y)
+
+
+def _validate_any_lonlat(estimator, X, out_of_core, *, reset):
+    """Validate in-memory input at once, out-of-core input chunk by chunk."""
+    if out_of_core:
+        return validate_lonlat_out_of_core(estimator, X, reset=reset)
+    return validate_lonlat(estimator, X, reset=reset)
+
+
+def _training_rows(lonlat, out_of_core, rows=None):
+    """float32 training locations, or a reader of them for out-of-core input."""
+    if out_of_core:
+        return StreamedRows(lonlat, rows=rows)
+    return (lonlat if rows is None else lonlat[rows]).astype(np.float32)
+
+
+def _discard(*args, **kwargs):
+    """A print sink that prints nothing."""
+
+
+def _fit_encoder(encoder, lonlat, seed, out_of_core):
+    """Fit ``encoder``; on out-of-core input, without loading every row.
+
+    A stateless encoder only checks its input, so it sees the first row; a
+    stateful one (rbf draws anchors from the data) sees at most
+    ``_ENCODER_FIT_ROWS`` random rows.
+    """
+    if not out_of_core:
+        return encoder.fit(lonlat)
+    n_samples = lonlat.shape[0]
+    if encoder._stateless:
+        rows = slice(0, 1)
+    elif n_samples <= _ENCODER_FIT_ROWS:
+        rows = slice(None)
+    else:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.choice(n_samples, _ENCODER_FIT_ROWS, replace=False))
+    return encoder.fit(np.asarray(lonlat[rows], dtype=np.float64))
 
 
 class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -138,7 +189,7 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     weight_decay : float, default=0.0
         L2 penalty of the optimiser.
     batch_size : int, default=1024
-        Labelled examples per step; also the chunk size of the predictions.
+        Labelled examples per step.
     max_epochs : int, default=30
         Passes over the training data (at least 1).
     early_stopping : bool, default=False
@@ -162,6 +213,32 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     device : str, default="auto"
         Torch device for training and prediction; ``"auto"`` picks CUDA when it
         is available. Requesting CUDA on a machine without it raises an error.
+    predict_batch_size : int or None, default=None
+        Locations per chunk in :meth:`predict`, :meth:`predict_proba`,
+        :meth:`predict_presence`, :meth:`decision_function` and
+        :meth:`transform`: memory holds the result plus one chunk of class
+        scores. None uses ``batch_size``; on a GPU, 10⁴–10⁵ is faster.
+    mixed_precision : {None, "bf16"}, default=None
+        ``"bf16"`` runs the network (not the position encoding, which stays
+        float32) under bfloat16 autocast in training and prediction: faster on
+        GPUs with bfloat16 units (A100, H100), usually slower on CPUs. The
+        loss is computed in float32.
+    n_threads : int or None, default=None
+        Torch CPU threads during :meth:`fit`, :meth:`pretrain` and the
+        predictions, restored afterwards; None leaves torch's setting (which
+        follows ``OMP_NUM_THREADS``). Set it to 1 when several fits share a
+        machine (joblib and Dask workers already limit threads to one).
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``)
+        for multi-GPU or multi-node data-parallel training: run the script
+        with ``accelerate launch`` and each process trains on its share of
+        the batches. Accelerate then places the model (``device`` is ignored
+        for training) and sets the precision (use
+        ``Accelerator(mixed_precision="bf16")`` rather than
+        ``mixed_precision``). Pretraining runs in-process on ``device``. After
+        training, ``net_`` is a plain skorch net on the accelerator's device,
+        so the model pickles and predicts as usual. Needs the ``accelerate``
+        extra.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, dropout, shuffling, background sampling, the
         validation split and, when its own ``random_state`` is None, the
@@ -282,6 +359,10 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         "n_background": [Interval(Integral, 0, None, closed="left")],
         "max_per_class": [None, Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "predict_batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "mixed_precision": [StrOptions({"bf16"}), None],
+        "n_threads": [None, Interval(Integral, 1, None, closed="left")],
+        "accelerator": [None, HasMethods(["prepare", "backward", "autocast"])],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "pretrained": [None, PretrainedEncoder],
@@ -319,6 +400,10 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         n_background=1,
         max_per_class=None,
         device="auto",
+        predict_batch_size=None,
+        mixed_precision=None,
+        n_threads=None,
+        accelerator=None,
         random_state=None,
         verbose=0,
         pretrained=None,
@@ -352,6 +437,10 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         self.n_background = n_background
         self.max_per_class = max_per_class
         self.device = device
+        self.predict_batch_size = predict_batch_size
+        self.mixed_precision = mixed_precision
+        self.n_threads = n_threads
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
         self.pretrained = pretrained
@@ -423,8 +512,9 @@ default=None
         self : SphereLocationClassifier
             The fitted classifier.
         """
-        device = _resolve_device(self.device)
-        lonlat = validate_lonlat(self, X, reset=True)
+        device = self._training_device()
+        out_of_core = is_out_of_core(X)
+        lonlat = _validate_any_lonlat(self, X, out_of_core, reset=True)
         y = column_or_1d(y, warn=True)
         check_consistent_length(lonlat, y)
         _check_labels(y)
@@ -442,25 +532,62 @@ default=None
             pretrain_X, pretrain_features, device, seed
         )
         if pretrained is None:
-            self.encoder_ = self._make_encoder(seed).fit(lonlat)
+            self.encoder_ = _fit_encoder(
+                self._make_encoder(seed), lonlat, seed, out_of_core
+            )
         else:
             self.encoder_ = copy.deepcopy(pretrained.encoder)
-        lonlat = lonlat.astype(np.float32)
         train_split = None
         if self.early_stopping:
-            lonlat, codes, valid = self._validation_split(lonlat, codes, seed)
-            train_split = predefined_split(valid)
+            train, valid = self._validation_split(codes, seed)
+            train_X = _training_rows(lonlat, out_of_core, train)
+            train_y = codes[train]
+            valid_X = np.asarray(lonlat[valid], dtype=np.float32)
+            train_split = predefined_split(Dataset(valid_X, codes[valid]))
+        else:
+            train_X, train_y = _training_rows(lonlat, out_of_core), codes
 
-        self.net_ = self._build_net(device, seed, train_split)
-        with _seeded(device, seed):
+        self.net_ = self._build_net(
+            device, seed, train_split, accelerator=self.accelerator
+        )
+        with torch_threads(self.n_threads), _seeded(device, seed):
             if pretrained is None:
-                self.net_.fit(lonlat, codes)
+                self.net_.fit(train_X, train_y)
             else:  # fresh class head, pretrained encoding and network
                 self.net_.initialize()
                 pretrained.load_into(self.net_.module_)
-                self.net_.partial_fit(lonlat, codes)
+                self.net_.partial_fit(train_X, train_y)
+        if self.accelerator is not None:
+            self.net_ = self._without_accelerator(self.net_, device, seed)
         self.pretrained_ = pretrained
         return self
+
+    def _training_device(self):
+        """The device training runs on (the accelerator's, when one is given)."""
+        if self.accelerator is None:
+            return _resolve_device(self.device)
+        if self.mixed_precision is not None:
+            raise ValueError(
+                f"mixed_precision={self.mixed_precision!r} cannot be combined with "
+                "an accelerator, which sets the precision itself: pass "
+                f"Accelerator(mixed_precision={self.mixed_precision!r}) and leave "
+                "mixed_precision=None."
+            )
+        return str(self.accelerator.device)
+
+    def _without_accelerator(self, net, device, seed):
+        """A plain net with ``net``'s weights and history, to pickle and predict.
+
+        The accelerator lets go of the prepared module and optimizer, as
+        Accelerate asks between trainings (a grid search trains many).
+        """
+        self.accelerator.free_memory()
+        plain = self._build_net(device, seed)
+        with torch.random.fork_rng(devices=[]):
+            plain.initialize()
+        plain.module_.load_state_dict(net.module_.state_dict())
+        plain.history = net.history
+        return plain
 
     def _make_encoder(self, seed):
         if isinstance(self.encoder, str):
@@ -476,11 +603,11 @@ default=None
             encoder.set_params(random_state=seed)
         return encoder
 
-    def _validation_split(self, lonlat, codes, seed):
+    def _validation_split(self, codes, seed):
+        """Increasing training and validation rows, stratified by class."""
         try:
-            train_X, valid_X, train_y, valid_y = train_test_split(
-                lonlat,
-                codes,
+            train, valid = train_test_split(
+                np.arange(codes.shape[0]),
                 test_size=self.validation_fraction,
                 stratify=codes,
                 random_state=seed,
@@ -492,9 +619,9 @@ default=None
                 "examples of each class and one validation example per class: "
                 f"{exc} Increase validation_fraction or set early_stopping=False."
             ) from exc
-        return train_X, train_y, Dataset(valid_X, valid_y)
+        return np.sort(train), np.sort(valid)
 
-    def _build_net(self, device, seed, train_split=None):
+    def _build_net(self, device, seed, train_split=None, *, accelerator=None):
         n_classes = len(self.classes_)
         callbacks = [
             ("lr_decay", LRScheduler(policy="ExponentialLR", gamma=self.lr_decay))
@@ -509,7 +636,18 @@ default=None
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
         pos_weight = n_classes if self.pos_weight is None else self.pos_weight
-        return _PresenceAbsenceNet(
+        net_class, placement = _PresenceAbsenceNet, {"device": device}
+        if accelerator is not None:
+            net_class = accelerated_net(_PresenceAbsenceNet)
+            placement = {
+                "device": None,
+                "accelerator": accelerator,
+                # skorch prints whatever reaches a sink other than print.
+                "callbacks__print_log__sink": (
+                    accelerator.print if self.verbose else _discard
+                ),
+            }
+        return net_class(
             module=build_location_module,
             module__encoder=self.encoder_,
             module__network=self.network,
@@ -528,11 +666,12 @@ default=None
             max_epochs=self.max_epochs,
             train_split=train_split,
             callbacks=callbacks,
-            device=device,
             verbose=int(self.verbose),
             n_background=self.n_background,
             max_per_class=self.max_per_class,
+            mixed_precision=self.mixed_precision,
             seed=seed,
+            **placement,
         )
 
     # -- self-supervised pretraining (SPEC §6) --------------------------------
@@ -594,7 +733,8 @@ default=None
         device = _resolve_device(self.device)
         for name in ("net_", "classes_", "pretrained_", "pretrain_net_"):
             self.__dict__.pop(name, None)
-        lonlat = validate_lonlat(self, X_unlabeled, reset=True)
+        out_of_core = is_out_of_core(X_unlabeled)
+        lonlat = _validate_any_lonlat(self, X_unlabeled, out_of_core, reset=True)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.pretrained = self._pretrain(
             lonlat, features, device, seed, loss=loss, epochs=epochs, lr=lr
@@ -620,7 +760,8 @@ default=None
                 "pretrained=None to pretrain anew inside fit, or drop "
                 "pretrain_X and pretrain_features to fine-tune the existing one."
             )
-        lonlat = validate_lonlat(self, pretrain_X, reset=False)
+        out_of_core = is_out_of_core(pretrain_X)
+        lonlat = _validate_any_lonlat(self, pretrain_X, out_of_core, reset=False)
         return self._pretrain(
             lonlat,
             pretrain_features,
@@ -637,12 +778,13 @@ default=None
         features = check_pretraining_data(
             features, lonlat.shape[0], loss=loss, batch_size=batch_size
         )
-        encoder = self._make_encoder(seed).fit(lonlat)
+        out_of_core = is_out_of_core(lonlat)  # validated in-memory input is not
+        encoder = _fit_encoder(self._make_encoder(seed), lonlat, seed, out_of_core)
         net = self._build_pretraining_net(
             encoder, features.shape[1], device, seed, loss, epochs, lr, batch_size
         )
-        with _seeded(device, seed):
-            net.fit(lonlat.astype(np.float32), features)
+        with torch_threads(self.n_threads), _seeded(device, seed):
+            net.fit(_training_rows(lonlat, out_of_core), features)
         self.pretrain_net_ = net
         return PretrainedEncoder.from_module(
             net.module_,
@@ -693,35 +835,46 @@ default=None
             verbose=int(self.verbose),
             loss_kind=loss,
             n_negative_locations=self.n_negative_locations,
+            mixed_precision=self.mixed_precision,
             seed=seed,
         )
 
     # -- prediction ----------------------------------------------------------
     def _forward(self, X, method, reduce=None):
-        """Apply ``module_.<method>`` to validated ``X`` in chunks of batch_size.
+        """Apply ``module_.<method>`` to ``X`` in chunks of ``predict_batch_size``.
 
         ``reduce`` maps each chunk's output, on the device, to what is kept
         (presence probabilities, the argmax, ...). The result is written into
         one preallocated array, so memory holds the result plus one chunk:
-        :meth:`predict` never holds more than ``batch_size`` rows of class
-        scores.
+        :meth:`predict` never holds more than one chunk of class scores.
+        Out-of-core ``X`` (a memmap, an HDF5 dataset) is read and checked one
+        chunk at a time.
         """
         net = self._net_for(method)
-        lonlat = validate_lonlat(self, X, reset=False).astype(np.float32)
+        out_of_core = is_out_of_core(X)
+        if out_of_core:  # values are checked chunk by chunk below
+            lonlat = validate_lonlat_out_of_core(
+                self, X, reset=False, check_values=False
+            )
+        else:
+            lonlat = validate_lonlat(self, X, reset=False)
         module = net.module_
         module.eval()
         function = getattr(module, method)
+        batch_size = self.predict_batch_size or self.batch_size
         out = None
-        with torch.no_grad():
-            for start in range(0, lonlat.shape[0], self.batch_size):
-                chunk = torch.as_tensor(lonlat[start : start + self.batch_size])
-                result = function(chunk.to(net.device))
+        with torch.no_grad(), torch_threads(self.n_threads):
+            for start, chunk in iter_row_chunks(lonlat, batch_size, np.float32):
+                if out_of_core:
+                    check_lonlat_values(chunk, row_offset=start)
+                with net.autocast():
+                    result = function(torch.from_numpy(chunk).to(net.compute_device))
+                result = result.float()
                 if reduce is not None:
                     result = reduce(result)
                 result = result.cpu().numpy()
                 if out is None:
-                    shape = (lonlat.shape[0], *result.shape[1:])
-                    out = np.empty(shape, dtype=result.dtype)
+                    out = np.empty((lonlat.shape[0], *result.shape[1:]), result.dtype)
                 out[start : start + result.shape[0]] = result
         return out
 
@@ -865,6 +1018,7 @@ default=None
         path.mkdir(parents=True, exist_ok=True)
         params = self.get_params(deep=False)
         params["pretrained"] = None  # the fine-tuned weights are saved instead
+        params["accelerator"] = None  # process-group state, not a setting
         params["encoder"] = encoder_to_json(self.encoder)
         for name in ("random_state",):
             params[name] = json_scalar(name, params[name])

@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skgeo_s2v import SphereLocationClassifier, make_encoder
 from skgeo_s2v.metrics import mrr_scorer
 from skgeo_s2v.nn import LocationMLP, presence_absence_loss, sample_background
-from skgeo_s2v.nn._training import _TensorBatches
+from skgeo_s2v.nn._data import MiniBatches
 
 FAST = {"hidden_units": 16, "max_epochs": 3, "batch_size": 64, "random_state": 0}
 
@@ -220,7 +220,7 @@ def test_background_is_uniform_on_the_sphere():
 def test_class_balanced_batches():
     y = torch.tensor([0] * 50 + [1] * 5 + [2] * 20)
     X = torch.arange(75.0)[:, None].repeat(1, 2)
-    batches = _TensorBatches(
+    batches = MiniBatches(
         X,
         y,
         batch_size=8,
@@ -410,16 +410,16 @@ def test_predictions_are_computed_chunk_by_chunk():
 
 
 def test_training_data_reach_the_device_once_per_fit(monkeypatch):
-    from skgeo_s2v.nn import _training
+    from skgeo_s2v.nn import _data
 
     storages = []
-    original = _training._TensorBatches.__init__
+    original = _data.MiniBatches.__init__
 
     def spy(self, X, y, **kwargs):
         original(self, X, y, **kwargs)
         storages.append((self.X.data_ptr(), self.X.device.type))
 
-    monkeypatch.setattr(_training._TensorBatches, "__init__", spy)
+    monkeypatch.setattr(_data.MiniBatches, "__init__", spy)
     X, y = _quadrant_data(100)
     clf = SphereLocationClassifier(**FAST).fit(X, y)
     # skorch makes one iterator per fit: the training data are copied to the

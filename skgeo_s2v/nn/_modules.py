@@ -29,7 +29,8 @@ class PositionEncoding(nn.Module):
 
     The encoder's numeric constants (frequencies, anchors, projections) become
     float32 buffers, so ``.to(device)`` moves them once and each batch is
-    encoded where it lives, with no host-to-device copy. The formula itself is
+    encoded where it lives, with no host-to-device copy. The encoding is
+    computed in float32 even inside a bfloat16 autocast region. The formula itself is
     the encoder's own (``encoder._encode_lonlat``): it is not repeated here.
 
     Parameters
@@ -58,7 +59,10 @@ class PositionEncoding(nn.Module):
 
     def forward(self, lonlat):
         constants = {name: getattr(self, f"const_{name}") for name in self._names}
-        return self.encoder._encode_lonlat(torch, lonlat, constants)
+        # Always float32, even under mixed-precision autocast: the phases of
+        # the fine scales need float32's 24-bit mantissa.
+        with torch.autocast(lonlat.device.type, enabled=False):
+            return self.encoder._encode_lonlat(torch, lonlat, constants)
 
 
 class LocationMLP(nn.Module):

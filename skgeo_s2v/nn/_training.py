@@ -3,78 +3,57 @@
 :class:`_PresenceAbsenceNet` trains the classifier with the supervised loss
 (SPEC §5), :class:`_PretrainingNet` pretrains the encoder with the contrastive
 losses (SPEC §6); both are customised through skorch's hooks only and read
-their mini-batches from whole tensors (:class:`_TensorBatches`).
+their mini-batches from :class:`~skgeo_s2v.nn._data.MiniBatches` (whole tensors,
+or rows read from disk batch by batch). :func:`accelerated_net` makes either
+one train through Hugging Face Accelerate.
 """
 
 import contextlib
+import functools
 
 import torch
 from skorch import NeuralNet
 from skorch.dataset import unpack_data
 
+from ._data import MiniBatches
 from ._losses import sample_background as _sample_background
 
 
-class _TensorBatches:
-    """Mini-batches sliced from whole tensors: no per-sample Python.
+class _DeviceMixin:
+    """What the nets share: the compute device, autocast, backward, sharding.
 
-    ``X`` and ``y`` move to ``device`` when the iterator is made, which skorch
-    does once per fit (not per epoch); each batch is an index into them.
-    With ``max_per_class``, an epoch keeps at most that many examples of each
-    class, drawn anew every epoch (class-balanced sampling).
+    In-process training computes on ``device``; the accelerated subclasses
+    (:func:`accelerated_net`) defer all four to Hugging Face Accelerate.
     """
 
-    def __init__(self, X, y, *, batch_size, device, generator=None, max_per_class=None):
-        self.X = X.to(device)
-        self.y = None if y is None else y.to(device)
-        # Class-balanced sampling draws its random order on the CPU.
-        self._y_cpu = None if y is None else y.cpu()
-        self.batch_size = batch_size
-        self.device = device
-        self.generator = generator
-        self.max_per_class = max_per_class
+    @property
+    def compute_device(self):
+        return torch.device(self.device)
 
-    def _order(self):
-        n = self.X.shape[0]
-        if self.generator is None:
-            return None, n
-        order = torch.randperm(n, generator=self.generator)
-        if self.max_per_class is not None:
-            order = _balanced_subset(
-                order, self._y_cpu, self.max_per_class, self.generator
-            )
-        return order.to(self.device), order.shape[0]
+    def autocast(self):
+        """bfloat16 autocast when ``mixed_precision="bf16"``, else nothing.
 
-    def __len__(self):
-        n = self.X.shape[0]
-        if self.max_per_class is not None and self._y_cpu is not None:
-            counts = torch.bincount(self._y_cpu)
-            n = int(torch.clamp(counts, max=self.max_per_class).sum())
-        return -(-n // self.batch_size)
+        Only the network runs in bfloat16: the position encoding keeps float32
+        (:class:`~skgeo_s2v.nn.PositionEncoding` disables autocast), since
+        bfloat16's 8-bit mantissa cannot hold the phase of the fine scales.
+        """
+        if self.mixed_precision is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.compute_device.type, dtype=torch.bfloat16)
 
-    def __iter__(self):
-        order, n = self._order()
-        for start in range(0, n, self.batch_size):
-            if order is None:
-                rows = slice(start, start + self.batch_size)
-            else:
-                rows = order[start : start + self.batch_size]
-            yield self.X[rows], None if self.y is None else self.y[rows]
+    def backward(self, loss):
+        loss.backward()
+
+    def shard(self):
+        """``(rank, world_size)`` of this process in data-parallel training."""
+        return 0, 1
+
+    def new_generator(self, offset):
+        generator = torch.Generator(device=self.compute_device)
+        return generator.manual_seed(self.seed + offset)
 
 
-def _balanced_subset(order, y, max_per_class, generator):
-    """Keep at most ``max_per_class`` rows of each class from a random order."""
-    y_perm = y[order]
-    grouped = torch.argsort(y_perm, stable=True)  # random order within a class
-    y_grouped = y_perm[grouped]
-    counts = torch.bincount(y_grouped)
-    first = torch.cumsum(counts, 0) - counts
-    rank = torch.arange(y_grouped.shape[0]) - first[y_grouped]
-    kept = grouped[rank < max_per_class]
-    return order[kept[torch.randperm(kept.shape[0], generator=generator)]]
-
-
-class _PresenceAbsenceNet(NeuralNet):
+class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
     """skorch net trained with the presence-absence loss and random background.
 
     Customised through skorch's hooks only: ``train_step_single`` and
@@ -84,55 +63,65 @@ class _PresenceAbsenceNet(NeuralNet):
     generators.
     """
 
-    def __init__(self, *args, n_background=1, max_per_class=None, seed=0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        n_background=1,
+        max_per_class=None,
+        mixed_precision=None,
+        seed=0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.n_background = n_background
         self.max_per_class = max_per_class
+        self.mixed_precision = mixed_precision
         self.seed = seed
 
     def initialize_module(self):
         super().initialize_module()
-        self.background_generator_ = torch.Generator(device=self.device)
-        self.background_generator_.manual_seed(self.seed + 1)
-        self.shuffle_generator_ = torch.Generator().manual_seed(self.seed + 2)
+        self._seed_generators()
         return self
 
-    def _logits_with_background(self, Xi):
-        Xi = Xi.to(self.device)
-        n_background = Xi.shape[0] * self.n_background
+    def _seed_generators(self):
+        self.background_generator_ = self.new_generator(1)
+        self.shuffle_generator_ = torch.Generator().manual_seed(self.seed + 2)
+
+    def _loss(self, Xi, yi):
+        """Presence-absence loss of a batch plus its random background."""
+        Xi = Xi.to(self.compute_device)
         background = _sample_background(
-            n_background,
+            Xi.shape[0] * self.n_background,
             generator=self.background_generator_,
-            device=self.device,
+            device=self.compute_device,
             dtype=Xi.dtype,
         )
-        logits = self.module_(torch.cat([Xi, background]))
-        return logits[: Xi.shape[0]], logits[Xi.shape[0] :]
+        with self.autocast():
+            logits = self.module_(torch.cat([Xi, background])).float()
+        loss = self.criterion_(logits[: Xi.shape[0]], yi, logits[Xi.shape[0] :])
+        return loss, logits[: Xi.shape[0]]
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        logits, background = self._logits_with_background(Xi)
-        loss = self.criterion_(logits, yi, background)
-        loss.backward()
+        loss, logits = self._loss(*unpack_data(batch))
+        self.backward(loss)
         return {"loss": loss, "y_pred": logits}
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
-        Xi, yi = unpack_data(batch)
         with torch.no_grad():
-            logits, background = self._logits_with_background(Xi)
-            loss = self.criterion_(logits, yi, background)
+            loss, logits = self._loss(*unpack_data(batch))
         return {"loss": loss, "y_pred": logits}
 
     def get_iterator(self, dataset, training=False):
-        return _TensorBatches(
-            torch.as_tensor(dataset.X),
-            None if dataset.y is None else torch.as_tensor(dataset.y),
+        return MiniBatches(
+            dataset.X,
+            dataset.y,
             batch_size=self.batch_size,
-            device=self.device,
+            device=self.compute_device,
             generator=self.shuffle_generator_ if training else None,
             max_per_class=self.max_per_class if training else None,
+            shard=self.shard(),
         )
 
     def __getstate__(self):
@@ -144,12 +133,10 @@ class _PresenceAbsenceNet(NeuralNet):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self.background_generator_ = torch.Generator(device=self.device)
-        self.background_generator_.manual_seed(self.seed + 1)
-        self.shuffle_generator_ = torch.Generator().manual_seed(self.seed + 2)
+        self._seed_generators()
 
 
-class _PretrainingNet(NeuralNet):
+class _PretrainingNet(_DeviceMixin, NeuralNet):
     """skorch net of the self-supervised pretraining (SPEC §6).
 
     Fitted on ``(lonlat, features)`` pairs and customised through skorch's
@@ -160,10 +147,19 @@ class _PretrainingNet(NeuralNet):
     supervised net. Every similarity matrix is one batch wide.
     """
 
-    def __init__(self, *args, loss_kind="mc", n_negative_locations=1, seed=0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        loss_kind="mc",
+        n_negative_locations=1,
+        mixed_precision=None,
+        seed=0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.loss_kind = loss_kind
         self.n_negative_locations = n_negative_locations
+        self.mixed_precision = mixed_precision
         self.seed = seed
 
     def initialize_module(self):
@@ -172,43 +168,48 @@ class _PretrainingNet(NeuralNet):
         return self
 
     def _seed_generators(self):
-        self.negative_generator_ = torch.Generator(device=self.device)
-        self.negative_generator_.manual_seed(self.seed + 3)
+        self.negative_generator_ = self.new_generator(3)
         self.shuffle_generator_ = torch.Generator().manual_seed(self.seed + 4)
 
     def _pretraining_loss(self, lonlat, features):
         module = self.module_
         if self.loss_kind == "mse":
-            return self.criterion_(module.projection(module.embed(lonlat)), features)
+            with self.autocast():
+                predicted = module.projection(module.embed(lonlat)).float()
+            return self.criterion_(predicted, features)
         n, n_negative = lonlat.shape[0], self.n_negative_locations
         negatives = _sample_background(
             n * n_negative,
             generator=self.negative_generator_,
-            device=self.device,
+            device=self.compute_device,
             dtype=lonlat.dtype,
         )
-        embedding = module.embed(torch.cat([lonlat, lonlat, negatives]))
+        with self.autocast():
+            embedding = module.embed(torch.cat([lonlat, lonlat, negatives])).float()
+            projected = module.projection(features).float()
         return self.criterion_(
             embedding[:n],
             embedding[n : 2 * n],
             embedding[2 * n :].reshape(n, n_negative, embedding.shape[1]),
-            module.projection(features),
+            projected,
         )
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         lonlat, features = unpack_data(batch)
-        loss = self._pretraining_loss(lonlat.to(self.device), features.to(self.device))
-        loss.backward()
+        device = self.compute_device
+        loss = self._pretraining_loss(lonlat.to(device), features.to(device))
+        self.backward(loss)
         return {"loss": loss, "y_pred": None}
 
     def get_iterator(self, dataset, training=False):
-        return _TensorBatches(
-            torch.as_tensor(dataset.X),
-            torch.as_tensor(dataset.y),
+        return MiniBatches(
+            dataset.X,
+            dataset.y,
             batch_size=self.batch_size,
-            device=self.device,
+            device=self.compute_device,
             generator=self.shuffle_generator_ if training else None,
+            shard=self.shard(),
         )
 
     def __getstate__(self):
@@ -231,6 +232,24 @@ def _seeded(device, seed):
         yield
 
 
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run torch's CPU operations on ``n_threads`` threads; None changes nothing.
+
+    Torch's thread count is global to the process: the previous value is
+    restored on exit.
+    """
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def _resolve_device(device, *, fallback=False):
     """``"auto"`` → CUDA when available; refuse unavailable devices."""
     if device == "auto":
@@ -249,3 +268,38 @@ def _resolve_device(device, *, fallback=False):
             "machine; use device='cpu' or device='auto'."
         )
     return device
+
+
+@functools.cache
+def accelerated_net(net_class):
+    """``net_class`` trained through Hugging Face Accelerate (skorch's mixin).
+
+    The returned class takes an ``accelerator`` (an ``accelerate.Accelerator``)
+    and ``device=None``: Accelerate places the module, wraps it for
+    data-parallel training when launched on several processes (``accelerate
+    launch``), runs its own autocast (its ``mixed_precision``) and scales the
+    backward pass. Each process reads its own share of the batches.
+    """
+    from skorch.hf import AccelerateMixin
+
+    class AcceleratedNet(AccelerateMixin, net_class):
+        # The package's step (random background, float32 encoding), with
+        # Accelerate's autocast and backward through the hooks below.
+        train_step_single = net_class.train_step_single
+
+        @property
+        def compute_device(self):
+            return self.accelerator.device
+
+        def autocast(self):
+            return self.accelerator.autocast()
+
+        def backward(self, loss):
+            self.accelerator.backward(loss)
+
+        def shard(self):
+            return self.accelerator.process_index, self.accelerator.num_processes
+
+    name = f"Accelerated{net_class.__name__}"
+    AcceleratedNet.__name__ = AcceleratedNet.__qualname__ = name
+    return AcceleratedNet

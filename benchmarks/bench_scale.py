@@ -1,24 +1,26 @@
 """How training and prediction costs grow with the number of points.
 
-Each measurement runs in a fresh child process, which reports its own peak
-resident memory (``ru_maxrss``), so that sizes do not share allocations:
+Each measurement runs in a fresh child process, so that sizes do not share
+allocations, and reports the process's peak resident memory (``VmHWM``):
 
-- training: seconds per epoch of ``SphereLocationClassifier.fit`` (default
-  model: sphereM+, S = 32, k = 512; one epoch after a one-epoch warm-up on
-  the same data) for ``--train-sizes`` points and ``--classes`` classes;
-- prediction: points per second of ``predict`` (1,000 classes, chunks of
-  ``batch_size`` rows) for ``--predict-sizes`` points.
+- training: seconds of a one-epoch ``SphereLocationClassifier.fit`` (default
+  model: sphereM+, S = 32, k = 512, batch 1024, one background point per
+  example; validation, encoder fit and data transfer included) for
+  ``--train-sizes`` points and ``--classes`` classes (8,142 classes only up
+  to ``--max-points-8142`` points);
+- prediction: seconds of ``predict`` with 1,000 classes (chunks of
+  ``--predict-batch-size`` rows) for ``--predict-sizes`` points, and the
+  memory it needed: the peak is reset just before ``predict`` (Linux
+  ``/proc/self/clear_refs``), and the increase over the resident memory at
+  that moment is reported next to the size of the returned labels.
 
 Writes a table and a log-log plot of time and peak memory against size.
 
-    python benchmarks/bench_scale.py                        # the recorded run
-    python benchmarks/bench_scale.py --train-sizes 10000 100000 --classes 100 \\
-        --predict-sizes 100000 1000000 --plot docs/images/bench_scale.png
+    python benchmarks/bench_scale.py --threads 2 --plot docs/images/bench_scale.png
 """
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -33,8 +35,23 @@ def uniform_points(n, seed=0):
     return np.column_stack([lon, lat])
 
 
+def _status_mb(field):
+    """A memory field of /proc/self/status (Linux), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
 def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return _status_mb("VmHWM")
+
+
+def reset_peak_rss():
+    """Make the current resident memory the new peak (Linux 4.0 and later)."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
 
 
 def measure_training(n_points, n_classes):
@@ -43,44 +60,50 @@ def measure_training(n_points, n_classes):
     X = uniform_points(n_points)
     y = np.arange(n_points) % n_classes
     clf = SphereLocationClassifier(max_epochs=1, device="cpu", random_state=0)
-    clf.fit(X, y)  # warm-up, and the model whose epoch is timed next
     start = time.perf_counter()
-    clf.net_.partial_fit(X, y.astype(np.int64))
+    clf.fit(X, y)
     return {"seconds": time.perf_counter() - start}
 
 
-def measure_prediction(n_points, n_classes=1000, fit_points=20_000):
+def measure_prediction(n_points, n_classes, batch_size, fit_points=20_000):
     from skgeo_s2v import SphereLocationClassifier
 
     X_fit = uniform_points(fit_points, seed=1)
-    clf = SphereLocationClassifier(max_epochs=1, device="cpu", random_state=0)
+    clf = SphereLocationClassifier(
+        max_epochs=1, device="cpu", random_state=0, predict_batch_size=batch_size
+    )
     clf.fit(X_fit, np.arange(fit_points) % n_classes)
     X = uniform_points(n_points)
-    before = peak_rss_mb()
+    reset_peak_rss()
+    before = _status_mb("VmRSS")
     start = time.perf_counter()
-    clf.predict(X)
+    labels = clf.predict(X)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rss_before_mb": before}
+    return {
+        "seconds": seconds,
+        "predict_extra_mb": peak_rss_mb() - before,
+        "labels_mb": labels.nbytes / 2**20,
+    }
 
 
-def child(mode, n_points, n_classes):
+def child(mode, n_points, n_classes, threads, batch_size):
+    import torch
+
+    torch.set_num_threads(threads)
     result = (
         measure_training(n_points, n_classes)
         if mode == "train"
-        else measure_prediction(n_points, n_classes)
+        else measure_prediction(n_points, n_classes, batch_size)
     )
     result.update(mode=mode, n_points=n_points, n_classes=n_classes)
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 
-def run_child(mode, n_points, n_classes):
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(n_points), str(n_classes)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+def run_child(mode, n_points, n_classes, threads, batch_size):
+    command = [sys.executable, __file__, "--child", mode, str(n_points)]
+    command += [str(n_classes), str(threads), str(batch_size)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -117,11 +140,14 @@ def plot(results, path):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        child(sys.argv[2], *map(int, sys.argv[3:7]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--train-sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000]
+        "--train-sizes",
+        nargs="*",
+        type=int,
+        default=[10_000, 100_000, 1_000_000, 10_000_000],
     )
     parser.add_argument("--classes", nargs="*", type=int, default=[100, 8142])
     parser.add_argument("--max-points-8142", type=int, default=100_000)
@@ -131,11 +157,16 @@ def main():
         type=int,
         default=[100_000, 1_000_000, 10_000_000],
     )
+    parser.add_argument("--predict-batch-size", type=int, default=8192)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--plot", default=None, help="write the log-log plot here")
     args = parser.parse_args()
     results = []
-    print("| mode | classes | points | seconds | points/s | peak RSS (MB) |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| mode | classes | points | seconds | points/s | peak RSS (MB) "
+        "| predict extra (MB) | labels (MB) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     jobs = [
         ("train", n, c)
         for c in args.classes
@@ -143,11 +174,16 @@ def main():
         if c < 8142 or n <= args.max_points_8142
     ] + [("predict", n, 1000) for n in args.predict_sizes]
     for mode, n, c in jobs:
-        r = run_child(mode, n, c)
+        r = run_child(mode, n, c, args.threads, args.predict_batch_size)
         results.append(r)
+        extra = (
+            f"{r['predict_extra_mb']:,.0f} | {r['labels_mb']:,.0f}"
+            if mode == "predict"
+            else " | "
+        )
         print(
             f"| {mode} | {c} | {n:,} | {r['seconds']:.2f} | "
-            f"{n / r['seconds']:,.0f} | {r['peak_rss_mb']:,.0f} |",
+            f"{n / r['seconds']:,.0f} | {r['peak_rss_mb']:,.0f} | {extra} |",
             flush=True,
         )
     if args.plot:

@@ -16,7 +16,8 @@ allocations, and reports the process's peak resident memory (``VmHWM``):
 
 Writes a table and a log-log plot of time and peak memory against size.
 
-    python benchmarks/bench_scale.py --threads 2 --plot docs/images/bench_scale.png
+    python benchmarks/bench_scale.py --threads 1 --plot docs/images/bench_scale.png \\
+        --json bench_scale.json
 """
 
 import argparse
@@ -126,12 +127,24 @@ def plot(results, path):
         n = [r["n_points"] for r in rows]
         ax_time.loglog(n, [r["seconds"] for r in rows], "o-", label=label)
         ax_mem.loglog(n, [r["peak_rss_mb"] for r in rows], "o-", label=label)
+    predictions = [r for r in results if r["mode"] == "predict"]
+    if predictions:
+        n = [r["n_points"] for r in predictions]
+        ax_mem.loglog(
+            n,
+            [r["predict_extra_mb"] for r in predictions],
+            "s--",
+            label="memory predict needs",
+        )
+        ax_mem.loglog(
+            n, [r["labels_mb"] for r in predictions], "k:", label="returned labels"
+        )
     lo = min(r["n_points"] for r in results)
     hi = max(r["n_points"] for r in results)
     ref = min(r["seconds"] for r in results if r["n_points"] == lo)
     ax_time.loglog([lo, hi], [ref, ref * hi / lo], "k:", label="linear")
     ax_time.set(xlabel="points", ylabel="seconds", title="Time")
-    ax_mem.set(xlabel="points", ylabel="peak resident memory (MB)", title="Memory")
+    ax_mem.set(xlabel="points", ylabel="MB", title="Peak resident memory")
     ax_time.legend(fontsize=8)
     ax_mem.legend(fontsize=8)
     fig.tight_layout()
@@ -160,7 +173,15 @@ def main():
     parser.add_argument("--predict-batch-size", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--plot", default=None, help="write the log-log plot here")
+    parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument(
+        "--replot", default=None, help="plot the results of an earlier --json"
+    )
     args = parser.parse_args()
+    if args.replot:
+        with open(args.replot) as file:
+            plot(json.load(file), args.plot)
+        return
     results = []
     print(
         "| mode | classes | points | seconds | points/s | peak RSS (MB) "
@@ -186,6 +207,9 @@ def main():
             f"{n / r['seconds']:,.0f} | {r['peak_rss_mb']:,.0f} | {extra} |",
             flush=True,
         )
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=1)
     if args.plot:
         plot(results, args.plot)
 

@@ -495,7 +495,8 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, 2)
-            Longitude then latitude, in degrees.
+            Longitude then latitude, in degrees. A :class:`numpy.memmap` or an
+            ``h5py``/``zarr`` array is not loaded: each batch reads its rows.
         y : array-like of shape (n_samples,)
             Class labels (strings, integers, anything
             :class:`~sklearn.preprocessing.LabelEncoder` accepts); at least two
@@ -695,7 +696,9 @@ default=None
             Longitude then latitude, in degrees.
         features : array-like of shape (n_samples, n_features)
             Row ``i`` is the feature vector observed at location ``i``; no
-            missing values. Not modified.
+            missing values. Not modified. Like ``X_unlabeled``, it may be a
+            :class:`numpy.memmap` or an ``h5py``/``zarr`` array, read one
+            batch at a time.
         loss : {"mc", "bi", "mse"} or None, default=None
             Overrides ``pretrain_loss`` for this call.
         epochs : int or None, default=None
@@ -897,7 +900,8 @@ default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, 2)
-            Longitude then latitude, in degrees.
+            Longitude then latitude, in degrees; out-of-core arrays are read
+            one chunk at a time.
 
         Returns
         -------
@@ -920,7 +924,8 @@ default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, 2)
-            Longitude then latitude, in degrees.
+            Longitude then latitude, in degrees; out-of-core arrays are read
+            one chunk at a time.
 
         Returns
         -------
@@ -937,7 +942,8 @@ default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, 2)
-            Longitude then latitude, in degrees.
+            Longitude then latitude, in degrees; out-of-core arrays are read
+            one chunk at a time.
 
         Returns
         -------
@@ -952,7 +958,8 @@ default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, 2)
-            Longitude then latitude, in degrees.
+            Longitude then latitude, in degrees; out-of-core arrays are read
+            one chunk at a time.
 
         Returns
         -------
@@ -971,7 +978,8 @@ default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, 2)
-            Longitude then latitude, in degrees.
+            Longitude then latitude, in degrees; out-of-core arrays are read
+            one chunk at a time.
 
         Returns
         -------

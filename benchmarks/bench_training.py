@@ -10,6 +10,12 @@ presence-absence loss and an Adam step. FLOPs count the matrix products only
 measured float32 matrix-multiply rate of the machine.
 
     python benchmarks/bench_training.py --epochs 10 --b-batches 20 --repeats 3
+    python benchmarks/bench_training.py --device cuda                # on a GPU
+    python benchmarks/bench_training.py --device cuda --mixed-precision bf16
+
+With ``--mixed-precision bf16`` both loops run the network under bfloat16
+autocast (the encoding in float32) and the matrix-multiply rate is measured
+in bfloat16.
 """
 
 import argparse
@@ -22,25 +28,45 @@ from skgeo_s2v import SphereLocationClassifier, make_encoder
 from skgeo_s2v.nn import PresenceAbsenceLoss, build_location_module, sample_background
 
 
-def matmul_gflops(rows, inner, cols, repeats=5, calls=5):
-    """Best float32 matrix-multiply rate of ``(rows×inner)·(inner×cols)``.
+def _synchronize(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
 
-    The output is preallocated and the best of ``repeats`` timings counts, so
-    allocation and bursts of load from other processes do not lower it.
+
+def _autocast(device, precision):
+    return torch.autocast(
+        torch.device(device).type,
+        dtype=torch.bfloat16,
+        enabled=precision == "bf16",
+    )
+
+
+def matmul_gflops(rows, inner, cols, device="cpu", precision=None, repeats=5, calls=5):
+    """Best matrix-multiply rate of ``(rows×inner)·(inner×cols)`` on ``device``.
+
+    float32, or bfloat16 for ``precision="bf16"``. The output is preallocated
+    and the best of ``repeats`` timings counts, so allocation and bursts of
+    load from other processes do not lower it.
     """
-    a, b = torch.randn(rows, inner), torch.randn(inner, cols)
-    out = torch.empty(rows, cols)
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    a = torch.randn(rows, inner, device=device, dtype=dtype)
+    b = torch.randn(inner, cols, device=device, dtype=dtype)
+    out = torch.empty(rows, cols, device=device, dtype=dtype)
     torch.mm(a, b, out=out)
     best = float("inf")
     for _ in range(repeats):
+        _synchronize(device)
         start = time.perf_counter()
         for _ in range(calls):
             torch.mm(a, b, out=out)
+        _synchronize(device)
         best = min(best, time.perf_counter() - start)
     return 2 * rows * inner * cols * calls / best / 1e9
 
 
-def bare_loop(X, y, n_classes, hidden_units, epochs, batch_size=1024):
+def bare_loop(
+    X, y, n_classes, hidden_units, epochs, device, precision, batch_size=1024
+):
     module = build_location_module(
         encoder=make_encoder("sphereM+"),
         network="mlp",
@@ -49,36 +75,51 @@ def bare_loop(X, y, n_classes, hidden_units, epochs, batch_size=1024):
         dropout=0.5,
         activation="relu",
         n_classes=n_classes,
-    )
+    ).to(device)
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
     criterion = PresenceAbsenceLoss(float(n_classes))
-    generator = torch.Generator().manual_seed(0)
-    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
+    generator = torch.Generator(device=device).manual_seed(0)
+    shuffle = torch.Generator().manual_seed(0)
+    X = torch.as_tensor(X, dtype=torch.float32, device=device)
+    y = torch.as_tensor(y, device=device)
     module.train()
+    _synchronize(device)
     start = time.perf_counter()
     for _ in range(epochs):
-        order = torch.randperm(len(X), generator=generator)
+        order = torch.randperm(len(X), generator=shuffle).to(device)
         for i in range(0, len(X), batch_size):
             rows = order[i : i + batch_size]
-            background = sample_background(len(rows), generator=generator)
-            logits = module(torch.cat([X[rows], background]))
+            background = sample_background(
+                len(rows), generator=generator, device=device
+            )
+            with _autocast(device, precision):
+                logits = module(torch.cat([X[rows], background])).float()
             loss = criterion(logits[: len(rows)], y[rows], logits[len(rows) :])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+    _synchronize(device)
     return epochs * len(X) / (time.perf_counter() - start)
 
 
-def classifier_rate(X, y, hidden_units, epochs):
+def classifier_rate(X, y, hidden_units, epochs, device, precision):
     clf = SphereLocationClassifier(
-        hidden_units=hidden_units, max_epochs=epochs, device="cpu", random_state=0
+        hidden_units=hidden_units,
+        max_epochs=epochs,
+        device=device,
+        mixed_precision=precision,
+        random_state=0,
     )
+    _synchronize(device)
     start = time.perf_counter()
     clf.fit(X, y)
+    _synchronize(device)
     return epochs * len(X) / (time.perf_counter() - start)
 
 
-def setting(name, n_points, n_classes, hidden_units, epochs, repeats):
+def setting(
+    name, n_points, n_classes, hidden_units, epochs, repeats, device, precision
+):
     rng = np.random.default_rng(0)
     X = np.column_stack(
         [rng.uniform(-180, 180, n_points), rng.uniform(-90, 90, n_points)]
@@ -87,22 +128,27 @@ def setting(name, n_points, n_classes, hidden_units, epochs, repeats):
     # A short warm-up of both (thread pools, allocator), then the best of
     # ``repeats`` alternating runs, so that neither loop pays a one-off cost or
     # a burst of load from other processes alone.
-    classifier_rate(X[:2048], y[:2048], hidden_units, 1)
-    bare_loop(X[:2048], y[:2048], n_classes, hidden_units, 1)
+    options = {"device": device, "precision": precision}
+    classifier_rate(X[:2048], y[:2048], hidden_units, 1, **options)
+    bare_loop(X[:2048], y[:2048], n_classes, hidden_units, 1, **options)
     skorch_rate = bare_rate = 0.0
     for _ in range(repeats):
-        skorch_rate = max(skorch_rate, classifier_rate(X, y, hidden_units, epochs))
-        bare_rate = max(bare_rate, bare_loop(X, y, n_classes, hidden_units, epochs))
+        skorch_rate = max(
+            skorch_rate, classifier_rate(X, y, hidden_units, epochs, **options)
+        )
+        bare_rate = max(
+            bare_rate, bare_loop(X, y, n_classes, hidden_units, epochs, **options)
+        )
     width = make_encoder("sphereM+")._n_features_out
     flops_per_sample = 6 * 2 * (width * hidden_units + hidden_units * n_classes)
-    peak = matmul_gflops(2048, hidden_units, n_classes)
+    peak = matmul_gflops(2048, hidden_units, n_classes, **options)
     achieved = skorch_rate * flops_per_sample / 1e9
     print(
         f"{name}: {n_points} pts, {n_classes} classes, k={hidden_units}, {epochs} "
         f"epoch(s)\n  classifier {skorch_rate:9.0f} samples/s   bare loop "
         f"{bare_rate:9.0f} samples/s   ratio bare/classifier "
         f"{bare_rate / skorch_rate:.2f}\n  matmul FLOPs {achieved:.1f} GFLOP/s "
-        f"vs measured float32 matmul {peak:.1f} GFLOP/s "
+        f"vs measured {precision or 'float32'} matmul {peak:.1f} GFLOP/s "
         f"({100 * achieved / peak:.0f} %)"
     )
 
@@ -117,12 +163,20 @@ def main():
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of each loop; the best counts"
     )
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--mixed-precision", choices=["bf16"], default=None)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
-    setting("(a)", 5000, 50, 512, args.epochs, args.repeats)
+    where = (
+        torch.cuda.get_device_name(args.device)
+        if torch.device(args.device).type == "cuda"
+        else "CPU"
+    )
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {where}")
+    options = (args.device, args.mixed_precision)
+    setting("(a)", 5000, 50, 512, args.epochs, args.repeats, *options)
     if not args.skip_b:
         n_points = 100_000 if args.b_batches is None else 1024 * args.b_batches
-        setting("(b)", n_points, 8142, 1024, 1, args.repeats)
+        setting("(b)", n_points, 8142, 1024, 1, args.repeats, *options)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,18 @@ from ._losses import sample_background as _sample_background
 
 
 class _DeviceMixin:
-    """What the nets share: the compute device, autocast, backward, sharding.
+    """What the nets share: device, autocast, backward, sharding, batches, RNGs.
 
     In-process training computes on ``device``; the accelerated subclasses
-    (:func:`accelerated_net`) defer all four to Hugging Face Accelerate.
+    (:func:`accelerated_net`) defer the first four to Hugging Face Accelerate.
+    A net names its random generators in ``_generator_offsets`` (attribute
+    name → offset added to ``seed``); they are seeded when the module is
+    initialised and after unpickling, and are not pickled (they may live on
+    a GPU). ``shuffle_generator_`` orders the batches, on the CPU.
     """
+
+    _generator_offsets: dict = {}
+    max_per_class = None
 
     @property
     def compute_device(self):
@@ -48,9 +55,37 @@ class _DeviceMixin:
         """``(rank, world_size)`` of this process in data-parallel training."""
         return 0, 1
 
-    def new_generator(self, offset):
-        generator = torch.Generator(device=self.compute_device)
-        return generator.manual_seed(self.seed + offset)
+    def _seed_generators(self):
+        for name, offset in self._generator_offsets.items():
+            device = "cpu" if name == "shuffle_generator_" else self.compute_device
+            generator = torch.Generator(device=device).manual_seed(self.seed + offset)
+            setattr(self, name, generator)
+
+    def initialize_module(self):
+        super().initialize_module()
+        self._seed_generators()
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        return MiniBatches(
+            dataset.X,
+            dataset.y,
+            batch_size=self.batch_size,
+            device=self.compute_device,
+            generator=self.shuffle_generator_ if training else None,
+            max_per_class=self.max_per_class if training else None,
+            shard=self.shard(),
+        )
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for name in self._generator_offsets:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._seed_generators()
 
 
 class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
@@ -59,9 +94,10 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
     Customised through skorch's hooks only: ``train_step_single`` and
     ``validation_step`` add ``n_background`` uniform random locations per
     example, drawn and encoded on the training device in the same forward
-    pass; ``get_iterator`` slices tensors; ``initialize_module`` seeds the
-    generators.
+    pass.
     """
+
+    _generator_offsets = {"background_generator_": 1, "shuffle_generator_": 2}
 
     def __init__(
         self,
@@ -77,15 +113,6 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
         self.max_per_class = max_per_class
         self.mixed_precision = mixed_precision
         self.seed = seed
-
-    def initialize_module(self):
-        super().initialize_module()
-        self._seed_generators()
-        return self
-
-    def _seed_generators(self):
-        self.background_generator_ = self.new_generator(1)
-        self.shuffle_generator_ = torch.Generator().manual_seed(self.seed + 2)
 
     def _loss(self, Xi, yi):
         """Presence-absence loss of a batch plus its random background."""
@@ -113,28 +140,6 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
             loss, logits = self._loss(*unpack_data(batch))
         return {"loss": loss, "y_pred": logits}
 
-    def get_iterator(self, dataset, training=False):
-        return MiniBatches(
-            dataset.X,
-            dataset.y,
-            batch_size=self.batch_size,
-            device=self.compute_device,
-            generator=self.shuffle_generator_ if training else None,
-            max_per_class=self.max_per_class if training else None,
-            shard=self.shard(),
-        )
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        # Generators may live on a GPU; they are re-seeded by initialize_module.
-        state.pop("background_generator_", None)
-        state.pop("shuffle_generator_", None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._seed_generators()
-
 
 class _PretrainingNet(_DeviceMixin, NeuralNet):
     """skorch net of the self-supervised pretraining (SPEC §6).
@@ -143,9 +148,10 @@ class _PretrainingNet(_DeviceMixin, NeuralNet):
     hooks only: ``train_step_single`` draws ``n_negative_locations`` uniform
     random locations per pair on the training device and encodes the batch
     twice (two dropout masks, for the SimCSE term) together with the random
-    locations in one forward pass; ``get_iterator`` slices tensors as for the
-    supervised net. Every similarity matrix is one batch wide.
+    locations in one forward pass. Every similarity matrix is one batch wide.
     """
+
+    _generator_offsets = {"negative_generator_": 3, "shuffle_generator_": 4}
 
     def __init__(
         self,
@@ -161,15 +167,6 @@ class _PretrainingNet(_DeviceMixin, NeuralNet):
         self.n_negative_locations = n_negative_locations
         self.mixed_precision = mixed_precision
         self.seed = seed
-
-    def initialize_module(self):
-        super().initialize_module()
-        self._seed_generators()
-        return self
-
-    def _seed_generators(self):
-        self.negative_generator_ = self.new_generator(3)
-        self.shuffle_generator_ = torch.Generator().manual_seed(self.seed + 4)
 
     def _pretraining_loss(self, lonlat, features):
         module = self.module_
@@ -201,26 +198,6 @@ class _PretrainingNet(_DeviceMixin, NeuralNet):
         loss = self._pretraining_loss(lonlat.to(device), features.to(device))
         self.backward(loss)
         return {"loss": loss, "y_pred": None}
-
-    def get_iterator(self, dataset, training=False):
-        return MiniBatches(
-            dataset.X,
-            dataset.y,
-            batch_size=self.batch_size,
-            device=self.compute_device,
-            generator=self.shuffle_generator_ if training else None,
-            shard=self.shard(),
-        )
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("negative_generator_", None)
-        state.pop("shuffle_generator_", None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._seed_generators()
 
 
 @contextlib.contextmanager

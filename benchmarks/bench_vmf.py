@@ -7,9 +7,14 @@ cross-validation. Prints one row per dataset, averaged over the seeds.
 
     python benchmarks/bench_vmf.py                      # all 20 datasets, 3 seeds
     python benchmarks/bench_vmf.py --datasets U1 S2.3 --seeds 1 --models sphereM+ grid
+    python benchmarks/bench_vmf.py --models sphereM+ --set encoder__n_scales=16
+
+``--set`` changes classifier parameters of every model from their defaults,
+for sweeps.
 """
 
 import argparse
+import ast
 import time
 
 import numpy as np
@@ -37,7 +42,21 @@ def knn_accuracy(X_train, y_train, X_test, y_test):
     return search.score(np.deg2rad(X_test[:, ::-1]), y_test)
 
 
-def run(datasets, seeds, models):
+def parse_params(values, parser):
+    """``{name: value}`` from ``["encoder__n_scales=16", "lr=1e-3"]``."""
+    params = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set: expected NAME=VALUE, got {item!r}")
+        try:
+            params[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[name] = value  # a string, e.g. activation=leaky_relu
+    return params
+
+
+def run(datasets, seeds, models, settings=None):
     columns = ["bayes", *models, "knn"]
     print("dataset " + " ".join(f"{c:>9}" for c in columns) + "  seconds")
     totals = {c: [] for c in columns}
@@ -56,7 +75,7 @@ def run(datasets, seeds, models):
                 network = "wrap_residual" if model == "wrap" else "mlp"
                 clf = SphereLocationClassifier(
                     model, network=network, random_state=seed
-                )
+                ).set_params(**(settings or {}))
                 scores[model].append(clf.fit(X_tr, y_tr).score(X_te, y_te))
             scores["knn"].append(knn_accuracy(X_tr, y_tr, X_te, y_te))
         row = {c: 100 * np.mean(v) for c, v in scores.items()}
@@ -76,8 +95,15 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=list(VMF_BENCHMARKS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--models", nargs="+", default=MODELS)
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="classifier parameters for every model, e.g. encoder__n_scales=16",
+    )
     args = parser.parse_args()
-    run(args.datasets, args.seeds, args.models)
+    run(args.datasets, args.seeds, args.models, parse_params(args.set, parser))
 
 
 if __name__ == "__main__":

@@ -254,6 +254,9 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         and ``hidden_units`` must be those of the pretraining. Being a
         parameter, it survives :func:`~sklearn.base.clone`, so every
         candidate of a grid search fine-tunes from the same pretraining.
+        Fine-tuning runs at ``lr``: a rate below the default keeps too much
+        of the pretraining and cost 2-3 points with more than a few labels
+        per class in the pretraining benchmark.
     pretrain_loss : {"mc", "bi", "mse"}, default="mc"
         The self-supervised objective (SPEC §6): InfoNCE (paper Eq. 7), binary
         NCE (Eq. 6) or regression of the features. ``"mc"`` was best in the

@@ -191,7 +191,11 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     batch_size : int, default=1024
         Labelled examples per step.
     max_epochs : int, default=30
-        Passes over the training data (at least 1).
+        Passes over the training data (at least 1). Classes with sharp
+        borders (countries, time zones) want more: on 5,400 GeoNames cities,
+        100 epochs gained about 1.1 points and drew level with a tuned kNN
+        and a random forest. Broad, overlapping classes (the vMF benchmark)
+        lost 0.3-1.6 points at 100 epochs. See the benchmarks page.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the data and stop when
         the validation loss has not improved for ``n_iter_no_change`` epochs,

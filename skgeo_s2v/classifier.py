@@ -195,7 +195,7 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         borders (countries, time zones) want more: on 5,400 GeoNames cities,
         100 epochs gained about 1.1 points and drew level with a tuned kNN
         and a random forest. Broad, overlapping classes (the vMF benchmark)
-        lost 0.3-1.6 points at 100 epochs. See the benchmarks page.
+        lost 0.2-1.6 points at 100 epochs. See the benchmarks page.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the data and stop when
         the validation loss has not improved for ``n_iter_no_change`` epochs,

@@ -27,7 +27,7 @@ import time
 import warnings
 
 import numpy as np
-from bench_vmf import knn_accuracy, parse_params
+from bench_vmf import add_settings_argument, knn_accuracy, parse_params
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -106,13 +106,7 @@ def main():
         default=0.2,
         help="stratified fraction of the non-test cities used for training",
     )
-    parser.add_argument(
-        "--set",
-        nargs="+",
-        default=[],
-        metavar="NAME=VALUE",
-        help="classifier parameters for every model, e.g. max_epochs=100",
-    )
+    add_settings_argument(parser)
     args = parser.parse_args()
     settings = parse_params(args.set, parser)
     # A 20 % training subset leaves some classes with 2 cities, fewer than

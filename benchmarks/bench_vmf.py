@@ -42,6 +42,18 @@ def knn_accuracy(X_train, y_train, X_test, y_test):
     return search.score(np.deg2rad(X_test[:, ::-1]), y_test)
 
 
+def add_settings_argument(parser):
+    """``--set NAME=VALUE ...``: classifier parameters for every model."""
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="classifier parameters for every model, e.g. encoder__n_scales=16 "
+        "or max_epochs=100",
+    )
+
+
 def parse_params(values, parser):
     """``{name: value}`` from ``["encoder__n_scales=16", "lr=1e-3"]``."""
     params = {}
@@ -95,13 +107,7 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=list(VMF_BENCHMARKS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--models", nargs="+", default=MODELS)
-    parser.add_argument(
-        "--set",
-        nargs="+",
-        default=[],
-        metavar="NAME=VALUE",
-        help="classifier parameters for every model, e.g. encoder__n_scales=16",
-    )
+    add_settings_argument(parser)
     args = parser.parse_args()
     run(args.datasets, args.seeds, args.models, parse_params(args.set, parser))
 

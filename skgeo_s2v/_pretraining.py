@@ -13,7 +13,7 @@ import copy
 import numpy as np
 from sklearn.utils import check_array
 
-from ._validation import is_out_of_core, iter_row_chunks
+from ._validation import first_non_finite, is_out_of_core, iter_row_chunks
 from .encoders import make_encoder
 from .nn import PRETRAINING_LOSSES
 from .nn._data import StreamedRows
@@ -198,9 +198,9 @@ def _check_out_of_core_features(features, n_samples):
     _check_feature_shape(shape, n_samples)
     chunk_rows = max(1, _FEATURE_CHUNK_VALUES // max(1, shape[1]))
     for start, chunk in iter_row_chunks(features, chunk_rows, np.float32):
-        finite = np.isfinite(chunk)
-        if not finite.all():
-            row, column = np.argwhere(~finite)[0]
+        bad = first_non_finite(chunk)
+        if bad is not None:
+            row, column = bad
             raise ValueError(
                 f"features holds {chunk[row, column]} at row {start + row}, "
                 f"column {column}; features must be finite. Drop or impute those "

@@ -6,6 +6,7 @@ from sklearn.utils.validation import validate_data
 
 __all__ = [
     "check_lonlat_values",
+    "first_non_finite",
     "is_out_of_core",
     "iter_row_chunks",
     "validate_lonlat",
@@ -111,9 +112,9 @@ def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
     row_offset : int, default=0
         Added to the row numbers of the messages, for a chunk of a larger array.
     """
-    finite = np.isfinite(lonlat)
-    if not finite.all():
-        row, col = np.argwhere(~finite)[0]
+    bad = first_non_finite(lonlat)
+    if bad is not None:
+        row, col = bad
         raise ValueError(
             f"Column {labels[col]} of X holds {lonlat[row, col]} at row "
             f"{row + row_offset}; coordinates must be finite. Drop or impute the "
@@ -136,6 +137,24 @@ def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
         else:
             message += "Latitudes must be degrees in [-90, 90]."
         raise ValueError(message)
+
+
+def first_non_finite(values):
+    """``(row, column)`` of the first NaN or infinite entry of a 2-D array, or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_non_finite(np.array([[0.0, 1.0], [np.inf, np.nan]]))
+    (1, 0)
+    >>> first_non_finite(np.zeros((2, 2))) is None
+    True
+    """
+    finite = np.isfinite(values)
+    if finite.all():
+        return None
+    row, column = np.argwhere(~finite)[0]
+    return int(row), int(column)
 
 
 def validate_lonlat_out_of_core(estimator, X, *, reset, check_values=True):
@@ -211,7 +230,7 @@ def is_out_of_core(X):
 
     True for a :class:`numpy.memmap` and for array-likes that are not numpy
     arrays but index like them and state their ``shape`` and ``dtype``, such
-    as an ``h5py.Dataset`` or a ``zarr.Array``. Lists, numpy arrays, pandas
+    as an ``h5py.Dataset`` or a ``zarr.Array``. Lists, numpy arrays, pandas,
     torch objects and sparse matrices are loaded (or refused) as usual.
 
     Examples

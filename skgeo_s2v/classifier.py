@@ -107,10 +107,16 @@ def _check_labels(y):
     check_classification_targets(y)
 
 
-def _validate_any_lonlat(estimator, X, out_of_core, *, reset):
-    """Validate in-memory input at once, out-of-core input chunk by chunk."""
+def _validate_any_lonlat(estimator, X, out_of_core, *, reset, check_values=True):
+    """Validate in-memory input at once, out-of-core input chunk by chunk.
+
+    ``check_values=False`` leaves the values of out-of-core input to the
+    caller, which checks each chunk as it reads it.
+    """
     if out_of_core:
-        return validate_lonlat_out_of_core(estimator, X, reset=reset)
+        return validate_lonlat_out_of_core(
+            estimator, X, reset=reset, check_values=check_values
+        )
     return validate_lonlat(estimator, X, reset=reset)
 
 
@@ -862,23 +868,21 @@ default=None
         """
         net = self._net_for(method)
         out_of_core = is_out_of_core(X)
-        if out_of_core:  # values are checked chunk by chunk below
-            lonlat = validate_lonlat_out_of_core(
-                self, X, reset=False, check_values=False
-            )
-        else:
-            lonlat = validate_lonlat(self, X, reset=False)
+        lonlat = _validate_any_lonlat(
+            self, X, out_of_core, reset=False, check_values=False
+        )
         module = net.module_
         module.eval()
         function = getattr(module, method)
         batch_size = self.predict_batch_size or self.batch_size
         out = None
         with torch.no_grad(), torch_threads(self.n_threads):
-            for start, chunk in iter_row_chunks(lonlat, batch_size, np.float32):
-                if out_of_core:
+            for start, chunk in iter_row_chunks(lonlat, batch_size):
+                if out_of_core:  # in float64, before rounding to float32
                     check_lonlat_values(chunk, row_offset=start)
+                chunk = torch.from_numpy(chunk.astype(np.float32))
                 with net.autocast():
-                    result = function(torch.from_numpy(chunk).to(net.compute_device))
+                    result = function(chunk.to(net.compute_device))
                 result = result.float()
                 if reduce is not None:
                     result = reduce(result)

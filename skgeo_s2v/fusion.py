@@ -24,6 +24,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._validation import first_non_finite
+
 __all__ = ["GeoPriorFusion"]
 
 #: Largest ``|row sum - 1|`` accepted for precomputed image probabilities.
@@ -299,9 +301,9 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{exc} Select the numeric columns with location_columns / "
                 "image_columns."
             ) from exc
-        finite = np.isfinite(values)
-        if not finite.all():
-            row, col = np.argwhere(~finite)[0]
+        bad = first_non_finite(values)
+        if bad is not None:
+            row, col = bad
             raise ValueError(
                 f"X holds a missing or infinite value ({values[row, col]}) in "
                 f"{kind} column {self._column_name(index[col])} at row {row}. "

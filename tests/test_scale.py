@@ -115,6 +115,11 @@ def test_out_of_core_bad_values_name_the_row(tmp_path, monkeypatch):
         clf.predict(_memmap(tmp_path, X, "bad.npy"))
     with pytest.raises(ValueError, match="X has 3 columns"):
         clf.predict(_memmap(tmp_path, np.zeros((4, 3)), "wide.npy"))
+    # Checked before the float32 cast of prediction, which would round it to 90.
+    X[45] = [0.0, 90.000001]
+    assert np.float32(X[45, 1]) == 90.0
+    with pytest.raises(ValueError, match="holds 90.000001 at row 45, outside"):
+        clf.predict(_memmap(tmp_path, X, "rounded.npy"))
 
 
 def test_pretrain_from_out_of_core_pairs(tmp_path):

@@ -30,8 +30,9 @@ class PositionEncoding(nn.Module):
     The encoder's numeric constants (frequencies, anchors, projections) become
     float32 buffers, so ``.to(device)`` moves them once and each batch is
     encoded where it lives, with no host-to-device copy. The encoding is
-    computed in float32 even inside a bfloat16 autocast region. The formula itself is
-    the encoder's own (``encoder._encode_lonlat``): it is not repeated here.
+    computed in float32 even inside a bfloat16 autocast region. The formula
+    itself is the encoder's own (``encoder._encode_lonlat``): it is not
+    repeated here.
 
     Parameters
     ----------

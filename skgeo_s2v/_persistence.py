@@ -7,7 +7,7 @@ import torch
 
 from . import encoders as _encoders
 
-SAVE_FORMAT = 1
+SAVE_FORMAT = 2
 PARAMS_FILE = "params.json"
 WEIGHTS_FILE = "weights.pt"
 

@@ -14,7 +14,6 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -55,9 +54,11 @@ from .nn import (
     PresenceAbsenceLoss,
     build_location_module,
     build_pretraining_module,
+    log_class_probabilities,
 )
 from .nn._data import StreamedRows
 from .nn._training import (
+    ValidationLogLoss,
     _PresenceAbsenceNet,
     _PretrainingNet,
     _resolve_device,
@@ -72,6 +73,9 @@ __all__ = ["SphereLocationClassifier"]
 # stateful encoder, such as rbf, draws its anchors from them).
 _ENCODER_FIT_ROWS = 100_000
 
+#: Most epochs of the selection run of ``max_epochs="auto"``.
+AUTO_EPOCH_LIMIT = 200
+
 
 # Per-chunk reductions of the logits for ``_forward`` (computed on the device).
 def _presence(logits):
@@ -79,7 +83,7 @@ def _presence(logits):
 
 
 def _normalised_presence(logits):
-    return torch.softmax(torch.nn.functional.logsigmoid(logits.double()), dim=1)
+    return log_class_probabilities(logits.double()).exp()
 
 
 def _binary_log_presence_ratio(logits):
@@ -185,9 +189,9 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         residual network of the paper's ``wrap`` baseline.
     lr : float, default=3e-3
         Learning rate of the Adam optimiser. The paper tunes it in 5e-5 …
-        1e-2; 3e-3 with the default 30 epochs gave the best accuracy on small
-        real datasets (GeoNames time zones from 5,000 cities) and costs about
-        a point on the broad synthetic vMF sets against 1e-3 (see the
+        1e-2; in 30-epoch fits, 3e-3 gave the best accuracy on small real
+        datasets (GeoNames time zones from 5,000 cities) and cost about a
+        point on the broad synthetic vMF sets against 1e-3 (see the
         benchmarks page). Large datasets take more steps per epoch and may
         prefer a smaller rate.
     lr_decay : float, default=0.98
@@ -196,20 +200,32 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         L2 penalty of the optimiser.
     batch_size : int, default=1024
         Labelled examples per step.
-    max_epochs : int, default=30
-        Passes over the training data (at least 1). Classes with sharp
-        borders (countries, time zones) want more: on 5,400 GeoNames cities,
-        100 epochs gained about 1.1 points and drew level with a tuned kNN
-        and a random forest. Broad, overlapping classes (the vMF benchmark)
-        lost 0.2-1.6 points at 100 epochs. See the benchmarks page.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. An integer (at least 1) trains for
+        that many. ``"auto"`` lets the data choose: a first run trains on
+        all but a stratified ``validation_fraction`` of the examples for at
+        most ``AUTO_EPOCH_LIMIT`` (200) epochs, stopping once the validation
+        log-loss of :meth:`predict_proba` has not improved for
+        ``n_iter_no_change`` epochs; the model is then trained again, on all
+        the examples, for the epoch count with the lowest validation
+        log-loss (``n_epochs_``). Broad, overlapping classes stop after a
+        few dozen epochs, classes with sharp borders (countries, time zones)
+        train for up to 200, and the best count is found without giving up
+        the held-out data; it costs the first run. See the benchmarks page.
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the data and stop when
-        the validation loss has not improved for ``n_iter_no_change`` epochs,
-        restoring the best weights.
+        Hold out a stratified ``validation_fraction`` of the data, stop when
+        the validation log-loss has not improved for ``n_iter_no_change``
+        epochs, and keep the weights of the best epoch, trained on the rest
+        of the data (no second run). The epoch limit is ``max_epochs``, or
+        ``AUTO_EPOCH_LIMIT`` when it is ``"auto"``.
     validation_fraction : float, default=0.1
-        Fraction held out for early stopping.
+        Fraction of each class held out to choose the number of epochs
+        (``max_epochs="auto"`` or ``early_stopping``). Each class keeps at
+        least one example for training; a class with one example is only
+        trained on.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Patience of the epoch choice: epochs without a lower validation
+        log-loss before training stops.
     pos_weight : float or None, default=None
         ``β``, the weight of the presence term; None means the number of
         classes ``C``, as in the paper's code.
@@ -308,8 +324,16 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     encoder_ : BasePositionEncoder
         The fitted position encoder.
     net_ : skorch.NeuralNet
-        The trained skorch net: ``net_.history`` holds the per-epoch losses,
+        The trained skorch net: ``net_.history`` holds the per-epoch losses
+        (of the final run, on all the data, for ``max_epochs="auto"``),
         ``net_.module_`` the torch module.
+    n_epochs_ : int
+        Epochs of the returned model: ``max_epochs`` when it is an integer
+        (and ``early_stopping=False``), otherwise the epoch with the lowest
+        validation log-loss.
+    validation_log_loss_ : ndarray of shape (n_epochs_run,) or None
+        Validation log-loss of each epoch of the run that chose
+        ``n_epochs_``; None when the number of epochs was fixed.
     pretrained_ : PretrainedEncoder or None
         The pretraining that :meth:`fit` fine-tuned from, if any.
     pretrain_net_ : skorch.NeuralNet
@@ -363,7 +387,10 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         "lr_decay": [Interval(Real, 0, 1, closed="right")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -404,7 +431,7 @@ class SphereLocationClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         lr_decay=0.98,
         weight_decay=0.0,
         batch_size=1024,
-        max_epochs=30,
+        max_epochs="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -551,30 +578,61 @@ default=None
             )
         else:
             self.encoder_ = copy.deepcopy(pretrained.encoder)
+        data = lonlat, out_of_core, codes
+        if self.early_stopping or self.max_epochs == "auto":
+            net = self._run_with_validation(device, seed, pretrained, data)
+        else:
+            net, self.n_epochs_, self.validation_log_loss_ = None, self.max_epochs, None
+        if not self.early_stopping:  # a fixed count, or the count "auto" chose
+            net = self._train(device, seed, pretrained, data, self.n_epochs_)
+        self.net_ = net
+        self.pretrained_ = pretrained
+        return self
+
+    def _run_with_validation(self, device, seed, pretrained, data):
+        """Train on a stratified split, stopping early; record the best epoch."""
+        train, valid = self._validation_split(data[2], seed)
+        limit = AUTO_EPOCH_LIMIT if self.max_epochs == "auto" else self.max_epochs
+        net = self._train(device, seed, pretrained, data, limit, train, valid)
+        self.validation_log_loss_ = np.asarray(net.history[:, "valid_log_loss"])
+        self.n_epochs_ = int(np.argmin(self.validation_log_loss_)) + 1
+        if self.verbose and not self.early_stopping:
+            print(
+                f"max_epochs='auto': {self.n_epochs_} epochs gave the lowest "
+                "validation log-loss; training on all the data for as many."
+            )
+        return net
+
+    def _train(
+        self, device, seed, pretrained, data, max_epochs, train=None, valid=None
+    ):
+        """A net trained on ``data`` for at most ``max_epochs`` epochs.
+
+        ``data`` is ``(lonlat, out_of_core, codes)``. Given ``train`` and
+        ``valid`` rows, it trains on the first and stops early on the
+        validation log-loss of the second; otherwise it trains on every row
+        for ``max_epochs`` epochs.
+        """
+        lonlat, out_of_core, codes = data
         train_split = None
-        if self.early_stopping:
-            train, valid = self._validation_split(codes, seed)
-            train_X = _training_rows(lonlat, out_of_core, train)
-            train_y = codes[train]
+        if valid is not None:
             valid_X = np.asarray(lonlat[valid], dtype=np.float32)
             train_split = predefined_split(Dataset(valid_X, codes[valid]))
-        else:
-            train_X, train_y = _training_rows(lonlat, out_of_core), codes
-
-        self.net_ = self._build_net(
-            device, seed, train_split, accelerator=self.accelerator
+        train_X = _training_rows(lonlat, out_of_core, train)
+        train_y = codes if train is None else codes[train]
+        net = self._build_net(
+            device, seed, max_epochs, train_split, accelerator=self.accelerator
         )
         with torch_threads(self.n_threads), _seeded(device, seed):
             if pretrained is None:
-                self.net_.fit(train_X, train_y)
+                net.fit(train_X, train_y)
             else:  # fresh class head, pretrained encoding and network
-                self.net_.initialize()
-                pretrained.load_into(self.net_.module_)
-                self.net_.partial_fit(train_X, train_y)
+                net.initialize()
+                pretrained.load_into(net.module_)
+                net.partial_fit(train_X, train_y)
         if self.accelerator is not None:
-            self.net_ = self._without_accelerator(self.net_, device, seed)
-        self.pretrained_ = pretrained
-        return self
+            net = self._without_accelerator(net, device, seed)
+        return net
 
     def _training_device(self):
         """The device training runs on (the accelerator's, when one is given)."""
@@ -596,7 +654,7 @@ default=None
         Accelerate asks between trainings (a grid search trains many).
         """
         self.accelerator.free_memory()
-        plain = self._build_net(device, seed)
+        plain = self._build_net(device, seed, net.max_epochs)
         with torch.random.fork_rng(devices=[]):
             plain.initialize()
         plain.module_.load_state_dict(net.module_.state_dict())
@@ -618,35 +676,53 @@ default=None
         return encoder
 
     def _validation_split(self, codes, seed):
-        """Increasing training and validation rows, stratified by class."""
-        try:
-            train, valid = train_test_split(
-                np.arange(codes.shape[0]),
-                test_size=self.validation_fraction,
-                stratify=codes,
-                random_state=seed,
-            )
-        except ValueError as exc:
-            raise ValueError(
-                "early_stopping holds out a stratified validation_fraction="
-                f"{self.validation_fraction} of the data, which needs at least two "
-                "examples of each class and one validation example per class: "
-                f"{exc} Increase validation_fraction or set early_stopping=False."
-            ) from exc
-        return np.sort(train), np.sort(valid)
+        """Training and validation rows, stratified by class, each sorted.
 
-    def _build_net(self, device, seed, train_split=None, *, accelerator=None):
+        Each class gives about ``validation_fraction`` of its examples to the
+        validation set (the fractional part rounded up at random, so the
+        fraction holds on average) and keeps at least one for training:
+        classes with a single example are only trained on.
+        """
+        rng = np.random.default_rng(seed)
+        counts = np.bincount(codes)
+        n_valid = np.floor(self.validation_fraction * counts + rng.random(counts.size))
+        n_valid = np.minimum(n_valid.astype(np.int64), counts - 1)
+        if not n_valid.any():
+            splittable = np.flatnonzero(counts > 1)
+            if splittable.size == 0:
+                name = "early_stopping" if self.early_stopping else "max_epochs='auto'"
+                raise ValueError(
+                    f"{name} holds out a validation_fraction="
+                    f"{self.validation_fraction} of each class, but every class "
+                    "has a single example. Pass an integer max_epochs with "
+                    "early_stopping=False."
+                )
+            n_valid[rng.choice(splittable)] = 1
+        # Shuffle, then group by class: each class's first n_valid rows validate.
+        order = rng.permutation(codes.shape[0])
+        order = order[np.argsort(codes[order], kind="stable")]
+        rank = np.arange(codes.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+        is_valid = rank < np.repeat(n_valid, counts)
+        return np.sort(order[~is_valid]), np.sort(order[is_valid])
+
+    def _build_net(
+        self, device, seed, max_epochs, train_split=None, *, accelerator=None
+    ):
         n_classes = len(self.classes_)
         callbacks = [
             ("lr_decay", LRScheduler(policy="ExponentialLR", gamma=self.lr_decay))
         ]
-        if self.early_stopping:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(patience=self.n_iter_no_change, load_best=True),
-                )
+        if train_split is not None:
+            stopping = EarlyStopping(
+                monitor="valid_log_loss",
+                patience=self.n_iter_no_change,
+                # The selection run of max_epochs="auto" only needs the epoch.
+                load_best=self.early_stopping,
             )
+            callbacks += [
+                ("valid_log_loss", ValidationLogLoss()),
+                ("early_stopping", stopping),
+            ]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
         pos_weight = n_classes if self.pos_weight is None else self.pos_weight
@@ -677,7 +753,7 @@ default=None
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
+            max_epochs=max_epochs,
             train_split=train_split,
             callbacks=callbacks,
             verbose=int(self.verbose),
@@ -1052,6 +1128,12 @@ default=None
             "encoder_": encoder_to_json(self.encoder_),
             "encoder_fitted": fitted,
             "seed": self.net_.seed,
+            "n_epochs": self.n_epochs_,
+            "validation_log_loss": (
+                None
+                if self.validation_log_loss_ is None
+                else self.validation_log_loss_.tolist()
+            ),
         }
         if meta["feature_names_in"] is not None:
             meta["feature_names_in"] = meta["feature_names_in"].tolist()
@@ -1096,8 +1178,14 @@ default=None
         for name, value in weights["encoder"].items():
             setattr(encoder, name, value.numpy())
         model.encoder_ = encoder
+        model.n_epochs_ = meta["n_epochs"]
+        model.validation_log_loss_ = (
+            None
+            if meta["validation_log_loss"] is None
+            else np.asarray(meta["validation_log_loss"])
+        )
         device = _resolve_device(model.device, fallback=True)
-        model.net_ = model._build_net(device, meta["seed"])
+        model.net_ = model._build_net(device, meta["seed"], model.n_epochs_)
         with torch.random.fork_rng(devices=[]):
             model.net_.initialize()
         model.net_.module_.load_state_dict(weights["module"])

@@ -68,6 +68,17 @@ def _positive_int(text):
     return value
 
 
+def _epochs(text):
+    if text == "auto":
+        return text
+    try:
+        return _positive_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or 'auto', got {text}"
+        ) from None
+
+
 def _resolution(text):
     value = float(text)
     if not 0 < value <= 90:
@@ -147,10 +158,13 @@ def _add_demo_parser(commands):
     )
     demo.add_argument(
         "--max-epochs",
-        type=_positive_int,
+        type=_epochs,
         default=20,
         metavar="N",
-        help="training epochs per model (default: %(default)s)",
+        help=(
+            "training epochs per model, or 'auto' to choose them on a "
+            "validation split (slower; default: %(default)s)"
+        ),
     )
     demo.add_argument(
         "--seed",
@@ -329,7 +343,12 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             verbose=int(args.verbose),
             **DEMO_CLASSIFIER_PARAMS,
         )
-        _say(f"[{k}/{len(encoders)}] training {name} for {args.max_epochs} epochs ...")
+        epochs = (
+            "epochs chosen on a validation split"
+            if args.max_epochs == "auto"
+            else f"for {args.max_epochs} epochs"
+        )
+        _say(f"[{k}/{len(encoders)}] training {name} {epochs} ...")
         tic = time.perf_counter()
         try:
             model.fit(X_train, y_train)

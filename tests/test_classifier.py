@@ -120,7 +120,7 @@ def test_global_torch_rng_untouched():
         ({}, None, ["a", "b"] * 99, "inconsistent numbers of samples"),
         ({}, [[0.0, np.nan]] * 2, [0, 1], "finite"),
         ({}, [[10.0, 120.0]] * 2, [0, 1], "outside"),
-        ({"early_stopping": True}, None, ["a"] * 199 + ["b"], "early_stopping"),
+        ({"max_epochs": "many"}, None, None, "max_epochs"),
     ],
 )
 def test_bad_input(params, X, y, match):
@@ -246,6 +246,90 @@ def test_lr_decay_and_early_stopping():
     ).fit(X, y)
     assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-2 * 0.5**4)
     assert all(np.isfinite(clf.net_.history[:, "valid_loss"]))
+    assert len(clf.validation_log_loss_) == 4
+
+
+AUTO = {"hidden_units": 16, "batch_size": 64, "n_iter_no_change": 3, "random_state": 0}
+
+
+def test_auto_epochs_refit_on_all_data_for_the_best_epoch():
+    X, y = _quadrant_data()
+    auto = SphereLocationClassifier(**AUTO).fit(X, y)
+    losses = auto.validation_log_loss_
+    assert auto.n_epochs_ == np.argmin(losses) + 1
+    # The run stopped n_iter_no_change epochs after its best epoch.
+    assert len(losses) == auto.n_epochs_ + 3
+    assert len(auto.net_.history) == auto.n_epochs_
+    # The final model is the fixed-length fit of that many epochs on all rows.
+    fixed = SphereLocationClassifier(**{**AUTO, "max_epochs": auto.n_epochs_})
+    np.testing.assert_array_equal(
+        fixed.fit(X, y).decision_function(X), auto.decision_function(X)
+    )
+    assert fixed.validation_log_loss_ is None
+
+
+def test_auto_epochs_stop_at_the_limit(monkeypatch):
+    monkeypatch.setattr("skgeo_s2v.classifier.AUTO_EPOCH_LIMIT", 4)
+    X, y = _quadrant_data()
+    clf = SphereLocationClassifier(**{**AUTO, "lr": 1e-3}).fit(X, y)
+    assert len(clf.validation_log_loss_) == 4
+    assert clf.n_epochs_ == np.argmin(clf.validation_log_loss_) + 1
+
+
+def test_validation_log_loss_is_predict_proba_log_loss():
+    from sklearn.metrics import log_loss
+
+    X, y = _quadrant_data()
+    clf = SphereLocationClassifier(**AUTO, early_stopping=True).fit(X, y)
+    # early_stopping keeps the best epoch's weights, trained without the
+    # validation rows: its recorded loss is that of predict_proba on them.
+    valid = clf.net_.train_split.keywords["valid_ds"]
+    X_valid = np.asarray(valid.X, dtype=np.float64)
+    proba = clf.predict_proba(X_valid)
+    expected = log_loss(valid.y, proba, labels=np.arange(len(clf.classes_)))
+    recorded = clf.validation_log_loss_[clf.n_epochs_ - 1]
+    assert recorded == pytest.approx(expected, rel=1e-5)
+    assert len(clf.net_.history) > clf.n_epochs_  # it ran past the best epoch
+
+
+def test_validation_split_is_stratified_and_keeps_every_class():
+    clf = SphereLocationClassifier(validation_fraction=0.25)
+    codes = np.repeat(np.arange(4), [400, 40, 2, 1])
+    train, valid = clf._validation_split(codes, seed=0)
+    np.testing.assert_array_equal(np.sort(np.r_[train, valid]), np.arange(443))
+    held = np.bincount(codes[valid], minlength=4)
+    assert held[0] == 100 and held[1] == 10
+    assert held[2] <= 1 and held[3] == 0  # one example always stays in training
+    np.testing.assert_array_equal(np.unique(codes[train]), np.arange(4))
+    again = clf._validation_split(codes, seed=0)
+    np.testing.assert_array_equal(again[1], valid)
+    assert not np.array_equal(clf._validation_split(codes, seed=1)[1], valid)
+
+
+def test_validation_split_fraction_holds_on_average():
+    # 300 classes of 5: 0.1 of a class is half an example, rounded at random.
+    clf = SphereLocationClassifier(validation_fraction=0.1)
+    codes = np.repeat(np.arange(300), 5)
+    _, valid = clf._validation_split(codes, seed=0)
+    assert 110 <= len(valid) <= 190  # 150 expected, binomial sd 8.7
+
+
+def test_auto_epochs_need_a_class_with_two_examples():
+    X = [[0.0, 0.0], [90.0, 0.0], [-90.0, 0.0]]
+    with pytest.raises(ValueError, match="every class has a single example"):
+        SphereLocationClassifier(**AUTO).fit(X, ["a", "b", "c"])
+    # One class with two examples is enough.
+    X4, y4 = [*X, [1.0, 1.0]], ["a", "b", "c", "a"]
+    clf = SphereLocationClassifier(**AUTO).fit(X4, y4)
+    assert clf.n_epochs_ >= 1
+
+
+def test_auto_epochs_verbose_says_what_it_chose(capsys):
+    X, y = _quadrant_data(60)
+    clf = SphereLocationClassifier(**AUTO, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert f"max_epochs='auto': {clf.n_epochs_} epochs" in out
+    assert "valid_log_loss" in out
 
 
 def test_verbose_prints_and_silent(capsys):
@@ -278,6 +362,17 @@ def test_save_load_round_trip(encoder, tmp_path):
     np.testing.assert_array_equal(loaded.classes_, clf.classes_)
     np.testing.assert_allclose(loaded.decision_function(X), clf.decision_function(X))
     assert loaded.predict(X).dtype == clf.predict(X).dtype
+    assert loaded.n_epochs_ == clf.n_epochs_ == FAST["max_epochs"]
+    assert loaded.validation_log_loss_ is None
+
+
+def test_save_load_keeps_the_epoch_choice(tmp_path):
+    X, y = _quadrant_data()
+    clf = SphereLocationClassifier(**AUTO).fit(X, y)
+    clf.save(tmp_path / "model")
+    loaded = SphereLocationClassifier.load(tmp_path / "model")
+    assert loaded.n_epochs_ == clf.n_epochs_
+    np.testing.assert_allclose(loaded.validation_log_loss_, clf.validation_log_loss_)
 
 
 def test_save_refuses_unserialisable_random_state(tmp_path):
@@ -358,7 +453,12 @@ def _expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [SphereLocationClassifier(hidden_units=8, max_epochs=2, random_state=0, lr=1e-2)],
+    [
+        SphereLocationClassifier(hidden_units=8, max_epochs=2, random_state=0, lr=1e-2),
+        SphereLocationClassifier(
+            hidden_units=8, n_iter_no_change=2, random_state=0, lr=1e-2
+        ),
+    ],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):

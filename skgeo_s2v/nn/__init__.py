@@ -11,7 +11,12 @@ from ._contrastive import (
     cosine_similarity_matrix,
     mc_term,
 )
-from ._losses import PresenceAbsenceLoss, presence_absence_loss, sample_background
+from ._losses import (
+    PresenceAbsenceLoss,
+    log_class_probabilities,
+    presence_absence_loss,
+    sample_background,
+)
 from ._modules import (
     ACTIVATIONS,
     LocationClassifierModule,
@@ -38,6 +43,7 @@ __all__ = [
     "PresenceAbsenceLoss",
     "WrapResidualNet",
     "build_location_module",
+    "log_class_probabilities",
     "presence_absence_loss",
     "sample_background",
 ]

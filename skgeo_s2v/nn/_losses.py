@@ -6,7 +6,12 @@ from torch.nn import functional as F
 
 from .._sampling import lonlat_from_uniform
 
-__all__ = ["PresenceAbsenceLoss", "presence_absence_loss", "sample_background"]
+__all__ = [
+    "PresenceAbsenceLoss",
+    "log_class_probabilities",
+    "presence_absence_loss",
+    "sample_background",
+]
 
 
 def sample_background(n, *, generator, device=None, dtype=torch.float32):
@@ -114,3 +119,32 @@ class PresenceAbsenceLoss(nn.Module):
             pos_weight=self.pos_weight,
             background_weight=self.background_weight,
         )
+
+
+def log_class_probabilities(logits):
+    """Log of the class probabilities ``σ(l_c) / Σ_c' σ(l_c')``.
+
+    The presence probabilities ``σ(l_c)`` of one location, normalised to sum
+    to 1 over the classes: the classifier's ``predict_proba``. Computed as
+    ``log_softmax(log σ(l))``, stable for any logits.
+
+    Parameters
+    ----------
+    logits : torch.Tensor of shape (n, C)
+        Class logits.
+
+    Returns
+    -------
+    log_proba : torch.Tensor of shape (n, C)
+        Each row's log-probabilities; their exponentials sum to 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> log_proba = log_class_probabilities(torch.tensor([[0.0, 0.0, 50.0]]))
+    >>> log_proba.exp().sum().item()
+    1.0
+    >>> round(log_proba.exp()[0, 2].item(), 4)  # σ(50) / (σ(0) + σ(0) + σ(50))
+    0.5
+    """
+    return torch.log_softmax(F.logsigmoid(logits), dim=1)

@@ -13,9 +13,11 @@ import functools
 
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 
 from ._data import MiniBatches
+from ._losses import log_class_probabilities
 from ._losses import sample_background as _sample_background
 
 
@@ -139,6 +141,33 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
         with torch.no_grad():
             loss, logits = self._loss(*unpack_data(batch))
         return {"loss": loss, "y_pred": logits}
+
+
+class ValidationLogLoss(Callback):
+    """Record ``valid_log_loss``, the validation log-loss of ``predict_proba``.
+
+    The mean over the validation rows of ``−log p(y_i | x_i)``, with
+    ``p`` the normalised presence probabilities of the class logits that
+    :class:`_PresenceAbsenceNet`'s validation step returns (no background
+    term, no dropout). Unlike ``valid_loss``, the presence-absence loss, it
+    does not depend on random background points, so it falls and rises only
+    with the model: early stopping monitors it.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.total_, self.count_ = 0.0, 0
+
+    def on_batch_end(self, net, batch, training, y_pred=None, **kwargs):
+        if training:
+            return
+        y = batch[1].to(y_pred.device).long()
+        log_proba = log_class_probabilities(y_pred.double())
+        self.total_ -= float(log_proba.gather(1, y[:, None]).sum())
+        self.count_ += y.shape[0]
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.count_:
+            net.history.record("valid_log_loss", self.total_ / self.count_)
 
 
 class _PretrainingNet(_DeviceMixin, NeuralNet):

@@ -199,6 +199,16 @@ def test_fit_starts_from_the_pretrained_weights(pairs, pretrained):
     assert scratch.pretrained_ is None
 
 
+def test_auto_epochs_fine_tune_from_the_pretraining_both_times(pairs, pretrained):
+    X, _, y = pairs
+    auto = clone(pretrained).set_params(max_epochs="auto", n_iter_no_change=2)
+    auto.fit(X, y)
+    # The final run fine-tunes from the pretrained weights again, for the
+    # chosen count: the same model as a fixed-length fine-tuning.
+    fixed = clone(pretrained).set_params(max_epochs=auto.n_epochs_).fit(X, y)
+    np.testing.assert_array_equal(auto.decision_function(X), fixed.decision_function(X))
+
+
 def test_transform_follows_fine_tuning(pairs):
     X, features, y = pairs
     clf = SphereLocationClassifier(**FAST).pretrain(X, features, epochs=1)

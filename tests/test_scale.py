@@ -89,15 +89,23 @@ def test_training_reads_one_batch_at_a_time(monkeypatch):
     assert max(source.reads) <= clf.batch_size
 
 
-def test_early_stopping_from_out_of_core_data(tmp_path):
+@pytest.mark.parametrize(
+    "params",
+    [
+        {**FAST, "early_stopping": True, "n_iter_no_change": 2},
+        {**FAST, "max_epochs": "auto", "n_iter_no_change": 2},
+    ],
+)
+def test_epoch_choice_from_out_of_core_data(tmp_path, params):
     X, y = _data(200)
-    params = {**FAST, "early_stopping": True, "n_iter_no_change": 2}
     in_memory = SphereLocationClassifier(**params).fit(X, y)
     streamed = SphereLocationClassifier(**params).fit(_memmap(tmp_path, X), y)
     np.testing.assert_allclose(
-        streamed.net_.history[:, "valid_loss"],
-        in_memory.net_.history[:, "valid_loss"],
-        rtol=1e-5,
+        streamed.validation_log_loss_, in_memory.validation_log_loss_, rtol=1e-5
+    )
+    assert streamed.n_epochs_ == in_memory.n_epochs_
+    np.testing.assert_allclose(
+        streamed.decision_function(X), in_memory.decision_function(X), atol=1e-5
     )
 
 
@@ -244,6 +252,22 @@ def test_accelerate_single_process(tmp_path):
     loaded = SphereLocationClassifier.load(tmp_path / "model")
     assert loaded.accelerator is None
     np.testing.assert_array_equal(loaded.predict(X), accelerated.predict(X))
+
+
+def test_accelerate_with_auto_epochs():
+    accelerate = pytest.importorskip("accelerate")
+    X, y = _data()
+    params = {**FAST, "max_epochs": "auto", "n_iter_no_change": 2, "device": "cpu"}
+    plain = SphereLocationClassifier(**params).fit(X, y)
+    params.pop("device")
+    accelerated = SphereLocationClassifier(
+        **params, accelerator=accelerate.Accelerator(cpu=True)
+    ).fit(X, y)
+    assert accelerated.n_epochs_ == plain.n_epochs_
+    assert len(accelerated.net_.history) == plain.n_epochs_
+    np.testing.assert_allclose(
+        accelerated.decision_function(X), plain.decision_function(X), atol=1e-5
+    )
 
 
 def test_accelerator_refuses_a_second_precision_setting():

@@ -580,18 +580,19 @@ default=None
             self.encoder_ = copy.deepcopy(pretrained.encoder)
         data = lonlat, out_of_core, codes
         if self.early_stopping or self.max_epochs == "auto":
-            net = self._run_with_validation(device, seed, pretrained, data)
+            # Stopped early on a validation split; early_stopping keeps this net.
+            self.net_ = self._run_with_validation(device, seed, pretrained, data)
         else:
-            net, self.n_epochs_, self.validation_log_loss_ = None, self.max_epochs, None
+            self.n_epochs_, self.validation_log_loss_ = self.max_epochs, None
         if not self.early_stopping:  # a fixed count, or the count "auto" chose
-            net = self._train(device, seed, pretrained, data, self.n_epochs_)
-        self.net_ = net
+            self.net_ = self._train(device, seed, pretrained, data, self.n_epochs_)
         self.pretrained_ = pretrained
         return self
 
     def _run_with_validation(self, device, seed, pretrained, data):
         """Train on a stratified split, stopping early; record the best epoch."""
-        train, valid = self._validation_split(data[2], seed)
+        _, _, codes = data
+        train, valid = self._validation_split(codes, seed)
         limit = AUTO_EPOCH_LIMIT if self.max_epochs == "auto" else self.max_epochs
         net = self._train(device, seed, pretrained, data, limit, train, valid)
         self.validation_log_loss_ = np.asarray(net.history[:, "valid_log_loss"])

@@ -1,10 +1,13 @@
 """Validation of ``(lon, lat)`` input shared by every estimator of the package."""
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import issparse
-from sklearn.utils.validation import validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d, validate_data
 
 __all__ = [
+    "check_class_labels",
     "check_lonlat_values",
     "first_non_finite",
     "is_out_of_core",
@@ -254,3 +257,54 @@ def is_out_of_core(X):
     if issparse(X) or type(X).__module__.split(".")[0] == "torch":
         return False
     return all(hasattr(X, name) for name in ("shape", "dtype", "__getitem__"))
+
+
+def check_class_labels(y):
+    """Return ``y`` as a 1-D array of class labels, refusing missing labels.
+
+    Every estimator of the package checks its labels here. A missing label
+    (``None``, ``NaN``, ``pd.NA``, ``NaT``) or an infinite one would otherwise
+    become a class of its own (``LabelEncoder``) or fail deep inside a
+    comparison, so it is refused with the row that holds it.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,)
+        The labels, unchanged, as a 1-D array.
+
+    Raises
+    ------
+    ValueError
+        If a label is missing or infinite, or ``y`` is not a classification
+        target (continuous values, for instance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeo_s2v._validation import check_class_labels
+    >>> check_class_labels(["oak", "pine", "oak"])
+    array(['oak', 'pine', 'oak'], dtype='<U4')
+    >>> check_class_labels(np.array(["oak", None], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: y holds a missing label (None) at row 1; drop the unlabelled rows ...
+    """
+    y = column_or_1d(y, warn=True)
+    missing = np.asarray(pd.isna(y), dtype=bool)
+    if y.dtype.kind in "fc":
+        missing |= ~np.isfinite(y)
+    if missing.any():
+        row = int(np.argmax(missing))
+        label = y[row].item() if isinstance(y[row], np.generic) else y[row]
+        kind = "a missing" if pd.isna(label) else "an infinite"
+        raise ValueError(
+            f"y holds {kind} label ({label!r}) at row {row}; "
+            "drop the unlabelled rows before fitting."
+        )
+    check_classification_targets(y)
+    return y

@@ -17,11 +17,9 @@ from sklearn.base import (
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
 )
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
@@ -39,6 +37,7 @@ from ._persistence import (
 )
 from ._pretraining import PretrainedEncoder, check_pretraining_data
 from ._validation import (
+    check_class_labels,
     check_lonlat_values,
     is_out_of_core,
     iter_row_chunks,
@@ -93,22 +92,6 @@ def _binary_log_presence_ratio(logits):
 
 def _argmax(logits):
     return logits.argmax(dim=1)
-
-
-def _check_labels(y):
-    """Refuse missing labels, which LabelEncoder would otherwise turn into a class."""
-    if y.dtype.kind == "f":
-        missing = np.flatnonzero(~np.isfinite(y)).tolist()
-    elif y.dtype.kind == "O":
-        missing = [i for i, v in enumerate(y) if v is None or (v != v)]
-    else:
-        missing = []
-    if missing:
-        raise ValueError(
-            f"y holds a missing label ({y[missing[0]]!r}) at row {missing[0]}; "
-            "drop the unlabelled rows before fitting."
-        )
-    check_classification_targets(y)
 
 
 def _validate_any_lonlat(estimator, X, out_of_core, *, reset, check_values=True):
@@ -556,9 +539,8 @@ default=None
         device = self._training_device()
         out_of_core = is_out_of_core(X)
         lonlat = _validate_any_lonlat(self, X, out_of_core, reset=True)
-        y = column_or_1d(y, warn=True)
+        y = check_class_labels(y)
         check_consistent_length(lonlat, y)
-        _check_labels(y)
         label_encoder = LabelEncoder().fit(y)
         self.classes_ = label_encoder.classes_
         if len(self.classes_) < 2:

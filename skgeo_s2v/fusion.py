@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 from scipy.special import log_softmax
 from sklearn.base import (
     BaseEstimator,
@@ -15,16 +14,14 @@ from sklearn.base import (
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
-from ._validation import first_non_finite
+from ._validation import check_class_labels, first_non_finite
 
 __all__ = ["GeoPriorFusion"]
 
@@ -79,18 +76,6 @@ def _class_order(model_classes, classes, source):
         )
     position = {label: i for i, label in enumerate(model_classes.tolist())}
     return np.array([position[label] for label in classes.tolist()], dtype=np.intp)
-
-
-def _refuse_missing_labels(y):
-    missing = pd.isna(y)
-    if y.dtype.kind == "f":
-        missing |= ~np.isfinite(y)
-    if missing.any():
-        row = int(np.argmax(missing))
-        raise ValueError(
-            f"y holds a missing or infinite label ({y[row]!r}) at row {row}; "
-            "drop the unlabelled rows before fitting."
-        )
 
 
 class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -333,10 +318,8 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             The fitted estimator.
         """
         X_location, X_image = self._split(X, reset=True)
-        y = column_or_1d(y, warn=True)
+        y = check_class_labels(y)
         check_consistent_length(X_location, y)
-        _refuse_missing_labels(y)
-        check_classification_targets(y)
         self.classes_, counts = np.unique(y, return_counts=True)
         self.class_frequency_ = counts / counts.sum()
 

@@ -1,0 +1,12 @@
+"""Background (pseudo-absence) samplers for the presence-absence loss.
+
+A background sampler says where the loss draws the locations at which every
+class is assumed absent (SPEC §5). :class:`UniformSphereBackground`, the
+default, draws uniformly by area over the whole sphere, as the paper does;
+subclasses of :class:`BaseBackground` restrict the draw to a study region or
+take it from given points.
+"""
+
+from ._base import BaseBackground, UniformSphereBackground
+
+__all__ = ["BaseBackground", "UniformSphereBackground"]

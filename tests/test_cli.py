@@ -100,6 +100,19 @@ def test_bad_arguments_exit_with_a_message(capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
+def test_every_command_of_the_parser_has_a_runner():
+    import argparse
+
+    from skgeo_s2v import cli
+
+    (commands,) = [
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    ]
+    assert sorted(commands.choices) == sorted(cli._COMMANDS) == ["demo", "encode"]
+
+
 def test_demo_accepts_auto_epochs():
     args = build_parser().parse_args(["demo", "--max-epochs", "auto"])
     assert args.max_epochs == "auto"

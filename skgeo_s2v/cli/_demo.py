@@ -89,7 +89,9 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         import matplotlib
     except ImportError:
-        parser.error("the demo draws maps with matplotlib: pip install matplotlib")
+        parser.error(
+            "the demo draws maps with matplotlib: pip install 'skgeo_s2v[plots]'"
+        )
     matplotlib.use("Agg")  # files only, never a window
     from sklearn.model_selection import train_test_split
 

@@ -8,5 +8,17 @@ take it from given points.
 """
 
 from ._base import BaseBackground, UniformSphereBackground
+from ._buffer import BufferBackground
+from ._points import PointsBackground, TargetGroupBackground
+from ._regions import BoxBackground, LandBackground, PolygonBackground
 
-__all__ = ["BaseBackground", "UniformSphereBackground"]
+__all__ = [
+    "BaseBackground",
+    "BoxBackground",
+    "BufferBackground",
+    "LandBackground",
+    "PointsBackground",
+    "PolygonBackground",
+    "TargetGroupBackground",
+    "UniformSphereBackground",
+]

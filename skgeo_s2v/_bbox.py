@@ -1,0 +1,117 @@
+"""Longitude-latitude bounding boxes, shared by the background samplers and grids."""
+
+import math
+from typing import NamedTuple
+
+__all__ = ["BBox", "validate_bbox"]
+
+
+class BBox(NamedTuple):
+    """A checked box ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
+
+    ``lon_min > lon_max`` means the box crosses the antimeridian: it runs east
+    from ``lon_min`` past 180° to ``lon_max``. :attr:`lon_width` is the box's
+    extent in longitude, always positive.
+    """
+
+    lon_min: float
+    lat_min: float
+    lon_max: float
+    lat_max: float
+
+    @property
+    def lon_width(self) -> float:
+        """Extent in longitude, in degrees, counted eastwards from ``lon_min``."""
+        width = self.lon_max - self.lon_min
+        return width if width > 0 else width + 360.0
+
+    @property
+    def z_range(self) -> tuple[float, float]:
+        """``(sin(lat_min), sin(lat_max))``: the box's extent on the polar axis."""
+        return (
+            math.sin(math.radians(self.lat_min)),
+            math.sin(math.radians(self.lat_max)),
+        )
+
+    @property
+    def area_fraction(self) -> float:
+        """Share of the sphere's area inside the box (Archimedes: ∝ Δlon·Δsin(lat))."""
+        z_min, z_max = self.z_range
+        return self.lon_width / 360.0 * (z_max - z_min) / 2.0
+
+
+def validate_bbox(bbox, name="bbox"):
+    """Check a ``(lon_min, lat_min, lon_max, lat_max)`` box and return a :class:`BBox`.
+
+    The order is that of GeoJSON and of shapely's ``bounds``. Longitudes lie in
+    ``[-180, 180]``; ``lon_min > lon_max`` is a box across the antimeridian and
+    ``(-180, ..., 180, ...)`` spans every longitude.
+
+    Parameters
+    ----------
+    bbox : sequence of four floats
+        The box, in degrees.
+    name : str, default="bbox"
+        How the messages name the box.
+
+    Returns
+    -------
+    bbox : BBox
+
+    Raises
+    ------
+    ValueError
+        If the box does not hold four finite numbers, a longitude is outside
+        ``[-180, 180]``, a latitude outside ``[-90, 90]``, ``lat_min >=
+        lat_max`` or ``lon_min == lon_max``.
+
+    Examples
+    --------
+    >>> box = validate_bbox((170.0, -50.0, -170.0, -30.0))
+    >>> box.lon_width
+    20.0
+    >>> validate_bbox((0.0, 10.0, 5.0, 0.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: bbox has lat_min=10.0 >= lat_max=0.0; ...
+    """
+    try:
+        values = [float(v) for v in bbox]
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name} must be four numbers (lon_min, lat_min, lon_max, lat_max) in "
+            f"degrees, got {bbox!r}."
+        ) from error
+    if len(values) != 4:
+        raise ValueError(
+            f"{name} must be four numbers (lon_min, lat_min, lon_max, lat_max) in "
+            f"degrees, got {len(values)}: {bbox!r}."
+        )
+    box = BBox(*values)
+    for field, value in zip(box._fields, box, strict=True):
+        if not math.isfinite(value):
+            raise ValueError(f"{name} has {field}={value}; it must be finite.")
+    for field in ("lon_min", "lon_max"):
+        if not -180.0 <= getattr(box, field) <= 180.0:
+            raise ValueError(
+                f"{name} has {field}={getattr(box, field)}, outside [-180, 180]. "
+                "Give longitudes in [-180, 180]; for a box across the "
+                "antimeridian give lon_min > lon_max, e.g. (170, -50, -170, -30)."
+            )
+    for field in ("lat_min", "lat_max"):
+        if not -90.0 <= getattr(box, field) <= 90.0:
+            raise ValueError(
+                f"{name} has {field}={getattr(box, field)}, outside [-90, 90]; "
+                "the order is (lon_min, lat_min, lon_max, lat_max)."
+            )
+    if box.lat_min >= box.lat_max:
+        raise ValueError(
+            f"{name} has lat_min={box.lat_min} >= lat_max={box.lat_max}; the "
+            "order is (lon_min, lat_min, lon_max, lat_max), south before north."
+        )
+    if box.lon_min == box.lon_max:
+        raise ValueError(
+            f"{name} has lon_min == lon_max == {box.lon_min}, an empty box; use "
+            "(-180, lat_min, 180, lat_max) for every longitude."
+        )
+    return box

@@ -1,0 +1,134 @@
+"""Background resampled from given points: user sites or the training records."""
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import _LAT_NAMES, _LON_NAMES, check_lonlat_values
+from ._base import BaseBackground
+
+__all__ = ["PointsBackground", "TargetGroupBackground"]
+
+
+def _lonlat_of_points(points):
+    """The ``(lon, lat)`` float32 array of user points (array or DataFrame)."""
+    if isinstance(points, pd.DataFrame):
+        names = {str(c).strip().lower(): c for c in points.columns}
+        lon = next((names[n] for n in names if n in _LON_NAMES), None)
+        lat = next((names[n] for n in names if n in _LAT_NAMES), None)
+        if lon is not None and lat is not None:
+            points = points[[lon, lat]]
+        elif points.shape[1] != 2:
+            raise ValueError(
+                f"The points DataFrame has columns {list(points.columns)}; name "
+                "its coordinate columns 'lon' and 'lat' (other columns, such as "
+                "covariates, are then left aside)."
+            )
+    try:
+        lonlat = np.array(points, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"points must be numbers of shape (n_points, 2), (lon, lat) in "
+            f"degrees: {error}"
+        ) from error
+    if lonlat.ndim != 2 or lonlat.shape[1] != 2:
+        raise ValueError(
+            f"points must have shape (n_points, 2), (lon, lat) in degrees; got "
+            f"shape {lonlat.shape}."
+        )
+    if lonlat.shape[0] == 0:
+        raise ValueError("points is empty; give at least one background point.")
+    try:
+        check_lonlat_values(lonlat)
+    except ValueError as error:
+        raise ValueError(f"In the background points: {error}") from error
+    return lonlat.astype(np.float32)
+
+
+class _ResampledBackground(BaseBackground):
+    """Draws uniformly, with replacement, from a fixed set of points ``points_``."""
+
+    def sample(self, n, *, generator, device=None):
+        check_is_fitted(self)
+        index = torch.randint(
+            len(self.points_), (n,), generator=generator, device=generator.device
+        )
+        points = torch.as_tensor(self.points_, device=generator.device)
+        draw = points[index]
+        return draw if device is None else draw.to(device)
+
+
+class PointsBackground(_ResampledBackground):
+    """Background resampled, with replacement, from user-supplied points.
+
+    Species distribution data sets often ship their background: e.g. 10,000
+    sites drawn over the study area (by Maxent's rule, or with a sampling
+    bias built in). Each draw picks sites uniformly at random among them.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_points, 2) or DataFrame
+        Background sites, ``(lon, lat)`` in degrees. A DataFrame with columns
+        named ``lon`` and ``lat`` (or ``longitude`` / ``latitude``, ...) may
+        carry further columns, which are ignored here.
+    n_per_example : int, default=1
+        Background locations drawn for each training example of a batch.
+
+    Attributes
+    ----------
+    points_ : ndarray of shape (n_points, 2), float32
+        A checked copy of the sites.
+
+    Examples
+    --------
+    >>> import pandas as pd, torch
+    >>> from skgeo_s2v.background import PointsBackground
+    >>> sites = pd.DataFrame({"lon": [0.0, 1.0], "lat": [5.0, 6.0], "bio1": [3, 4]})
+    >>> sampler = PointsBackground(sites).fit([[0.5, 5.5]])
+    >>> sampler.sample(3, generator=torch.Generator().manual_seed(0)).shape
+    torch.Size([3, 2])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseBackground._parameter_constraints,
+        "points": ["array-like"],
+    }
+
+    def __init__(self, points, n_per_example=1):
+        super().__init__(n_per_example=n_per_example)
+        self.points = points
+
+    def _fit(self, lonlat, y):
+        self.points_ = _lonlat_of_points(self.points)
+
+
+class TargetGroupBackground(_ResampledBackground):
+    """Target-group background: the training records of every class.
+
+    The records of all species together are taken as the background of each
+    one, the usual answer of species distribution modelling to sampling bias
+    (Phillips et al. 2009): the absences then come from where observers went,
+    so a species is contrasted with the effort, not with the empty map.
+
+    Parameters
+    ----------
+    n_per_example : int, default=1
+        Background locations drawn for each training example of a batch.
+
+    Attributes
+    ----------
+    points_ : ndarray of shape (n_samples, 2), float32
+        A copy of the training locations.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgeo_s2v.background import TargetGroupBackground
+    >>> sampler = TargetGroupBackground().fit([[0.0, 5.0], [1.0, 6.0]], ["a", "b"])
+    >>> sampler.sample(2, generator=torch.Generator().manual_seed(0)).shape
+    torch.Size([2, 2])
+    """
+
+    def _fit(self, lonlat, y):
+        self.points_ = np.array(lonlat, dtype=np.float32)

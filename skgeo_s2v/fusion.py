@@ -1,6 +1,6 @@
 """GeoPriorFusion: an image model's probabilities times a location prior (SPEC §7)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.special import log_softmax
@@ -15,18 +15,25 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
+    _estimator_has,
     check_array,
     check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
-from ._validation import check_class_labels, first_non_finite
+from ._fusion_columns import resolve_columns, split_columns
+from ._fusion_routing import default_location, fit_router, route_fit_params
+from ._fusion_sources import (
+    PROBA_SUM_TOLERANCE,
+    check_passthrough,
+    check_scores,
+    class_order,
+)
+from ._sklearn_helpers import response_method
+from ._validation import check_class_labels
 
-__all__ = ["GeoPriorFusion"]
-
-#: Largest ``|row sum - 1|`` accepted for precomputed image probabilities.
-PROBA_SUM_TOLERANCE = 1e-3
+__all__ = ["PROBA_SUM_TOLERANCE", "GeoPriorFusion"]
 
 # Probabilities are clipped to this before the logarithm, so that a class
 # that one source rules out exactly (probability 0) stays finite.
@@ -40,42 +47,13 @@ def _image_has_predict_proba(fusion):
     image = getattr(fusion, "image_estimator_", fusion.image_estimator)
     if isinstance(image, str):  # "passthrough": the columns are P(y | I)
         return True
-    return callable(getattr(image, "predict_proba", None))
-
-
-def _prior_method(location_estimator):
-    """Name of the method giving the prior: presence first, else probability."""
-    for method in _PRIOR_METHODS:
-        if callable(getattr(location_estimator, method, None)):
-            return method
-    return None
+    return _estimator_has(
+        "predict_proba", delegates=("image_estimator_", "image_estimator")
+    )(fusion)
 
 
 def _log_clipped(proba):
     return np.log(np.clip(proba, _TINY, None))
-
-
-def _describe(labels):
-    return "[" + ", ".join(repr(label) for label in np.asarray(labels).tolist()) + "]"
-
-
-def _class_order(model_classes, classes, source):
-    """Column indices that put a model's output in the order of ``classes``.
-
-    Raises a ValueError listing the labels that only one side knows.
-    """
-    model_classes = np.asarray(model_classes)
-    only_model = np.setdiff1d(model_classes, classes)
-    only_y = np.setdiff1d(classes, model_classes)
-    if only_model.size or only_y.size or model_classes.size != classes.size:
-        raise ValueError(
-            f"The classes of {source} do not match the labels of y: "
-            f"only in {source}: {_describe(only_model)}; only in y: "
-            f"{_describe(only_y)}. Fit both models on the same label set "
-            "(a FrozenEstimator must have been trained on the labels of y)."
-        )
-    position = {label: i for i, label in enumerate(model_classes.tolist())}
-    return np.array([position[label] for label in classes.tolist()], dtype=np.intp)
 
 
 class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -204,105 +182,24 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.divide_by_class_frequency = divide_by_class_frequency
 
     # -- columns -------------------------------------------------------------
-    def _resolve_columns(self, X):
-        """Positions of the location and the image columns in ``X``."""
-        if len(self.location_columns) != 2:
-            raise ValueError(
-                f"location_columns={self.location_columns!r} must name exactly two "
-                "columns: longitude then latitude."
-            )
-        names = getattr(self, "feature_names_in_", None)
-        location = [self._position(c, names) for c in self.location_columns]
-        if self.image_columns is None:
-            image = [i for i in range(self.n_features_in_) if i not in location]
-        else:
-            image = [self._position(c, names) for c in self.image_columns]
-        if not image:
-            raise ValueError(
-                f"X has no image columns: its {self.n_features_in_} column(s) are "
-                "all location columns. Add the image features (or image "
-                "probabilities) as further columns, or name them with image_columns."
-            )
-        return np.array(location, dtype=np.intp), np.array(image, dtype=np.intp)
-
-    def _position(self, column, names):
-        if names is not None:
-            matches = np.flatnonzero(names == column)
-            if matches.size:
-                return int(matches[0])
-            raise ValueError(
-                f"Column {column!r} is not in X, whose columns are "
-                f"{names.tolist()}. Rename the columns or set location_columns / "
-                "image_columns to names that X has."
-            )
-        if isinstance(column, Integral) and -self.n_features_in_ <= column < (
-            self.n_features_in_
-        ):
-            return int(column) % self.n_features_in_
-        raise ValueError(
-            f"Column {column!r} cannot be selected from X, which has "
-            f"{self.n_features_in_} columns and no string column names (an array). "
-            "Pass a DataFrame with named columns, or give location_columns / "
-            "image_columns as integer positions, e.g. location_columns=(0, 1)."
-        )
-
     def _split(self, X, *, reset):
-        """Validate ``X`` and return its location part and its image part.
-
-        The location part is a float array of ``(lon, lat)``, so that the
-        fitted location model also scores plain coordinates (e.g. a map's
-        grid). The image part of a DataFrame stays a DataFrame, so that an
-        image model trained on named columns sees the same names. ``X``
-        itself is never modified.
-        """
+        """Validate ``X`` and return its location part and its image part."""
         if not hasattr(X, "iloc"):
             X = check_array(X, dtype="numeric", ensure_all_finite=False)
         validate_data(self, X, reset=reset, skip_check_array=True)
-        if reset:
-            self._location_index_, self._image_index_ = self._resolve_columns(X)
-        location = self._finite_values(
-            self._columns(X, self._location_index_), self._location_index_, "location"
-        )
-        image = self._columns(X, self._image_index_)
-        self._finite_values(image, self._image_index_, "image")
-        return location, image
-
-    @staticmethod
-    def _columns(X, index):
-        return X.iloc[:, index] if hasattr(X, "iloc") else X[:, index]
-
-    def _column_name(self, position):
         names = getattr(self, "feature_names_in_", None)
-        return repr(names[position]) if names is not None else str(position)
-
-    def _finite_values(self, part, index, kind):
-        """``part`` as a float array; a ValueError names a non-finite cell."""
-        try:
-            values = check_array(part, dtype=np.float64, ensure_all_finite=False)
-        except ValueError as exc:
-            columns = [self._column_name(i) for i in index]
-            raise ValueError(
-                f"The {kind} columns [{', '.join(columns)}] of X must be numeric: "
-                f"{exc} Select the numeric columns with location_columns / "
-                "image_columns."
-            ) from exc
-        bad = first_non_finite(values)
-        if bad is not None:
-            row, col = bad
-            raise ValueError(
-                f"X holds a missing or infinite value ({values[row, col]}) in "
-                f"{kind} column {self._column_name(index[col])} at row {row}. "
-                "GeoPriorFusion needs finite values everywhere (no NaN or inf): "
-                "drop or impute those rows first."
+        if reset:
+            self._location_index_, self._image_index_ = resolve_columns(
+                X, self.location_columns, self.image_columns, names
             )
-        return values
+        return split_columns(X, self._location_index_, self._image_index_, names)
 
     # -- fit -----------------------------------------------------------------
     @_fit_context(
         # The two sub-estimators are not validated yet.
         prefer_skip_nested_validation=False
     )
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Fit the image model and the location model on the same labels.
 
         Parameters
@@ -311,83 +208,104 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Location columns ``(lon, lat)`` in degrees and image columns.
         y : array-like of shape (n_samples,)
             Class labels.
+        **fit_params : dict
+            Metadata for the ``fit`` of the sub-estimators, e.g.
+            ``sample_weight`` or the pretraining arrays ``pretrain_X`` and
+            ``pretrain_features`` of a
+            :class:`~skgeo_s2v.SphereLocationClassifier`. Only with metadata
+            routing (``sklearn.set_config(enable_metadata_routing=True)``):
+            each goes to the sub-estimators that requested it, e.g. with
+            ``location_estimator.set_fit_request(pretrain_X=True,
+            pretrain_features=True)``.
 
         Returns
         -------
         self : GeoPriorFusion
             The fitted estimator.
+
+        Examples
+        --------
+        Route sample weights to the image model only:
+
+        >>> import numpy as np
+        >>> import sklearn
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from sklearn.neighbors import KNeighborsClassifier
+        >>> from skgeo_s2v.fusion import GeoPriorFusion
+        >>> X = np.array([[0.0, 60, 1.0], [10, 65, 0.8], [5, 0, 0.1], [15, 5, 0.2]])
+        >>> y = ["fox", "fox", "jackal", "jackal"]
+        >>> with sklearn.config_context(enable_metadata_routing=True):
+        ...     fusion = GeoPriorFusion(
+        ...         LogisticRegression().set_fit_request(sample_weight=True),
+        ...         KNeighborsClassifier(2),
+        ...         location_columns=(0, 1),
+        ...     ).fit(X, y, sample_weight=[1.0, 2.0, 1.0, 2.0])
+        >>> fusion.predict(X).tolist()
+        ['fox', 'fox', 'jackal', 'jackal']
         """
+        image_params, location_params = route_fit_params(self, fit_params)
         X_location, X_image = self._split(X, reset=True)
         y = check_class_labels(y)
         check_consistent_length(X_location, y)
         self.classes_, counts = np.unique(y, return_counts=True)
         self.class_frequency_ = counts / counts.sum()
 
-        self.image_estimator_ = self._fit_image(X_image, y)
-        self.location_estimator_ = self._fit_location(X_location, y)
+        self.image_estimator_ = self._fit_image(X_image, y, image_params)
+        self.location_estimator_ = self._fit_location(X_location, y, location_params)
         return self
 
-    def _fit_image(self, X_image, y):
-        if isinstance(self.image_estimator, str):
+    def _is_passthrough(self):
+        return isinstance(self.image_estimator, str)
+
+    def get_metadata_routing(self):
+        """How :meth:`fit` routes metadata to the two sub-estimators.
+
+        ``fit`` metadata goes to the ``fit`` of the image model and of the
+        location model, each taking what it requested with
+        ``set_fit_request``; ``score`` consumes ``sample_weight`` itself.
+        See the example of :meth:`fit`.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing of this object.
+        """
+        return fit_router(self)
+
+    def _fit_image(self, X_image, y, params):
+        if self._is_passthrough():
             self._image_order_ = np.arange(self.classes_.size)
-            self._check_passthrough(X_image)
+            check_passthrough(X_image, self.classes_)
             return self.image_estimator
-        image = clone(self.image_estimator).fit(X_image, y)
-        if not callable(getattr(image, "predict_proba", None)):
+        image = clone(self.image_estimator).fit(X_image, y, **params)
+        if response_method(image, "predict_proba") is None:
             raise ValueError(
                 f"image_estimator {image!r} has no predict_proba, which gives "
                 "P(y | I). Use a probabilistic classifier (e.g. SVC(probability="
                 "True)), wrap it in CalibratedClassifierCV, or pass "
                 "image_estimator='passthrough' with probability columns."
             )
-        self._image_order_ = _class_order(
+        self._image_order_ = class_order(
             image.classes_, self.classes_, "image_estimator"
         )
         return image
 
-    def _fit_location(self, X_location, y):
-        if self.location_estimator is None:
-            from .classifier import SphereLocationClassifier
-
-            location = SphereLocationClassifier()
-        else:
-            location = clone(self.location_estimator)
-        location.fit(X_location, y)
-        self._prior_method_ = _prior_method(location)
-        if self._prior_method_ is None:
+    def _fit_location(self, X_location, y, params):
+        location = clone(default_location(self.location_estimator)).fit(
+            X_location, y, **params
+        )
+        prior = response_method(location, _PRIOR_METHODS)
+        if prior is None:
             raise ValueError(
                 f"location_estimator {location!r} has neither predict_presence nor "
                 "predict_proba; the location prior P(y | x) needs one of them "
                 "(SphereLocationClassifier has both)."
             )
-        self._location_order_ = _class_order(
+        self._prior_method_ = prior.__name__
+        self._location_order_ = class_order(
             location.classes_, self.classes_, "location_estimator"
         )
         return location
-
-    def _check_passthrough(self, proba):
-        """Refuse precomputed image probabilities of the wrong shape or sum."""
-        proba = check_array(proba, dtype=np.float64)
-        if proba.shape[1] != self.classes_.size:
-            raise ValueError(
-                f"image_estimator='passthrough' expects one probability column per "
-                f"class, {self.classes_.size} for the classes "
-                f"{_describe(self.classes_)} of y, but X has {proba.shape[1]} image "
-                "column(s). Select the probability columns with image_columns, in "
-                "the order of the sorted labels."
-            )
-        sums = proba.sum(axis=1)
-        bad = (np.abs(sums - 1.0) > PROBA_SUM_TOLERANCE) | (proba < 0).any(axis=1)
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise ValueError(
-                f"With image_estimator='passthrough' the image columns must be "
-                f"probabilities, but row {row} holds values summing to {sums[row]:.6g}"
-                f" (min {proba[row].min():.6g}); each row must be non-negative and "
-                f"sum to 1 within {PROBA_SUM_TOLERANCE}. Apply a softmax to logits "
-                "first, or check image_columns."
-            )
-        return proba
 
     # -- the two sources -----------------------------------------------------
     @available_if(_image_has_predict_proba)
@@ -427,26 +345,18 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _image_proba(self, X_image):
         if isinstance(self.image_estimator_, str):
-            return self._check_passthrough(X_image)
-        proba = self._checked_output(
-            self.image_estimator_.predict_proba(X_image), "image_estimator"
+            return check_passthrough(X_image, self.classes_)
+        proba = check_scores(
+            self.image_estimator_.predict_proba(X_image),
+            self.classes_,
+            "image_estimator",
         )
         return proba[:, self._image_order_]
 
     def _location_prior(self, X_location):
         method = getattr(self.location_estimator_, self._prior_method_)
-        prior = self._checked_output(method(X_location), "location_estimator")
+        prior = check_scores(method(X_location), self.classes_, "location_estimator")
         return prior[:, self._location_order_]
-
-    def _checked_output(self, scores, source):
-        scores = np.asarray(scores, dtype=np.float64)
-        if scores.ndim != 2 or scores.shape[1] != self.classes_.size:
-            raise ValueError(
-                f"{source} returned scores of shape {scores.shape}, but there are "
-                f"{self.classes_.size} classes {_describe(self.classes_)}: it must "
-                "give one column per class, in the order of its classes_."
-            )
-        return scores
 
     # -- fused prediction ----------------------------------------------------
     def _joint_log_scores(self, X):
@@ -535,6 +445,6 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         tags.non_deterministic = (
             location is None or get_tags(location).non_deterministic
         )
-        if not isinstance(self.image_estimator, str):
+        if not self._is_passthrough():
             tags.non_deterministic |= get_tags(self.image_estimator).non_deterministic
         return tags

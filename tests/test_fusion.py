@@ -5,7 +5,9 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -446,3 +448,167 @@ def _expected_failures(estimator):
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# -- metadata routing -----------------------------------------------------------
+
+
+class RecordingImage(ClassifierMixin, BaseEstimator):
+    """An image model that records the metadata its ``fit`` received."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        self.sample_weight_ = sample_weight
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), self.classes_.size), 1 / self.classes_.size)
+
+
+class RecordingPrior(TablePrior):
+    """A location model whose ``fit`` takes the classifier's metadata."""
+
+    def fit(self, X, y, sample_weight=None, pretrain_X=None, pretrain_features=None):
+        self.received_ = {
+            "sample_weight": sample_weight,
+            "pretrain_X": pretrain_X,
+            "pretrain_features": pretrain_features,
+        }
+        return super().fit(X, y)
+
+
+def _routing_frame():
+    X = _passthrough_frame()[["lon", "lat", "p_a"]]
+    return X, ["a", "b", "c"]
+
+
+_WEIGHTS = np.array([1.0, 2.0, 3.0])
+_PRETRAIN_X = np.array([[0.0, 10.0], [20.0, -30.0]])
+_PRETRAIN_FEATURES = np.array([[1.0, 0.0, 2.0], [0.5, 0.5, 0.5]])
+
+
+def test_routing_sends_each_parameter_where_it_was_requested():
+    X, y = _routing_frame()
+    with sklearn.config_context(enable_metadata_routing=True):
+        fusion = GeoPriorFusion(
+            RecordingImage().set_fit_request(sample_weight=True),
+            RecordingPrior().set_fit_request(
+                sample_weight=False, pretrain_X=True, pretrain_features=True
+            ),
+        )
+        fusion.fit(
+            X,
+            y,
+            sample_weight=_WEIGHTS,
+            pretrain_X=_PRETRAIN_X,
+            pretrain_features=_PRETRAIN_FEATURES,
+        )
+    np.testing.assert_array_equal(fusion.image_estimator_.sample_weight_, _WEIGHTS)
+    received = fusion.location_estimator_.received_
+    assert received["sample_weight"] is None  # declined with False
+    np.testing.assert_array_equal(received["pretrain_X"], _PRETRAIN_X)
+    np.testing.assert_array_equal(received["pretrain_features"], _PRETRAIN_FEATURES)
+
+
+def test_routing_sample_weight_to_both_and_aliases():
+    X, y = _routing_frame()
+    with sklearn.config_context(enable_metadata_routing=True):
+        fusion = GeoPriorFusion(
+            RecordingImage().set_fit_request(sample_weight="image_weight"),
+            RecordingPrior().set_fit_request(sample_weight=True),
+        ).fit(X, y, sample_weight=_WEIGHTS, image_weight=2 * _WEIGHTS)
+    np.testing.assert_array_equal(fusion.image_estimator_.sample_weight_, 2 * _WEIGHTS)
+    np.testing.assert_array_equal(
+        fusion.location_estimator_.received_["sample_weight"], _WEIGHTS
+    )
+
+
+def test_routing_with_passthrough_reaches_the_location_model():
+    X = _passthrough_frame()
+    with sklearn.config_context(enable_metadata_routing=True):
+        prior = RecordingPrior().set_fit_request(pretrain_X=True)
+        fusion = GeoPriorFusion("passthrough", prior).fit(
+            X, _LABELS, pretrain_X=_PRETRAIN_X
+        )
+    np.testing.assert_array_equal(
+        fusion.location_estimator_.received_["pretrain_X"], _PRETRAIN_X
+    )
+
+
+def test_routing_refuses_metadata_nobody_requested():
+    X, y = _routing_frame()
+    with sklearn.config_context(enable_metadata_routing=True):
+        fusion = GeoPriorFusion(RecordingImage(), RecordingPrior())
+        # both fits accept sample_weight, neither said whether they want it
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            fusion.fit(X, y, sample_weight=_WEIGHTS)
+        # metadata that no sub-estimator's fit accepts
+        with pytest.raises(TypeError, match="colour"):
+            GeoPriorFusion("passthrough", RecordingPrior()).fit(
+                _passthrough_frame(), _LABELS, colour=[1, 2, 3]
+            )
+
+
+def test_without_routing_metadata_is_a_clear_error():
+    X, y = _routing_frame()
+    fusion = GeoPriorFusion(RecordingImage(), RecordingPrior())
+    with pytest.raises(
+        ValueError,
+        match=r"got pretrain_X, sample_weight.*enable_metadata_routing=True.*"
+        r"set_fit_request",
+    ):
+        fusion.fit(X, y, sample_weight=_WEIGHTS, pretrain_X=_PRETRAIN_X)
+    # and without metadata, fit works as before
+    assert fusion.fit(X, y).location_estimator_.received_["pretrain_X"] is None
+
+
+def test_grid_search_routes_the_sample_weights():
+    X, y = _two_species(n=40)
+    weights = np.arange(1.0, 41.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        fusion = GeoPriorFusion(
+            LogisticRegression().set_fit_request(sample_weight=True),
+            KNeighborsClassifier(3),
+            prior_weight=0.0,
+        ).set_score_request(sample_weight=False)
+        search = GridSearchCV(fusion, {"image_estimator__C": [1.0]}, cv=2)
+        search.fit(X, y, sample_weight=weights)
+        # refit on everything with the weights: the same as weighting by hand
+        expected = LogisticRegression().fit(X[["fur", "ears"]], y, weights)
+    np.testing.assert_allclose(
+        search.best_estimator_.image_estimator_.coef_, expected.coef_
+    )
+
+
+def test_sphere_classifier_requests_its_pretraining_arrays():
+    with sklearn.config_context(enable_metadata_routing=True):
+        location = SphereLocationClassifier().set_fit_request(
+            pretrain_X=True, pretrain_features=True
+        )
+        routing = GeoPriorFusion(LogisticRegression(), location).get_metadata_routing()
+        assert routing.consumes(
+            "fit", ["pretrain_X", "pretrain_features", "sample_weight"]
+        ) == {"pretrain_X", "pretrain_features"}
+        # the default location model requests nothing
+        default = GeoPriorFusion(LogisticRegression()).get_metadata_routing()
+        assert default.consumes("fit", ["pretrain_X"]) == set()
+    # score still takes sample weights (routing or not)
+    fusion, X = _table_fusion()
+    assert fusion.score(X, ["b", "c", "a"], sample_weight=[0, 1, 0]) == 1.0
+
+
+def test_integer_positions_select_dataframe_columns_too(species):
+    # As in ColumnTransformer: names or positions, whatever X is.
+    X, y = species
+    by_position = GeoPriorFusion(
+        LogisticRegression(), KNeighborsClassifier(5), location_columns=(0, 1)
+    ).fit(X, y)
+    by_name = GeoPriorFusion(LogisticRegression(), KNeighborsClassifier(5)).fit(X, y)
+    np.testing.assert_allclose(by_position.predict_proba(X), by_name.predict_proba(X))
+    np.testing.assert_array_equal(
+        by_position.image_estimator_.feature_names_in_, ["fur", "ears"]
+    )
+    with pytest.raises(ValueError, match=r"Column 7 cannot be selected.*\(0, 1\)"):
+        GeoPriorFusion(
+            LogisticRegression(), KNeighborsClassifier(5), location_columns=(0, 7)
+        ).fit(X, y)

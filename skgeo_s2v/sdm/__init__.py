@@ -1,0 +1,33 @@
+"""Species distribution modelling: metrics, thresholds and gridded maps.
+
+The tools ecologists use to judge and publish a model of where species live:
+ROC AUC on presence-absence surveys (:func:`presence_auc`, also a
+``GridSearchCV`` scorer), the continuous Boyce index for presence-only
+validation, reliability curves of ``predict_presence``, thresholds that turn
+scores into binary ranges, and gridded predictions as an ``xarray.DataArray``
+that can be written as a GeoTIFF (SPEC §10).
+"""
+
+from ._grid import grid_coordinates, predict_grid, to_geotiff
+from ._metrics import (
+    continuous_boyce_index,
+    presence_auc,
+    presence_auc_scorer,
+    presence_calibration_curve,
+    presence_scores,
+)
+from ._thresholds import binary_range, class_thresholds, presence_threshold
+
+__all__ = [
+    "binary_range",
+    "class_thresholds",
+    "continuous_boyce_index",
+    "grid_coordinates",
+    "predict_grid",
+    "presence_auc",
+    "presence_auc_scorer",
+    "presence_calibration_curve",
+    "presence_scores",
+    "presence_threshold",
+    "to_geotiff",
+]

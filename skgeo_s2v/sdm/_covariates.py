@@ -1,0 +1,115 @@
+"""Model input for grid cells: coordinates, and covariates from an xarray Dataset."""
+
+import numpy as np
+import pandas as pd
+
+from .._validation import _LAT_NAMES, _LON_NAMES
+
+__all__ = ["GridInput"]
+
+_X_NAMES = _LON_NAMES | {"x"}
+_Y_NAMES = _LAT_NAMES | {"y"}
+
+
+def _find(names, wanted, what):
+    found = [n for n in names if str(n).strip().lower() in wanted]
+    if len(found) != 1:
+        raise ValueError(
+            f"Cannot tell which of {list(names)} is the {what}; name it "
+            f"{sorted(wanted)[0]!r}."
+        )
+    return found[0]
+
+
+def _nearest(axis, points):
+    """Index of the nearest value of ``axis`` to each point, and whether it is in reach.
+
+    A point is in reach when it lies within half a cell of the axis's range.
+    """
+    axis = np.asarray(axis, dtype=np.float64)
+    order = np.argsort(axis)
+    ordered = axis[order]
+    if ordered.size == 1:
+        return np.zeros(points.size, dtype=np.intp), np.ones(points.size, dtype=bool)
+    position = np.clip(np.searchsorted(ordered, points), 1, ordered.size - 1)
+    left, right = ordered[position - 1], ordered[position]
+    index = np.where(points - left <= right - points, position - 1, position)
+    half = (ordered[-1] - ordered[0]) / (ordered.size - 1) / 2
+    reach = (points >= ordered[0] - half) & (points <= ordered[-1] + half)
+    return order[index], reach
+
+
+class GridInput:
+    """Builds what an estimator's ``predict`` takes, for a chunk of grid cells.
+
+    An estimator fitted on a two-column array gets ``(lon, lat)`` arrays; one
+    fitted on a DataFrame gets a DataFrame with its column names, the
+    coordinate columns filled with the cells' longitudes and latitudes and
+    every other column (a covariate) read from ``covariates``, the nearest
+    cell of the variable of that name.
+    """
+
+    def __init__(self, estimator, covariates):
+        names = getattr(estimator, "feature_names_in_", None)
+        self.names = None if names is None else list(names)
+        self.covariates = covariates
+        if self.names is None:
+            if covariates is not None:
+                raise ValueError(
+                    f"covariates were given, but {type(estimator).__name__} was "
+                    "fitted on (lon, lat) alone and takes no covariates. "
+                    "SphereLocationClassifier does not take covariates yet; fit an "
+                    "estimator on a DataFrame of lon, lat and covariate columns "
+                    "(e.g. a Pipeline) to predict from covariates."
+                )
+            return
+        self.lon_name = _find(self.names, _LON_NAMES, "longitude column")
+        self.lat_name = _find(self.names, _LAT_NAMES, "latitude column")
+        extra = [n for n in self.names if n not in (self.lon_name, self.lat_name)]
+        if extra and covariates is None:
+            raise ValueError(
+                f"The estimator was fitted with the covariates {extra}; pass "
+                "covariates=an xarray.Dataset holding a variable of each name."
+            )
+        if covariates is not None and not extra:
+            raise ValueError(
+                f"covariates were given, but the estimator was fitted on "
+                f"{self.names} alone and takes no covariates; drop them."
+            )
+        missing = [n for n in extra if n not in getattr(covariates, "data_vars", {})]
+        if missing:
+            raise ValueError(
+                f"The covariates Dataset lacks the variables {missing} that the "
+                f"estimator was fitted with; it holds "
+                f"{list(getattr(covariates, 'data_vars', []))}."
+            )
+        self.extra = extra
+
+    def __call__(self, lon, lat):
+        """``(X, usable)``: the input of the cells and which of them it holds."""
+        if self.names is None:
+            return np.column_stack([lon, lat]), np.ones(lon.size, dtype=bool)
+        columns = {self.lon_name: lon, self.lat_name: lat}
+        usable = np.ones(lon.size, dtype=bool)
+        for name in self.extra:
+            values, reach = self._read(name, lon, lat)
+            columns[name] = values
+            usable &= reach & ~pd.isna(values)
+        frame = pd.DataFrame(columns)[self.names]
+        return frame[usable], usable
+
+    def _read(self, name, lon, lat):
+        variable = self.covariates[name]
+        x = _find(variable.dims, _X_NAMES, f"longitude dimension of {name!r}")
+        y = _find(variable.dims, _Y_NAMES, f"latitude dimension of {name!r}")
+        if variable.ndim != 2:
+            raise ValueError(
+                f"Covariate {name!r} has dimensions {variable.dims}; it must be 2-D "
+                f"({y}, {x}): select one band or time step first."
+            )
+        x_axis = np.asarray(variable[x], dtype=np.float64)
+        lon = np.remainder(lon, 360.0) if x_axis.max() > 180.0 else lon
+        i_x, reach_x = _nearest(x_axis, lon)
+        i_y, reach_y = _nearest(variable[y], lat)
+        values = variable.transpose(y, x).values[i_y, i_x]
+        return values, reach_x & reach_y

@@ -4,11 +4,13 @@ import io
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.contour import ContourSet  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
@@ -19,7 +21,9 @@ from skgeo_s2v import (  # noqa: E402
 )
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy  # noqa: E402
 from skgeo_s2v.plotting import (  # noqa: E402
+    ClassMapDisplay,
     GlobalGrid,
+    grid_frame,
     plot_class_map,
     plot_embedding_clusters,
     plot_encoding,
@@ -342,3 +346,114 @@ def test_score_by_latitude_errors(kwargs, message):
     }
     with pytest.raises(ValueError, match=message):
         plot_score_by_latitude(**arguments)
+
+
+# -- ClassMapDisplay: compute once, draw and export -----------------------------
+def _presence(lat, column, n_classes):
+    """RecordingClassifier's presence of class ``column`` at latitude ``lat``."""
+    return 1 / (1 + np.exp(-(np.sin(np.deg2rad(lat)) + column / n_classes)))
+
+
+def test_display_computes_without_drawing():
+    model = RecordingClassifier(n_classes=4)
+    display = ClassMapDisplay.from_estimator(model, "class1", resolution_deg=30.0)
+    assert plt.get_fignums() == []  # nothing drawn yet
+    assert sum(model.calls) == 6 * 12
+    assert display.response_method == "predict_presence"
+    assert display.values.shape == (6, 12)
+    np.testing.assert_allclose(display.lat, np.arange(-75, 76, 30))
+    np.testing.assert_allclose(display.lon, np.arange(-165, 166, 30))
+    np.testing.assert_allclose(
+        display.values, np.repeat(_presence(display.lat, 1, 4)[:, None], 12, axis=1)
+    )
+    assert display.extent == (-180.0, 180.0, -90.0, 90.0)
+
+
+def test_display_exports_a_long_table():
+    model = RecordingClassifier(n_classes=3)
+    display = ClassMapDisplay.from_estimator(
+        model, "class2", resolution_deg=45.0, central_longitude=180.0
+    )
+    frame = display.to_frame()
+    assert list(frame.columns) == ["lon", "lat", "value"]
+    assert frame.shape == (4 * 8, 3)
+    # longitudes wrapped into [-180, 180), every cell once
+    assert frame["lon"].between(-180, 180, inclusive="left").all()
+    assert len(frame.drop_duplicates(["lon", "lat"])) == 32
+    # each row's value is the model's score at that row's point
+    np.testing.assert_allclose(
+        frame["value"], model.predict_presence(frame[["lon", "lat"]])[:, 2]
+    )
+    # the same cells, in the same order, as the grid and as plot_class_map's result
+    grid_points = np.vstack(list(GlobalGrid(45.0, 180.0).chunks(1000)))
+    np.testing.assert_allclose(frame[["lon", "lat"]], grid_points)
+    result = plot_class_map(model, "class2", resolution_deg=45.0, central_longitude=180)
+    pd.testing.assert_frame_equal(result.to_frame(), frame)
+
+
+def test_display_draws_many_ways_from_one_computation():
+    model = RecordingClassifier(n_classes=2)
+    display = ClassMapDisplay.from_estimator(model, "class0", resolution_deg=20.0)
+    calls = list(model.calls)
+    fig, axes = plt.subplots(1, 3)
+    for ax, kind in zip(axes, ["image", "contourf", "contour"]):
+        assert display.plot(ax=ax, kind=kind, cmap="magma") is display
+        assert display.ax_ is ax and display.figure_ is fig
+        assert ax.get_title() == "presence P(class0 | x)"
+    assert model.calls == calls  # the model was not called again
+    assert isinstance(display.surface_, ContourSet)
+    display.plot(colorbar=False)  # a figure of its own, no colour bar
+    assert display.colorbar_ is None and display.figure_ is not fig
+    assert len(display.figure_.axes) == 1
+    assert display.surface_.get_clim() == (0.0, 1.0)
+    _png_bytes(display.figure_)
+    # training points, in the map's frame of longitudes
+    display = ClassMapDisplay.from_estimator(
+        model, "class0", resolution_deg=20.0, central_longitude=180
+    ).plot(X_train=[[-170.0, 5.0], [10.0, 0.0]], y_train=["class0", "class1"])
+    np.testing.assert_allclose(display.ax_.collections[-1].get_offsets(), [[190, 5]])
+
+
+def test_display_of_a_scikit_learn_classifier_resolves_its_method():
+    X = np.array([[-100.0, 40.0], [-90.0, 30.0], [20.0, 0.0], [30.0, 10.0]])
+    y = np.array(["america", "america", "africa", "africa"])
+    model = LogisticRegression().fit(X, y)
+    display = ClassMapDisplay.from_estimator(model, "america", resolution_deg=30.0)
+    assert display.response_method == "predict_proba"
+    points = display.to_frame()[["lon", "lat"]].to_numpy()
+    np.testing.assert_allclose(
+        display.to_frame()["value"], model.predict_proba(points)[:, 1]
+    )
+    logit = ClassMapDisplay.from_estimator(
+        model, "america", resolution_deg=30.0, response_method="decision_function"
+    )
+    np.testing.assert_allclose(
+        logit.to_frame()["value"], model.decision_function(points)
+    )
+    assert "logit of america" in logit.plot().ax_.get_title()
+
+
+def test_display_errors():
+    model = RecordingClassifier(2)
+    display = ClassMapDisplay.from_estimator(model, "class0", resolution_deg=30.0)
+    with pytest.raises(ValueError, match="kind='surface' is not supported"):
+        display.plot(kind="surface")
+    with pytest.raises(ValueError, match="X_train must have shape"):
+        display.plot(X_train=[1.0, 2.0])
+    with pytest.raises(ValueError, match="label=3 is not a class"):
+        ClassMapDisplay.from_estimator(model, 3)
+    with pytest.raises(TypeError, match="has no decision_function method"):
+        ClassMapDisplay.from_estimator(
+            model, "class0", response_method="decision_function"
+        )
+    with pytest.raises(ValueError, match=r"values has shape \(2, 2\)"):
+        grid_frame(np.zeros((2, 2)), display.lon, display.lat)
+
+
+def test_embedding_clusters_export_their_map():
+    result = plot_embedding_clusters(
+        RecordingEmbedder(), n_clusters=3, resolution_deg=30.0, n_fit_points=100
+    )
+    frame = result.to_frame()
+    assert frame.shape == (72, 3)
+    np.testing.assert_array_equal(frame["value"], result.values.ravel())

@@ -4,7 +4,9 @@ This is the only part of skgeo_s2v that imports matplotlib: install it with
 ``pip install 'skgeo_s2v[plots]'``. The maps are drawn on plain
 longitude-latitude axes (an equirectangular projection), so nothing beyond
 matplotlib is needed. Every function returns the matplotlib objects it drew
-along with the data behind them.
+along with the data behind them. :class:`ClassMapDisplay` computes a class map
+once, then draws it (:meth:`~ClassMapDisplay.plot`) or exports it as a table
+(:meth:`~ClassMapDisplay.to_frame`).
 """
 
 try:
@@ -15,16 +17,20 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "pip install 'skgeo_s2v[plots]'"
     ) from error
 
-from ._grid import GlobalGrid
-from ._maps import plot_class_map, plot_embedding_clusters, plot_encoding
+from ._class_map import ClassMapDisplay, plot_class_map
+from ._clusters import plot_embedding_clusters
+from ._encoding import plot_encoding
+from ._grid import GlobalGrid, grid_frame
 from ._results import EncodingMaps, GlobeMap, LatitudeScores
 from ._scores import plot_score_by_latitude
 
 __all__ = [
+    "ClassMapDisplay",
     "EncodingMaps",
     "GlobalGrid",
     "GlobeMap",
     "LatitudeScores",
+    "grid_frame",
     "plot_class_map",
     "plot_embedding_clusters",
     "plot_encoding",

@@ -4,10 +4,52 @@ import math
 from numbers import Real
 
 import numpy as np
+import pandas as pd
 
 from .._geometry import wrap_longitude
 
-__all__ = ["GlobalGrid"]
+__all__ = ["GlobalGrid", "grid_frame"]
+
+
+def grid_frame(values, lon, lat, name="value"):
+    """A map as a long table: one row per cell, columns ``lon``, ``lat``, ``name``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_lat, n_lon)
+        The map, south row first.
+    lon : ndarray of shape (n_lon,)
+        Longitudes of the cell centres as drawn; the table wraps them into
+        ``[-180, 180)``.
+    lat : ndarray of shape (n_lat,)
+        Latitudes of the cell centres.
+    name : str, default="value"
+        Name of the column of values.
+
+    Returns
+    -------
+    frame : pandas.DataFrame of shape (n_lat * n_lon, 3)
+        Rows south to north, west to east within a row (the order of
+        :meth:`GlobalGrid.chunks`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid_frame(np.array([[1.0, 2.0]]), np.array([90.0, 270.0]), np.array([0.0]))
+        lon  lat  value
+    0  90.0  0.0    1.0
+    1 -90.0  0.0    2.0
+    """
+    values = np.asarray(values)
+    if values.shape != (len(lat), len(lon)):
+        raise ValueError(
+            f"values has shape {values.shape}, but the grid has {len(lat)} "
+            f"latitudes and {len(lon)} longitudes: it must be (n_lat, n_lon)."
+        )
+    lon_grid, lat_grid = np.meshgrid(wrap_longitude(np.asarray(lon)), lat)
+    return pd.DataFrame(
+        {"lon": lon_grid.ravel(), "lat": lat_grid.ravel(), name: values.ravel()}
+    )
 
 
 class GlobalGrid:

@@ -6,6 +6,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._grid import grid_frame
+
 __all__ = ["EncodingMaps", "GlobeMap", "LatitudeScores"]
 
 
@@ -34,6 +36,16 @@ class GlobeMap:
     values: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
+
+    def to_frame(self):
+        """``values`` as a table of one row per cell, from :func:`grid_frame`.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Columns ``lon``, ``lat`` and ``value``.
+        """
+        return grid_frame(self.values, self.lon, self.lat)
 
 
 @dataclass

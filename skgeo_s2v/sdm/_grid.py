@@ -78,8 +78,9 @@ def _class_positions(estimator, classes):
     for label in wanted:
         hit = np.flatnonzero(labels == label)
         if hit.size == 0:
+            name = np.asarray(label).tolist()
             raise ValueError(
-                f"Class {label!r} is not among the estimator's classes_; it knows "
+                f"Class {name!r} is not among the estimator's classes_; it knows "
                 f"{labels[:10].tolist()}{' ...' if labels.size > 10 else ''}."
             )
         positions.append(int(hit[0]))

@@ -1,0 +1,190 @@
+"""Gridded predictions: coordinates, values, chunks, covariates and GeoTIFF export."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+
+from skgeo_s2v.sdm import binary_range, grid_coordinates, predict_grid, to_geotiff
+
+xr = pytest.importorskip("xarray")
+
+X = np.array([[-10.0, 40.0], [10.0, 40.0], [0.0, 50.0], [175.0, -40.0]])
+y = np.array(["w", "e", "n", "s"])
+
+
+@pytest.fixture(scope="module")
+def knn():
+    return KNeighborsClassifier(n_neighbors=1).fit(X, y)
+
+
+def test_grid_coordinates_of_the_globe_and_across_the_antimeridian():
+    lon, lat = grid_coordinates(1.0)
+    assert lon.size == 360 and lat.size == 180
+    assert lon[0] == -179.5 and lon[-1] == 179.5
+    assert lat[0] == 89.5 and lat[-1] == -89.5  # north row first
+    lon, lat = grid_coordinates(5.0, (170.0, -50.0, -170.0, -30.0))
+    np.testing.assert_allclose(lon, [172.5, 177.5, 182.5, 187.5])
+    np.testing.assert_allclose(lat, [-32.5, -37.5, -42.5, -47.5])
+
+
+def test_grid_coordinates_bad_input():
+    with pytest.raises(ValueError, match="resolution_deg"):
+        grid_coordinates(0.0)
+    with pytest.raises(ValueError, match="South Pole"):
+        grid_coordinates(7.0, (-10.0, -90.0, 10.0, 0.0))
+    with pytest.raises(ValueError, match="lat_min"):
+        grid_coordinates(1.0, (0.0, 5.0, 1.0, 0.0))
+
+
+def test_predict_grid_equals_the_model_at_the_cell_centres(knn):
+    grid = predict_grid(
+        knn, resolution_deg=2.0, bbox=(-20.0, 30.0, 20.0, 60.0), method="predict_proba"
+    )
+    assert grid.dims == ("class", "lat", "lon") and grid.dtype == np.float32
+    assert list(grid["class"].values) == list(knn.classes_)
+    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
+    expected = knn.predict_proba(np.column_stack([lon.ravel(), lat.ravel()]))
+    np.testing.assert_array_equal(
+        grid.values.reshape(len(knn.classes_), -1), expected.T.astype(np.float32)
+    )
+    assert grid["lat"].attrs == {"units": "degrees_north", "standard_name": "latitude"}
+    assert grid["lon"].attrs == {"units": "degrees_east", "standard_name": "longitude"}
+    assert grid.attrs["crs"] == "EPSG:4326"
+
+
+def test_predict_grid_is_the_same_in_any_chunks_and_for_chosen_classes(knn):
+    kwargs = {"resolution_deg": 10.0, "method": "predict_proba"}
+    whole = predict_grid(knn, **kwargs)
+    chunked = predict_grid(knn, chunk_size=7, **kwargs)
+    xr.testing.assert_equal(whole, chunked)
+    two = predict_grid(knn, classes=["s", "n"], **kwargs)
+    xr.testing.assert_equal(two, whole.sel({"class": ["s", "n"]}))
+    with pytest.raises(ValueError, match="'z' is not among"):
+        predict_grid(knn, classes=["z"], **kwargs)
+
+
+def test_predict_grid_across_the_antimeridian_predicts_wrapped_longitudes(knn):
+    grid = predict_grid(
+        knn,
+        resolution_deg=2.0,
+        bbox=(170.0, -50.0, -170.0, -30.0),
+        method="predict_proba",
+    )
+    assert (np.diff(grid["lon"].values) > 0).all()
+    wrapped = np.where(grid["lon"].values >= 180, grid["lon"].values - 360, grid.lon)
+    lon, lat = np.meshgrid(wrapped, grid["lat"].values)
+    expected = knn.predict_proba(np.column_stack([lon.ravel(), lat.ravel()]))
+    np.testing.assert_array_equal(grid.values.reshape(4, -1), expected.T)
+
+
+def test_predict_grid_of_the_classifier_uses_predict_presence():
+    from skgeo_s2v import SphereLocationClassifier
+
+    rng = np.random.default_rng(0)
+    points = np.column_stack([rng.uniform(-30, 30, 60), rng.uniform(-20, 20, 60)])
+    labels = np.where(points[:, 0] < 0, "w", "e")
+    clf = SphereLocationClassifier(
+        hidden_units=8, max_epochs=1, batch_size=32, random_state=0
+    ).fit(points, labels)
+    grid = predict_grid(clf, resolution_deg=10.0, bbox=(-30.0, -20.0, 30.0, 20.0))
+    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
+    expected = clf.predict_presence(np.column_stack([lon.ravel(), lat.ravel()]))
+    np.testing.assert_allclose(grid.values.reshape(2, -1), expected.T, rtol=1e-6)
+    assert grid.name == "presence" and grid.attrs["long_name"] == "presence probability"
+    covariates = xr.Dataset({"elevation": (("lat", "lon"), np.zeros((2, 2)))})
+    with pytest.raises(ValueError, match="does not take covariates yet"):
+        predict_grid(clf, resolution_deg=10.0, covariates=covariates)
+
+
+def _covariate_model():
+    frame = pd.DataFrame(
+        {"lon": [0.0, 1.0, 2.0, 3.0], "lat": [0.0] * 4, "wet": [0.0, 1.0, 0.0, 1.0]}
+    )
+    return LogisticRegression().fit(frame, ["dry", "wet", "dry", "wet"])
+
+
+def test_predict_grid_reads_covariates_from_a_dataset():
+    model = _covariate_model()
+    wet = np.array([[1.0, 0.0, np.nan], [0.0, 1.0, 1.0]])  # 2 lat x 3 lon cells
+    covariates = xr.Dataset(
+        {"wet": (("lat", "lon"), wet)}, coords={"lat": [1.0, -1.0], "lon": [0, 2, 4]}
+    )
+    grid = predict_grid(
+        model,
+        resolution_deg=2.0,
+        bbox=(-1.0, -2.0, 7.0, 2.0),
+        covariates=covariates,
+        method="predict_proba",
+    )
+    # Cell centres lon 0, 2, 4, 6 and lat 1, -1; lon 6 lies past the data's
+    # last column (4) by more than half a cell (1): NaN, as is the NaN covariate.
+    lon_cells = [0.0, 2.0, 4.0, 0.0, 2.0, 4.0]
+    lat_cells = [1.0, 1.0, 1.0, -1.0, -1.0, -1.0]
+    frame = pd.DataFrame({"lon": lon_cells, "lat": lat_cells, "wet": wet.ravel()})
+    known = ~np.isnan(frame["wet"].to_numpy())
+    expected = np.full((6, 2), np.nan)
+    expected[known] = model.predict_proba(frame[known])
+    values = grid.values[:, :, :3].reshape(2, -1).T
+    np.testing.assert_allclose(values, expected, rtol=1e-6)
+    assert np.isnan(grid.values[:, :, 3]).all()
+
+
+def test_predict_grid_covariate_errors(knn):
+    model = _covariate_model()
+    with pytest.raises(ValueError, match=r"covariates \['wet'\]"):
+        predict_grid(model, resolution_deg=10.0, method="predict_proba")
+    other = xr.Dataset({"dry": (("lat", "lon"), np.zeros((2, 2)))})
+    with pytest.raises(ValueError, match=r"lacks the variables \['wet'\]"):
+        predict_grid(
+            model, resolution_deg=10.0, covariates=other, method="predict_proba"
+        )
+    with pytest.raises(ValueError, match="takes no covariates"):
+        predict_grid(knn, resolution_deg=10.0, covariates=other, method="predict_proba")
+
+
+def test_predict_grid_bad_method(knn):
+    with pytest.raises(ValueError, match="has no predict_presence"):
+        predict_grid(knn, resolution_deg=10.0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        predict_grid(knn, resolution_deg=10.0, method="predict")
+    with pytest.raises(ValueError, match="chunk_size"):
+        predict_grid(knn, resolution_deg=10.0, method="predict_proba", chunk_size=0)
+
+
+def test_binary_range_of_a_grid_keeps_its_coordinates(knn):
+    grid = predict_grid(knn, resolution_deg=30.0, method="predict_proba")
+    thresholds = np.array([0.5, 0.5, 2.0, 0.5])
+    ranges = binary_range(grid, thresholds)
+    assert ranges.dtype == bool and ranges.dims == grid.dims
+    np.testing.assert_array_equal(
+        ranges.values, grid.values >= thresholds[:, None, None]
+    )
+    assert not ranges.sel({"class": "s"}).any()
+
+
+# rioxarray's own transform arithmetic warns under affine >= 3 when reading.
+@pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")
+def test_to_geotiff_writes_a_raster_that_reads_back(knn, tmp_path):
+    rioxarray = pytest.importorskip("rioxarray")
+    grid = predict_grid(
+        knn, resolution_deg=2.0, bbox=(-20.0, 30.0, 20.0, 60.0), method="predict_proba"
+    )
+    path = tmp_path / "scores.tif"
+    to_geotiff(grid, path)
+    back = rioxarray.open_rasterio(path)
+    assert back.shape == grid.shape
+    np.testing.assert_array_equal(back.values, grid.values)
+    np.testing.assert_allclose(back["x"].values, grid["lon"].values)
+    np.testing.assert_allclose(back["y"].values, grid["lat"].values)
+    assert back.rio.crs.to_epsg() == 4326
+    assert back.attrs["long_name"] == tuple(knn.classes_)
+    assert back.rio.bounds() == pytest.approx((-20.0, 30.0, 20.0, 60.0))
+    ranges = binary_range(grid, 0.5)
+    to_geotiff(ranges, tmp_path / "range.tif")
+    back = rioxarray.open_rasterio(tmp_path / "range.tif")
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back.values, ranges.values.astype(np.uint8))
+    with pytest.raises(ValueError, match="dimensions"):
+        to_geotiff(grid.transpose("lat", "lon", "class"), tmp_path / "bad.tif")

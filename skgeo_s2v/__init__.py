@@ -27,6 +27,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ENCODER_NAMES",
+    "ContrastivePretraining",
     "GeoPriorFusion",
     "GridEncoder",
     "RBFEncoder",
@@ -48,7 +49,7 @@ __all__ = [
 
 
 # Subpackages that import torch (datasets, metrics) or matplotlib (plotting).
-_LAZY_SUBMODULES = ("datasets", "metrics", "plotting")
+_LAZY_SUBMODULES = ("background", "datasets", "losses", "metrics", "plotting")
 
 
 def __getattr__(name):
@@ -58,6 +59,10 @@ def __getattr__(name):
         from .classifier import SphereLocationClassifier
 
         return SphereLocationClassifier
+    if name == "ContrastivePretraining":
+        from ._contrastive_pretraining import ContrastivePretraining
+
+        return ContrastivePretraining
     if name in _LAZY_SUBMODULES:
         import importlib
 
@@ -66,4 +71,5 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | {"SphereLocationClassifier", *_LAZY_SUBMODULES})
+    lazy = {"ContrastivePretraining", "SphereLocationClassifier", *_LAZY_SUBMODULES}
+    return sorted(set(globals()) | lazy)

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
+from skgeo_s2v._recipe import stratified_split
 from skgeo_s2v.metrics import mrr_scorer
 from skgeo_s2v.nn import LocationMLP, presence_absence_loss, sample_background
 from skgeo_s2v.nn._data import MiniBatches
@@ -269,7 +270,7 @@ def test_auto_epochs_refit_on_all_data_for_the_best_epoch():
 
 
 def test_auto_epochs_stop_at_the_limit(monkeypatch):
-    monkeypatch.setattr("skgeo_s2v.classifier.AUTO_EPOCH_LIMIT", 4)
+    monkeypatch.setattr("skgeo_s2v._recipe.AUTO_EPOCH_LIMIT", 4)
     X, y = _quadrant_data()
     clf = SphereLocationClassifier(**{**AUTO, "lr": 1e-3}).fit(X, y)
     assert len(clf.validation_log_loss_) == 4
@@ -293,24 +294,22 @@ def test_validation_log_loss_is_predict_proba_log_loss():
 
 
 def test_validation_split_is_stratified_and_keeps_every_class():
-    clf = SphereLocationClassifier(validation_fraction=0.25)
     codes = np.repeat(np.arange(4), [400, 40, 2, 1])
-    train, valid = clf._validation_split(codes, seed=0)
+    train, valid = stratified_split(0.25, codes, seed=0)
     np.testing.assert_array_equal(np.sort(np.r_[train, valid]), np.arange(443))
     held = np.bincount(codes[valid], minlength=4)
     assert held[0] == 100 and held[1] == 10
     assert held[2] <= 1 and held[3] == 0  # one example always stays in training
     np.testing.assert_array_equal(np.unique(codes[train]), np.arange(4))
-    again = clf._validation_split(codes, seed=0)
+    again = stratified_split(0.25, codes, seed=0)
     np.testing.assert_array_equal(again[1], valid)
-    assert not np.array_equal(clf._validation_split(codes, seed=1)[1], valid)
+    assert not np.array_equal(stratified_split(0.25, codes, seed=1)[1], valid)
 
 
 def test_validation_split_fraction_holds_on_average():
     # 300 classes of 5: 0.1 of a class is half an example, rounded at random.
-    clf = SphereLocationClassifier(validation_fraction=0.1)
     codes = np.repeat(np.arange(300), 5)
-    _, valid = clf._validation_split(codes, seed=0)
+    _, valid = stratified_split(0.1, codes, seed=0)
     assert 110 <= len(valid) <= 190  # 150 expected, binomial sd 8.7
 
 

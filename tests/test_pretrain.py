@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgeo_s2v import SphereLocationClassifier, make_encoder
+from skgeo_s2v import ContrastivePretraining, SphereLocationClassifier, make_encoder
 from skgeo_s2v.nn import (
     PRETRAINING_DEFAULTS,
     bi_term,
@@ -40,7 +40,9 @@ def pairs():
 @pytest.fixture(scope="module")
 def pretrained(pairs):
     X, features, _ = pairs
-    return SphereLocationClassifier(**FAST, pretrain_epochs=2).pretrain(X, features)
+    return SphereLocationClassifier(
+        **FAST, pretraining=ContrastivePretraining(epochs=2)
+    ).pretrain(X, features)
 
 
 def _body_weights(module):
@@ -167,8 +169,8 @@ def test_pretraining_module_shares_the_classifier_keys():
 # -- the estimator ---------------------------------------------------------------
 def test_pretrain_sets_pretrained_and_transform_works_without_labels(pairs, pretrained):
     X, features, _ = pairs
-    assert pretrained.pretrained.loss == "mc"
-    assert len(pretrained.pretrained.history) == 2
+    assert pretrained.pretraining.pretrained_.loss == "mc"
+    assert len(pretrained.pretraining.pretrained_.history) == 2
     embedding = pretrained.transform(X)
     assert embedding.shape == (len(X), 16) and embedding.dtype == np.float32
     with pytest.raises(NotFittedError):
@@ -180,9 +182,9 @@ def test_pretrain_sets_pretrained_and_transform_works_without_labels(pairs, pret
 @pytest.mark.parametrize("loss", ["mc", "bi", "mse"])
 def test_each_loss_lowers_its_objective(pairs, loss):
     X, features, _ = pairs
-    clf = SphereLocationClassifier(**FAST, pretrain_lr=1e-2)
+    clf = SphereLocationClassifier(**FAST, pretraining=ContrastivePretraining(lr=1e-2))
     clf.pretrain(X, features, loss=loss, epochs=8)
-    history = clf.pretrained.history
+    history = clf.pretraining.pretrained_.history
     assert all(map(math.isfinite, history))
     assert history[-1] < history[0]
 
@@ -192,7 +194,7 @@ def test_fit_starts_from_the_pretrained_weights(pairs, pretrained):
     start = _body_weights(pretrained.pretrain_net_.module_)
     clf = clone(pretrained).set_params(lr=1e-12, max_epochs=1)
     clf.fit(X, y)
-    assert clf.pretrained_ is pretrained.pretrained
+    assert clf.pretrained_ is pretrained.pretraining.pretrained_
     for name, value in _body_weights(clf.net_.module_).items():
         torch.testing.assert_close(value, start[name], atol=1e-6, rtol=0)
     scratch = SphereLocationClassifier(**FAST).fit(X, y)
@@ -219,13 +221,13 @@ def test_transform_follows_fine_tuning(pairs):
 
 def test_clone_and_grid_search_share_one_pretraining(pairs, pretrained):
     X, _, y = pairs
-    assert clone(pretrained).pretrained is pretrained.pretrained
+    assert clone(pretrained).pretraining is pretrained.pretraining
     search = GridSearchCV(clone(pretrained), {"lr": [1e-3, 1e-2]}, cv=2)
     search.fit(X, y)
-    assert search.best_estimator_.pretrained_ is pretrained.pretrained
+    assert search.best_estimator_.pretrained_ is pretrained.pretraining.pretrained_
     # pretrained vs not, in one search
     search = GridSearchCV(
-        pretrained, {"pretrained": [None, pretrained.pretrained]}, cv=2
+        pretrained, {"pretraining": [None, pretrained.pretraining]}, cv=2
     ).fit(X, y)
     assert len(search.cv_results_["mean_test_score"]) == 2
 
@@ -254,18 +256,18 @@ def test_dropout_and_training_params_may_change(pairs, pretrained):
 
 def test_pretraining_inside_fit_is_tunable(pairs):
     X, features, y = pairs
-    clf = SphereLocationClassifier(**FAST, pretrain_epochs=1)
+    clf = SphereLocationClassifier(**FAST, pretraining=ContrastivePretraining(epochs=1))
     clf.fit(X[:40], y[:40], pretrain_X=X, pretrain_features=features)
-    assert clf.pretrained is None
+    assert not hasattr(clf.pretraining, "pretrained_")
     assert clf.pretrained_.n_samples == len(X)
     assert hasattr(clf, "pretrain_net_")
     search = GridSearchCV(
-        SphereLocationClassifier(**FAST, pretrain_epochs=1),
-        {"pretrain_loss": ["mse", "bi"], "hidden_units": [8, 16]},
+        SphereLocationClassifier(**FAST, pretraining=ContrastivePretraining(epochs=1)),
+        {"pretraining__loss": ["mse", "bi"], "hidden_units": [8, 16]},
         cv=2,
     ).fit(X[:40], y[:40], pretrain_X=X, pretrain_features=features)
     assert search.best_estimator_.pretrained_.loss in {"mse", "bi"}
-    assert search.best_estimator_.pretrained is None
+    assert not hasattr(search.best_estimator_.pretraining, "pretrained_")
 
 
 def test_fit_pretraining_arguments_conflict(pairs, pretrained):
@@ -281,8 +283,11 @@ def test_reproducible_and_input_untouched(pairs):
     X_copy, features_copy = X.copy(), features.copy()
     first = SphereLocationClassifier(**FAST).pretrain(X, features, epochs=1)
     second = SphereLocationClassifier(**FAST).pretrain(X, features, epochs=1)
-    for name, value in first.pretrained.state_dict.items():
-        torch.testing.assert_close(value, second.pretrained.state_dict[name])
+    first_state = first.pretraining.pretrained_.state_dict
+    for name, value in first_state.items():
+        torch.testing.assert_close(
+            value, second.pretraining.pretrained_.state_dict[name]
+        )
     np.testing.assert_array_equal(X, X_copy)
     np.testing.assert_array_equal(features, features_copy)
 
@@ -310,7 +315,7 @@ def test_pickle_and_save_after_fine_tuning(pairs, pretrained, tmp_path):
     clf = clone(pretrained).fit(X, y)
     clf.save(tmp_path / "model")
     loaded = SphereLocationClassifier.load(tmp_path / "model")
-    assert loaded.pretrained is None
+    assert loaded.pretraining is None
     np.testing.assert_allclose(loaded.decision_function(X), clf.decision_function(X))
 
 
@@ -339,10 +344,14 @@ def test_bad_input(pairs, features, kwargs, match):
 
 def test_in_batch_losses_need_two_per_batch(pairs):
     X, features, _ = pairs
-    clf = SphereLocationClassifier(**FAST, pretrain_batch_size=1)
+    clf = SphereLocationClassifier(
+        **FAST, pretraining=ContrastivePretraining(batch_size=1)
+    )
     for loss in ("mc", "bi"):
         with pytest.raises(ValueError, match="at least 2 per batch"):
             clf.pretrain(X, features, loss=loss)
     clf.pretrain(X[:4], features[:4], loss="mse", epochs=1)  # no in-batch term
-    with pytest.raises(InvalidParameterError, match="pretrain_loss"):
-        SphereLocationClassifier(pretrain_loss="triplet").pretrain(X, features)
+    with pytest.raises(InvalidParameterError, match="loss"):
+        SphereLocationClassifier(
+            pretraining=ContrastivePretraining(loss="triplet")
+        ).pretrain(X, features)

@@ -19,7 +19,10 @@ from ._losses import (
 )
 from ._modules import (
     ACTIVATIONS,
+    ARCHITECTURE_ARGUMENTS,
+    NETWORKS,
     LocationClassifierModule,
+    LocationEncoderModule,
     LocationMLP,
     PositionEncoding,
     WrapResidualNet,
@@ -28,6 +31,9 @@ from ._modules import (
 
 __all__ = [
     "ACTIVATIONS",
+    "ARCHITECTURE_ARGUMENTS",
+    "NETWORKS",
+    "LocationEncoderModule",
     "PRETRAINING_DEFAULTS",
     "PRETRAINING_LOSSES",
     "ContrastiveLoss",

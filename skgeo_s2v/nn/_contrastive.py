@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._modules import build_location_module
+from ._modules import LocationEncoderModule
 
 __all__ = [
     "PRETRAINING_LOSSES",
@@ -261,21 +261,16 @@ class ContrastiveLoss(nn.Module):
         )
 
 
-class LocationPretrainingModule(nn.Module):
+class LocationPretrainingModule(LocationEncoderModule):
     """The location encoder ``e(x)`` plus the projection of the pretraining.
 
-    Its ``encoding`` and ``body`` have the names (and so the ``state_dict``
-    keys) of :class:`~skgeo_s2v.nn.LocationClassifierModule`, so the
-    pretrained weights load into the classifier for fine-tuning.
+    It extends :class:`~skgeo_s2v.nn.LocationEncoderModule`, as the
+    classifier's module does, so its ``encoding`` and ``body`` keep their
+    ``state_dict`` keys and the pretrained weights load into the classifier
+    for fine-tuning.
 
     Parameters
     ----------
-    encoding : PositionEncoding
-        The position encoder ``G``.
-    body : torch.nn.Module
-        The network mapping ``G(x)`` to ``e(x)`` of width ``hidden_units``.
-    hidden_units : int
-        Width ``k`` of ``e(x)``.
     n_features : int
         Width ``d`` of the features ``F(I)``.
     loss : {"mc", "bi", "mse"}
@@ -283,61 +278,40 @@ class LocationPretrainingModule(nn.Module):
         bias (SPEC §6). For ``"mse"`` it maps ``e(x)`` to the features,
         ``k → d`` with a bias, so the fixed features are the regression target
         (projecting them instead would let both sides collapse to zero).
+    **architecture
+        The arguments of :class:`~skgeo_s2v.nn.LocationEncoderModule`.
 
     Examples
     --------
     >>> import torch
     >>> from skgeo_s2v import make_encoder
-    >>> from skgeo_s2v.nn import LocationMLP, PositionEncoding
     >>> module = LocationPretrainingModule(
-    ...     PositionEncoding(make_encoder("xyz")), LocationMLP(3, 1, 8, 0.0, "relu"),
-    ...     hidden_units=8, n_features=5, loss="mc",
+    ...     n_features=5, loss="mc", encoder=make_encoder("xyz"), network="mlp",
+    ...     hidden_layers=1, hidden_units=8, dropout=0.0, activation="relu",
     ... )
     >>> module.embed(torch.zeros(4, 2)).shape, module.projection.weight.shape
     (torch.Size([4, 8]), torch.Size([8, 5]))
     """
 
-    def __init__(self, encoding, body, hidden_units, n_features, loss):
-        super().__init__()
-        self.encoding = encoding
-        self.body = body
+    def __init__(self, *, n_features, loss, **architecture):
+        super().__init__(**architecture)
         if loss == "mse":
-            self.projection = nn.Linear(hidden_units, n_features)
+            self.projection = nn.Linear(self.hidden_units, n_features)
         else:
-            self.projection = nn.Linear(n_features, hidden_units, bias=False)
-
-    def embed(self, lonlat):
-        """The location embedding ``e(x)`` of ``(lon, lat)`` in degrees."""
-        return self.body(self.encoding(lonlat))
-
-    def forward(self, lonlat):
-        return self.embed(lonlat)
+            self.projection = nn.Linear(n_features, self.hidden_units, bias=False)
 
 
-def build_pretraining_module(
-    *,
-    encoder,
-    network,
-    hidden_layers,
-    hidden_units,
-    dropout,
-    activation,
-    n_features,
-    loss,
-):
-    """Assemble ``G``, ``NN`` and the projection of the pretraining.
-
-    ``G`` and ``NN`` are those of :func:`~skgeo_s2v.nn.build_location_module`
-    with the same arguments, so their weights transfer to the classifier.
+def build_pretraining_module(*, n_features, loss, **architecture):
+    """The pretraining module: :class:`LocationPretrainingModule` (a factory).
 
     Parameters
     ----------
-    encoder, network, hidden_layers, hidden_units, dropout, activation
-        As for :func:`~skgeo_s2v.nn.build_location_module`.
     n_features : int
         Width ``d`` of the paired features ``F(I)``.
     loss : {"mc", "bi", "mse"}
         The objective, which sets the direction of the projection.
+    **architecture
+        As for :func:`~skgeo_s2v.nn.build_location_module`.
 
     Returns
     -------
@@ -353,15 +327,4 @@ def build_pretraining_module(
     >>> module.projection
     Linear(in_features=8, out_features=5, bias=True)
     """
-    location = build_location_module(
-        encoder=encoder,
-        network=network,
-        hidden_layers=hidden_layers,
-        hidden_units=hidden_units,
-        dropout=dropout,
-        activation=activation,
-        n_classes=1,
-    )
-    return LocationPretrainingModule(
-        location.encoding, location.body, hidden_units, n_features, loss
-    )
+    return LocationPretrainingModule(n_features=n_features, loss=loss, **architecture)

@@ -5,7 +5,10 @@ from torch import nn
 
 __all__ = [
     "ACTIVATIONS",
+    "ARCHITECTURE_ARGUMENTS",
+    "NETWORKS",
     "LocationClassifierModule",
+    "LocationEncoderModule",
     "LocationMLP",
     "PositionEncoding",
     "WrapResidualNet",
@@ -139,68 +142,114 @@ class WrapResidualNet(nn.Module):
         return x
 
 
-class LocationClassifierModule(nn.Module):
-    """Position encoding, network and class head: ``logit = <e(x), T_y>``.
+#: The networks ``NN`` by name.
+NETWORKS = {"mlp": LocationMLP, "wrap_residual": WrapResidualNet}
+
+#: Arguments that fix the architecture of the location encoder ``e(x)``.
+ARCHITECTURE_ARGUMENTS = (
+    "network",
+    "hidden_layers",
+    "hidden_units",
+    "dropout",
+    "activation",
+)
+
+
+class LocationEncoderModule(nn.Module):
+    """The location encoder ``e(x) = NN(G(x))``: position encoding and network.
+
+    The one place where the architecture is assembled: the class head of the
+    classifier (:class:`LocationClassifierModule`) and the projection head of
+    the pretraining (:class:`~skgeo_s2v.nn.LocationPretrainingModule`) extend
+    it, so both share its ``encoding`` and ``body`` (and their ``state_dict``
+    keys), and pretrained weights load into the classifier.
 
     Parameters
     ----------
-    encoding : PositionEncoding
-        The position encoder ``G``.
-    body : torch.nn.Module
-        The network ``NN`` mapping ``G(x)`` to ``e(x)`` of width ``hidden_units``.
-    hidden_units : int
-        Width of ``e(x)``.
-    n_classes : int
-        Number of classes ``C``: the columns of the class embedding ``T``.
+    encoder : BasePositionEncoder
+        A fitted (or stateless) position encoder ``G``.
+    network : {"mlp", "wrap_residual"}
+        :class:`LocationMLP` or :class:`WrapResidualNet`.
+    hidden_layers, hidden_units, dropout, activation
+        The network's shape (SPEC §4); ``e(x)`` has ``hidden_units`` columns.
 
     Examples
     --------
     >>> import torch
     >>> from skgeo_s2v import make_encoder
-    >>> encoding = PositionEncoding(make_encoder("xyz"))
-    >>> body = LocationMLP(3, 1, 8, 0.0, "relu")
-    >>> module = LocationClassifierModule(encoding, body, 8, n_classes=4)
-    >>> module(torch.zeros(5, 2)).shape
-    torch.Size([5, 4])
+    >>> module = LocationEncoderModule(
+    ...     encoder=make_encoder("xyz"), network="mlp", hidden_layers=1,
+    ...     hidden_units=8, dropout=0.0, activation="relu",
+    ... )
+    >>> module.embed(torch.zeros(5, 2)).shape
+    torch.Size([5, 8])
     """
 
-    def __init__(self, encoding, body, hidden_units, n_classes):
+    def __init__(
+        self, *, encoder, network, hidden_layers, hidden_units, dropout, activation
+    ):
         super().__init__()
-        self.encoding = encoding
-        self.body = body
-        self.class_embedding = nn.Linear(hidden_units, n_classes, bias=False)
+        self.encoding = PositionEncoding(encoder)
+        self.body = NETWORKS[network](
+            self.encoding.n_features_out,
+            hidden_layers,
+            hidden_units,
+            dropout,
+            activation,
+        )
+        self.hidden_units = hidden_units
 
     def embed(self, lonlat):
         """The location embedding ``e(x)`` of ``(lon, lat)`` in degrees."""
         return self.body(self.encoding(lonlat))
 
     def forward(self, lonlat):
-        return self.class_embedding(self.embed(lonlat))
+        return self.embed(lonlat)
 
 
-def build_location_module(
-    *, encoder, network, hidden_layers, hidden_units, dropout, activation, n_classes
-):
-    """Assemble ``G``, ``NN`` and the class head into one module.
+class LocationClassifierModule(LocationEncoderModule):
+    """The location encoder and a class head: ``logit = <e(x), T_y>``.
 
     Parameters
     ----------
-    encoder : BasePositionEncoder
-        A fitted (or stateless) position encoder.
-    network : {"mlp", "wrap_residual"}
-        :class:`LocationMLP` or :class:`WrapResidualNet`.
-    hidden_layers, hidden_units, dropout, activation
-        The network's shape (SPEC §4).
+    n_classes : int
+        Number of classes ``C``: the columns of the class embedding ``T``.
+    **architecture
+        The arguments of :class:`LocationEncoderModule`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgeo_s2v import make_encoder
+    >>> module = LocationClassifierModule(
+    ...     n_classes=4, encoder=make_encoder("xyz"), network="mlp",
+    ...     hidden_layers=1, hidden_units=8, dropout=0.0, activation="relu",
+    ... )
+    >>> module(torch.zeros(5, 2)).shape
+    torch.Size([5, 4])
+    """
+
+    def __init__(self, *, n_classes, **architecture):
+        super().__init__(**architecture)
+        self.class_embedding = nn.Linear(self.hidden_units, n_classes, bias=False)
+
+    def forward(self, lonlat):
+        return self.class_embedding(self.embed(lonlat))
+
+
+def build_location_module(*, n_classes, **architecture):
+    """The classifier module: :class:`LocationClassifierModule` (kept as a factory).
+
+    Parameters
+    ----------
     n_classes : int
         Number of classes.
+    **architecture
+        ``encoder``, ``network``, ``hidden_layers``, ``hidden_units``,
+        ``dropout`` and ``activation``, as for :class:`LocationEncoderModule`.
 
     Returns
     -------
     module : LocationClassifierModule
     """
-    encoding = PositionEncoding(encoder)
-    body_class = {"mlp": LocationMLP, "wrap_residual": WrapResidualNet}[network]
-    body = body_class(
-        encoding.n_features_out, hidden_layers, hidden_units, dropout, activation
-    )
-    return LocationClassifierModule(encoding, body, hidden_units, n_classes)
+    return LocationClassifierModule(n_classes=n_classes, **architecture)

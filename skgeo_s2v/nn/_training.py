@@ -13,11 +13,9 @@ import functools
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 
 from ._data import MiniBatches
-from ._losses import log_class_probabilities
 from ._losses import sample_background as _sample_background
 
 
@@ -91,12 +89,15 @@ class _DeviceMixin:
 
 
 class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
-    """skorch net trained with the presence-absence loss and random background.
+    """skorch net trained with a classification loss and background locations.
 
     Customised through skorch's hooks only: ``train_step_single`` and
-    ``validation_step`` add ``n_background`` uniform random locations per
-    example, drawn and encoded on the training device in the same forward
-    pass.
+    ``validation_step`` add ``background.n_per_example`` locations per
+    example, drawn by the fitted sampler ``background`` from the net's seeded
+    ``background_generator_`` and encoded on the training device in the same
+    forward pass; ``background=None`` (a loss that needs no background) draws
+    none. ``infer`` casts floating input to float32, so ``predict_proba``
+    accepts float64 arrays.
     """
 
     _generator_offsets = {"background_generator_": 1, "shuffle_generator_": 2}
@@ -104,31 +105,38 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
     def __init__(
         self,
         *args,
-        n_background=1,
+        background=None,
         max_per_class=None,
         mixed_precision=None,
         seed=0,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.n_background = n_background
+        self.background = background
         self.max_per_class = max_per_class
         self.mixed_precision = mixed_precision
         self.seed = seed
 
+    def infer(self, x, **fit_params):
+        if torch.is_tensor(x) and x.is_floating_point():
+            x = x.float()
+        return super().infer(x, **fit_params)
+
     def _loss(self, Xi, yi):
-        """Presence-absence loss of a batch plus its random background."""
-        Xi = Xi.to(self.compute_device)
-        background = _sample_background(
-            Xi.shape[0] * self.n_background,
-            generator=self.background_generator_,
-            device=self.compute_device,
-            dtype=Xi.dtype,
-        )
+        """The criterion on a batch and its background locations."""
+        Xi = Xi.to(self.compute_device, torch.float32)
+        n = Xi.shape[0]
+        if self.background is not None:
+            background = self.background.sample(
+                n * self.background.n_per_example,
+                generator=self.background_generator_,
+                device=self.compute_device,
+            )
+            Xi = torch.cat([Xi, background.to(Xi.dtype)])
         with self.autocast():
-            logits = self.module_(torch.cat([Xi, background])).float()
-        loss = self.criterion_(logits[: Xi.shape[0]], yi, logits[Xi.shape[0] :])
-        return loss, logits[: Xi.shape[0]]
+            logits = self.module_(Xi).float()
+        loss = self.criterion_(logits[:n], yi, logits[n:])
+        return loss, logits[:n]
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -141,33 +149,6 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
         with torch.no_grad():
             loss, logits = self._loss(*unpack_data(batch))
         return {"loss": loss, "y_pred": logits}
-
-
-class ValidationLogLoss(Callback):
-    """Record ``valid_log_loss``, the validation log-loss of ``predict_proba``.
-
-    The mean over the validation rows of ``−log p(y_i | x_i)``, with
-    ``p`` the normalised presence probabilities of the class logits that
-    :class:`_PresenceAbsenceNet`'s validation step returns (no background
-    term, no dropout). Unlike ``valid_loss``, the presence-absence loss, it
-    does not depend on random background points, so it falls and rises only
-    with the model: early stopping monitors it.
-    """
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.total_, self.count_ = 0.0, 0
-
-    def on_batch_end(self, net, batch, training, y_pred=None, **kwargs):
-        if training:
-            return
-        y = batch[1].to(y_pred.device).long()
-        log_proba = log_class_probabilities(y_pred.double())
-        self.total_ -= float(log_proba.gather(1, y[:, None]).sum())
-        self.count_ += y.shape[0]
-
-    def on_epoch_end(self, net, **kwargs):
-        if self.count_:
-            net.history.record("valid_log_loss", self.total_ / self.count_)
 
 
 class _PretrainingNet(_DeviceMixin, NeuralNet):

@@ -1,0 +1,81 @@
+"""What every training run prepares: the position encoder and the rows.
+
+Shared by :class:`~skgeo_s2v.SphereLocationClassifier` and
+:class:`~skgeo_s2v.ContrastivePretraining`.
+"""
+
+import numpy as np
+from sklearn.base import clone
+
+from .background import UniformSphereBackground
+from .encoders import BasePositionEncoder, make_encoder
+from .nn._data import StreamedRows
+
+__all__ = [
+    "fit_background",
+    "fit_position_encoder",
+    "make_position_encoder",
+    "training_rows",
+]
+
+# Rows of an out-of-core dataset that a data-dependent component (a stateful
+# position encoder such as rbf, a background sampler) is fitted on.
+FIT_ROWS = 100_000
+
+
+def make_position_encoder(encoder, seed):
+    """A fresh encoder from a name or an instance, seeded when it has no seed."""
+    if isinstance(encoder, str):
+        encoder = make_encoder(encoder)
+    elif isinstance(encoder, BasePositionEncoder):
+        encoder = clone(encoder)
+    else:
+        raise TypeError(
+            "encoder must be a name for make_encoder or an encoder of "
+            f"skgeo_s2v.encoders, got {type(encoder).__name__}."
+        )
+    if encoder.get_params().get("random_state", 0) is None:
+        encoder.set_params(random_state=seed)
+    return encoder
+
+
+def sample_rows(n_samples, seed, *, stateless=False):
+    """The rows a data-dependent component of an out-of-core fit sees.
+
+    A stateless component only checks its input, so it sees the first row; a
+    stateful one sees at most ``FIT_ROWS`` random rows, in increasing order.
+    """
+    if stateless:
+        return slice(0, 1)
+    if n_samples <= FIT_ROWS:
+        return slice(None)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_samples, FIT_ROWS, replace=False))
+
+
+def fit_position_encoder(encoder, lonlat, seed, out_of_core):
+    """Fit ``encoder``; on out-of-core input, on :func:`sample_rows` only."""
+    if not out_of_core:
+        return encoder.fit(lonlat)
+    rows = sample_rows(lonlat.shape[0], seed, stateless=encoder._stateless)
+    return encoder.fit(np.asarray(lonlat[rows], dtype=np.float64))
+
+
+def training_rows(lonlat, out_of_core, rows=None):
+    """float32 training locations, or a reader of them for out-of-core input."""
+    if out_of_core:
+        return StreamedRows(lonlat, rows=rows)
+    return (lonlat if rows is None else lonlat[rows]).astype(np.float32)
+
+
+def fit_background(background, lonlat, y, seed):
+    """A clone of ``background`` (None: uniform) fitted on the training rows.
+
+    On out-of-core input with more than ``FIT_ROWS`` rows, on a random
+    sample of them.
+    """
+    background = UniformSphereBackground() if background is None else background
+    rows = slice(None)
+    if lonlat.shape[0] > FIT_ROWS:
+        rows = sample_rows(lonlat.shape[0], seed)
+    return clone(background).fit(np.asarray(lonlat[rows], dtype=np.float64), y[rows])

@@ -20,6 +20,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 from ._class_map import ClassMapDisplay, plot_class_map
 from ._clusters import plot_embedding_clusters
 from ._encoding import plot_encoding
+from ._folds import FoldMap, plot_folds
 from ._grid import GlobalGrid, grid_frame
 from ._results import EncodingMaps, GlobeMap, LatitudeScores
 from ._scores import plot_score_by_latitude
@@ -27,6 +28,7 @@ from ._scores import plot_score_by_latitude
 __all__ = [
     "ClassMapDisplay",
     "EncodingMaps",
+    "FoldMap",
     "GlobalGrid",
     "GlobeMap",
     "LatitudeScores",
@@ -34,5 +36,6 @@ __all__ = [
     "plot_class_map",
     "plot_embedding_clusters",
     "plot_encoding",
+    "plot_folds",
     "plot_score_by_latitude",
 ]

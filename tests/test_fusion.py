@@ -612,3 +612,22 @@ def test_integer_positions_select_dataframe_columns_too(species):
         GeoPriorFusion(
             LogisticRegression(), KNeighborsClassifier(5), location_columns=(0, 7)
         ).fit(X, y)
+
+
+def test_routing_pretrains_the_sphere_classifier_inside_the_fusion():
+    from skgeo_s2v import ContrastivePretraining
+
+    rng = np.random.default_rng(1)
+    unlabeled = np.column_stack([rng.uniform(-180, 180, 64), rng.uniform(-70, 70, 64)])
+    features = np.column_stack([np.sign(unlabeled), rng.normal(size=64)])
+    X, y = _two_species(n=40)
+    location = _small_location_model(
+        max_epochs=1, pretraining=ContrastivePretraining(epochs=1)
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        location.set_fit_request(pretrain_X=True, pretrain_features=True)
+        fusion = GeoPriorFusion(LogisticRegression(), location).fit(
+            X, y, pretrain_X=unlabeled, pretrain_features=features.astype(np.float32)
+        )
+    assert fusion.location_estimator_.pretrained_.n_samples == 64
+    assert location.__dict__.get("pretrained_") is None  # the template is untouched

@@ -7,6 +7,7 @@ Shared by :class:`~skgeo_s2v.SphereLocationClassifier` and
 import numpy as np
 from sklearn.base import clone
 
+from . import _validation
 from .background import UniformSphereBackground
 from .encoders import BasePositionEncoder, make_encoder
 from .nn._data import StreamedRows
@@ -68,14 +69,19 @@ def training_rows(lonlat, out_of_core, rows=None):
     return (lonlat if rows is None else lonlat[rows]).astype(np.float32)
 
 
-def fit_background(background, lonlat, y, seed):
+def fit_background(background, lonlat, y, seed, out_of_core):
     """A clone of ``background`` (None: uniform) fitted on the training rows.
 
-    On out-of-core input with more than ``FIT_ROWS`` rows, on a random
-    sample of them.
+    Out-of-core input is read a validation chunk at a time, and only a random
+    sample of ``FIT_ROWS`` rows when it has more.
     """
     background = UniformSphereBackground() if background is None else background
-    rows = slice(None)
-    if lonlat.shape[0] > FIT_ROWS:
-        rows = sample_rows(lonlat.shape[0], seed)
-    return clone(background).fit(np.asarray(lonlat[rows], dtype=np.float64), y[rows])
+    if not out_of_core:
+        return clone(background).fit(lonlat, y)
+    n_samples = lonlat.shape[0]
+    if n_samples > FIT_ROWS:
+        rows = sample_rows(n_samples, seed)
+        return clone(background).fit(np.asarray(lonlat[rows], np.float64), y[rows])
+    chunk_rows = _validation._VALIDATION_CHUNK_ROWS
+    rows = [chunk for _, chunk in _validation.iter_row_chunks(lonlat, chunk_rows)]
+    return clone(background).fit(np.concatenate(rows), y)

@@ -9,6 +9,7 @@ from the same weights.
 """
 
 import copy
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_array
@@ -147,6 +148,25 @@ class PretrainedEncoder:
         )
 
 
+def check_overrides(*, loss=None, epochs=None, lr=None):
+    """Check the ``loss``, ``epochs`` and ``lr`` given to ``pretrain`` itself.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, its value and what it may be.
+    """
+    if loss is not None and loss not in PRETRAINING_LOSSES:
+        raise ValueError(
+            f"loss={loss!r} is not a pretraining loss; use one of "
+            f"{', '.join(map(repr, PRETRAINING_LOSSES))}."
+        )
+    if epochs is not None and (not isinstance(epochs, Integral) or epochs < 1):
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}.")
+    if lr is not None and not (isinstance(lr, Real) and lr > 0):
+        raise ValueError(f"lr must be a positive float or None, got {lr!r}.")
+
+
 def check_pretraining_data(features, n_samples, *, loss, batch_size):
     """Validate the features paired with ``n_samples`` locations.
 
@@ -157,11 +177,7 @@ def check_pretraining_data(features, n_samples, *, loss, batch_size):
         features (a memmap, an HDF5 dataset) are checked chunk by chunk and
         returned as a reader of their rows, not loaded.
     """
-    if loss not in PRETRAINING_LOSSES:
-        raise ValueError(
-            f"loss={loss!r} is not a pretraining loss; use one of "
-            f"{', '.join(map(repr, PRETRAINING_LOSSES))}."
-        )
+    check_overrides(loss=loss)
     if loss != "mse" and (batch_size < 2 or n_samples < 2):
         raise ValueError(
             f"loss={loss!r} contrasts each pair with the other pairs of its batch "

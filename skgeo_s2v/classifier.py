@@ -33,7 +33,7 @@ from ._fitting import fit_background, fit_position_encoder, make_position_encode
 from ._inference import PredictionMixin, validate_any_lonlat
 from ._params import NestedParamsMixin
 from ._persistence import PersistenceMixin
-from ._pretraining import PretrainedEncoder
+from ._pretraining import PretrainedEncoder, check_overrides
 from ._recipe import AUTO_EPOCH_LIMIT
 from ._validation import check_class_labels, is_out_of_core
 from .background import BaseBackground
@@ -349,7 +349,7 @@ default=None
         codes = label_encoder.transform(y).astype(np.int64)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.loss_ = make_loss(self.loss)
-        self.background_ = fit_background(self.background, lonlat, y, seed)
+        self.background_ = fit_background(self.background, lonlat, y, seed, out_of_core)
 
         source, pretrained = pretraining_for_fit(
             self, pretrain_X, pretrain_features, device, seed
@@ -417,10 +417,7 @@ default=None
         >>> clf.fit(X, y).pretrained_ is clf.pretraining.pretrained_
         True
         """
-        if epochs is not None and (not isinstance(epochs, Integral) or epochs < 1):
-            raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}.")
-        if lr is not None and not (isinstance(lr, Real) and lr > 0):
-            raise ValueError(f"lr must be a positive float or None, got {lr!r}.")
+        check_overrides(loss=loss, epochs=epochs, lr=lr)
         device = training_device(self.device, None)
         for name in ("net_", "classes_", "pretrained_", "pretrain_net_"):
             self.__dict__.pop(name, None)

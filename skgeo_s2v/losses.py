@@ -33,13 +33,15 @@ class BaseLoss(BaseEstimator, metaclass=ABCMeta):
 
     >>> import torch
     >>> from skgeo_s2v.losses import BaseLoss
+    >>> class SoftmaxCriterion(torch.nn.Module):
+    ...     def forward(self, logits, y, background_logits):
+    ...         return torch.nn.functional.cross_entropy(logits, y)
     >>> class SoftmaxLoss(BaseLoss):
     ...     needs_background = False
     ...     def criterion(self, n_classes):
-    ...         return lambda logits, y, background_logits: (
-    ...             torch.nn.functional.cross_entropy(logits, y))
-    >>> loss = SoftmaxLoss().criterion(2)
-    >>> round(float(loss(torch.zeros(1, 2), torch.tensor([0]), None)), 4)
+    ...         return SoftmaxCriterion()
+    >>> criterion = SoftmaxLoss().criterion(n_classes=2)
+    >>> round(float(criterion(torch.zeros(1, 2), torch.tensor([0]), None)), 4)
     0.6931
     """
 
@@ -57,7 +59,7 @@ class BaseLoss(BaseEstimator, metaclass=ABCMeta):
 
         Returns
         -------
-        criterion : callable
+        criterion : torch.nn.Module
             Called as ``criterion(logits, y, background_logits)`` with the
             ``(n, C)`` logits of a batch, its ``(n,)`` class indices and the
             ``(m, C)`` logits of its background locations; returns a scalar.

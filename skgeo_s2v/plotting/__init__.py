@@ -19,9 +19,11 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from ._class_map import ClassMapDisplay, plot_class_map
 from ._clusters import plot_embedding_clusters
+from ._coastlines import add_coastlines, coastline_segments
 from ._encoding import plot_encoding
 from ._folds import FoldMap, plot_folds
 from ._grid import GlobalGrid, grid_frame
+from ._grid_map import plot_grid_map
 from ._results import EncodingMaps, GlobeMap, LatitudeScores
 from ._scores import plot_score_by_latitude
 
@@ -32,10 +34,13 @@ __all__ = [
     "GlobalGrid",
     "GlobeMap",
     "LatitudeScores",
+    "add_coastlines",
+    "coastline_segments",
     "grid_frame",
     "plot_class_map",
     "plot_embedding_clusters",
     "plot_encoding",
     "plot_folds",
+    "plot_grid_map",
     "plot_score_by_latitude",
 ]

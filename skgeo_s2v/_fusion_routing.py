@@ -11,15 +11,26 @@ enable it.
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _routing_enabled,
     process_routing,
 )
+
+from ._sklearn_helpers import routing_enabled
 
 __all__ = ["default_location", "fit_router", "route_fit_params"]
 
 
 def default_location(location_estimator):
     """``location_estimator``, or a default SphereLocationClassifier for None.
+
+    Parameters
+    ----------
+    location_estimator : estimator or None
+        The fusion's parameter.
+
+    Returns
+    -------
+    estimator : estimator
+        Not cloned: the caller clones it before fitting.
 
     Examples
     --------
@@ -79,7 +90,7 @@ def route_fit_params(fusion, fit_params):
         Metadata given while routing is disabled, naming the parameters and
         how to route them.
     """
-    if not _routing_enabled():
+    if not routing_enabled():
         if fit_params:
             raise ValueError(
                 f"GeoPriorFusion.fit got {', '.join(sorted(fit_params))}, which it "

@@ -7,9 +7,16 @@ names or signatures in a later scikit-learn is mended here alone.
 """
 
 from sklearn.utils._indexing import _get_column_indices, _safe_indexing
-from sklearn.utils.validation import _check_response_method
+from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.validation import _check_response_method, _estimator_has
 
-__all__ = ["column_indices", "response_method", "select_columns"]
+__all__ = [
+    "column_indices",
+    "delegate_has",
+    "response_method",
+    "routing_enabled",
+    "select_columns",
+]
 
 
 def column_indices(X, key):
@@ -97,3 +104,47 @@ def response_method(estimator, names):
         return _check_response_method(estimator, names)
     except AttributeError:
         return None
+
+
+def delegate_has(attr, delegates):
+    """An ``available_if`` check: the first of ``delegates`` present has ``attr``.
+
+    Parameters
+    ----------
+    attr : str
+        A method name, e.g. ``"predict_proba"``.
+    delegates : tuple of str
+        Attribute names of the sub-estimator, fitted one first, e.g.
+        ``("image_estimator_", "image_estimator")``.
+
+    Returns
+    -------
+    check : callable
+        ``check(meta_estimator)`` is truthy when the method can be delegated;
+        it raises AttributeError when it cannot.
+
+    Examples
+    --------
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.svm import SVC
+    >>> bool(delegate_has("decision_function", ("estimator",))(FrozenEstimator(SVC())))
+    True
+    """
+    return _estimator_has(attr, delegates=tuple(delegates))
+
+
+def routing_enabled():
+    """Whether ``sklearn.set_config(enable_metadata_routing=True)`` is in effect.
+
+    Returns
+    -------
+    enabled : bool
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     routing_enabled()
+    True
+    """
+    return _routing_enabled()

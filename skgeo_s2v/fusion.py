@@ -15,7 +15,6 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _estimator_has,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -30,7 +29,7 @@ from ._fusion_sources import (
     check_scores,
     class_order,
 )
-from ._sklearn_helpers import response_method
+from ._sklearn_helpers import delegate_has, response_method
 from ._validation import check_class_labels
 
 __all__ = ["PROBA_SUM_TOLERANCE", "GeoPriorFusion"]
@@ -47,9 +46,9 @@ def _image_has_predict_proba(fusion):
     image = getattr(fusion, "image_estimator_", fusion.image_estimator)
     if isinstance(image, str):  # "passthrough": the columns are P(y | I)
         return True
-    return _estimator_has(
-        "predict_proba", delegates=("image_estimator_", "image_estimator")
-    )(fusion)
+    return delegate_has("predict_proba", ("image_estimator_", "image_estimator"))(
+        fusion
+    )
 
 
 def _log_clipped(proba):

@@ -118,7 +118,7 @@ class ClassMapDisplay:
     Attributes
     ----------
     extent : tuple of 4 floats
-        ``(west, east, south, north)`` of the grid.
+        ``(west, east, south, north)`` of the grid, for ``imshow``.
     figure_ : matplotlib.figure.Figure
         The figure of the last :meth:`plot`.
     ax_ : matplotlib.axes.Axes
@@ -158,12 +158,8 @@ class ClassMapDisplay:
         self.label = label
         self.response_method = response_method
         self.central_longitude = central_longitude
-
-    @property
-    def extent(self):
-        """``(west, east, south, north)`` of the grid (for ``imshow``)."""
-        west = float(self.central_longitude) - 180.0
-        return (west, west + 360.0, -90.0, 90.0)
+        west = float(central_longitude) - 180.0
+        self.extent = (west, west + 360.0, -90.0, 90.0)
 
     @classmethod
     def from_estimator(

@@ -1,7 +1,10 @@
 """Spatial cross-validation: the blocks, the folds, the buffer and the API."""
 
 import math
+import pickle
 import warnings
+
+import joblib
 
 import numpy as np
 import pandas as pd
@@ -287,6 +290,16 @@ def test_input_is_not_modified():
 # -- scikit-learn API ---------------------------------------------------------
 
 
+@pytest.mark.parametrize("cv", SPLITTERS, ids=repr)
+def test_a_pickled_splitter_gives_the_same_folds(cv):
+    X = uniform_sphere(300, seed=12)
+    copy = pickle.loads(pickle.dumps(cv))
+    assert repr(copy) == repr(cv)
+    for (a, b), (c, d) in zip(cv.split(X), copy.split(X), strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+
+
 def test_repr_and_get_n_splits_follow_scikit_learn():
     cv = SphericalBlockKFold(4, block_size_km=250.0, buffer_km=10.0)
     assert repr(cv).startswith(
@@ -339,7 +352,9 @@ def test_grid_search_cross_validate_and_predict_in_a_pipeline(frame_data, cv):
     # The search scored each candidate on exactly the splitter's folds.
     for C, score in zip([0.01, 1.0], grid.cv_results_["mean_test_score"], strict=True):
         assert score == pytest.approx(np.mean(fold_scores(logisticregression__C=C)))
-    result = cross_validate(_pipeline(), frame, y, cv=cv, n_jobs=2)
+    # n_jobs: the folds are drawn once in the caller; threads keep it quick.
+    with joblib.parallel_config(backend="threading"):
+        result = cross_validate(_pipeline(), frame, y, cv=cv, n_jobs=2)
     np.testing.assert_allclose(result["test_score"], fold_scores())
     predicted = cross_val_predict(_pipeline(), frame, y, cv=cv)
     assert predicted.shape == y.shape
@@ -362,7 +377,6 @@ def test_cross_val_predict_with_a_buffer_tests_every_record_once(frame_data):
 
 def test_grid_search_on_the_dask_backend_matches_the_sequential_one():
     distributed = pytest.importorskip("distributed")
-    joblib = pytest.importorskip("joblib")
     X = uniform_sphere(240, seed=10)
     y = (X[:, 1] > 0).astype(int)
     cv = SphericalBlockKFold(3, block_size_km=3000, random_state=0)
@@ -382,4 +396,40 @@ def test_grid_search_on_the_dask_backend_matches_the_sequential_one():
     np.testing.assert_array_equal(
         on_dask.cv_results_["mean_test_score"],
         sequential.cv_results_["mean_test_score"],
+    )
+
+
+# -- SphereLocationClassifier's validation split ------------------------------
+
+
+def test_the_classifier_validates_on_the_first_spatial_fold():
+    from skgeo_s2v import SphereLocationClassifier
+
+    X = uniform_sphere(200, seed=11)
+    y = (X[:, 0] > 0).astype(int)
+    cv = SphericalBlockKFold(5, block_size_km=2000, stratify=True, random_state=0)
+    first = next(cv.split(X, y))
+
+    class FirstFold:
+        def split(self, X, y=None, groups=None):
+            yield first
+
+    def fit(split):
+        return SphereLocationClassifier(
+            hidden_units=8,
+            max_epochs=4,
+            early_stopping=True,
+            batch_size=64,
+            validation_split=split,
+            device="cpu",
+            random_state=0,
+        ).fit(X, y)
+
+    spatial, same_rows, random_rows = fit(cv), fit(FirstFold()), fit(0.2)
+    assert spatial.validation_log_loss_.shape == (4,)
+    np.testing.assert_array_equal(
+        spatial.validation_log_loss_, same_rows.validation_log_loss_
+    )
+    assert not np.array_equal(
+        spatial.validation_log_loss_, random_rows.validation_log_loss_
     )

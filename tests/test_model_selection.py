@@ -5,7 +5,6 @@ import pickle
 import warnings
 
 import joblib
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -24,7 +24,11 @@ with ``max_epochs=20`` fixed and 256 hidden units (to keep the run affordable).
 and ``encoder__n_scales`` with 3 random and 3 block folds on the corals, and
 scores each pick on the held-out publications. ``scale`` times splitting 10
 million records (and the peak memory, by ``tracemalloc``) against scikit-learn's
-``KFold`` in the same run. ``picture`` saves the fold map of the user guide.
+``KFold`` in the same run. ``epochs`` compares the epoch counts that
+``max_epochs="auto"`` picks with a random stratified validation split (0.1),
+the first of 10 block folds, and 10 % of the publications, by held-out
+accuracy. ``picture`` saves the fold
+map of the user guide.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_spatial_cv.py            # all
     python benchmarks/bench_spatial_cv.py --sections scale --n-points 1000000
@@ -80,13 +84,18 @@ def load(name):
     )
 
 
-def held_out_split(X, y, groups, n_train, seed):
-    """Training subsample and a test set of whole unseen groups."""
+def held_out_rows(X, y, groups, n_train, seed):
+    """Rows of a training subsample and of a test set of whole unseen groups."""
     split = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed)
     train, test = next(split.split(X, y, groups))
     rng = np.random.default_rng(seed)
     train = rng.choice(train, min(n_train, train.size), replace=False)
-    test = test[np.isin(y[test], y[train])]
+    return train, test[np.isin(y[test], y[train])]
+
+
+def held_out_split(X, y, groups, n_train, seed):
+    """``X_train, y_train, X_test, y_test`` of :func:`held_out_rows`."""
+    train, test = held_out_rows(X, y, groups, n_train, seed)
     return X[train], y[train], X[test], y[test]
 
 
@@ -192,6 +201,44 @@ def search(seeds, n_train, block_size_km):
             )
 
 
+def epochs(seeds, n_train, block_size_km):
+    """Epoch counts chosen by max_epochs="auto" on random or spatial rows."""
+    X, y, groups = load("corals")
+    print("\ncorals: max_epochs='auto', validation rows from each split")
+    rows = []
+    for seed in seeds:
+        train, test = held_out_rows(X, y, groups, n_train, seed)
+        splits = {
+            "random 0.1": 0.1,
+            "block": SphericalBlockKFold(
+                10, block_size_km=block_size_km, random_state=seed
+            ),
+            "publication": GroupShuffleSplit(1, test_size=0.1, random_state=seed),
+        }
+        for name, split in splits.items():
+            clf = make_classifier(seed).set_params(
+                max_epochs="auto", validation_split=split
+            )
+            fit_groups = groups[train] if name == "publication" else None
+            clf.fit(X[train], y[train], groups=fit_groups)
+            rows.append(
+                {
+                    "seed": seed,
+                    "split": name,
+                    "n_epochs": clf.n_epochs_,
+                    "held_out": clf.score(X[test], y[test]),
+                }
+            )
+            print("  ", rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    for name, part in frame.groupby("split", sort=False):
+        acc = 100 * part["held_out"]
+        print(
+            f"  {name:<12} epochs {part['n_epochs'].tolist()}, held-out top-1 "
+            f"{acc.mean():5.2f} ± {acc.std(ddof=1):4.2f}"
+        )
+
+
 def _timed(split, X):
     tracemalloc.start()
     start = time.perf_counter()
@@ -253,8 +300,8 @@ def main():
     parser.add_argument(
         "--sections",
         nargs="+",
-        default=["estimate", "search", "scale", "picture"],
-        choices=["estimate", "search", "scale", "picture"],
+        default=["estimate", "search", "epochs", "scale", "picture"],
+        choices=["estimate", "search", "epochs", "scale", "picture"],
     )
     parser.add_argument("--datasets", nargs="+", default=["corals", "geonames"])
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
@@ -275,6 +322,8 @@ def main():
             estimate(dataset, args.seeds, args.n_train, args.block_size_km, args.models)
     if "search" in args.sections:
         search(args.search_seeds, args.n_train, args.block_size_km)
+    if "epochs" in args.sections:
+        epochs(args.seeds, args.n_train, args.block_size_km)
     if "scale" in args.sections:
         scale(args.n_points, args.seeds[0])
     if "picture" in args.sections:

@@ -448,6 +448,14 @@ def test_display_errors():
         )
     with pytest.raises(ValueError, match=r"values has shape \(2, 2\)"):
         grid_frame(np.zeros((2, 2)), display.lon, display.lat)
+    wrong = ClassMapDisplay(
+        np.zeros((2, 2)), display.lon, display.lat, label=0, response_method="logit"
+    )
+    with pytest.raises(ValueError, match="response_method='logit' cannot be drawn"):
+        wrong.plot()
+    wrong.response_method = "predict_proba"
+    with pytest.raises(ValueError, match=r"values has shape \(2, 2\)"):
+        wrong.plot()
 
 
 def test_embedding_clusters_export_their_map():

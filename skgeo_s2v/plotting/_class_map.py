@@ -5,7 +5,7 @@ import numpy as np
 from .._geometry import wrap_longitude
 from .._sklearn_helpers import response_method as find_response_method
 from ._axes import check_batch_size, format_globe_axes, model_input, new_axes
-from ._grid import GlobalGrid, grid_frame
+from ._grid import GlobalGrid, check_map_shape, grid_frame
 from ._results import GlobeMap
 
 __all__ = ["ClassMapDisplay", "plot_class_map"]
@@ -283,6 +283,12 @@ class ClassMapDisplay:
                 f"kind={kind!r} is not supported; use one of "
                 f"{', '.join(map(repr, _KINDS))}."
             )
+        if self.response_method not in _TITLES:
+            raise ValueError(
+                f"response_method={self.response_method!r} cannot be drawn; use "
+                f"one of {', '.join(map(repr, _TITLES))}."
+            )
+        check_map_shape(self.values, self.lon, self.lat)
         points = None
         if X_train is not None:
             points = _training_points(

@@ -8,7 +8,24 @@ import pandas as pd
 
 from .._geometry import wrap_longitude
 
-__all__ = ["GlobalGrid", "grid_frame"]
+__all__ = ["GlobalGrid", "check_map_shape", "grid_frame"]
+
+
+def check_map_shape(values, lon, lat):
+    """``values`` as an array, refused unless of shape ``(len(lat), len(lon))``.
+
+    Examples
+    --------
+    >>> check_map_shape([[1.0, 2.0]], [0.0, 180.0], [0.0])
+    array([[1., 2.]])
+    """
+    values = np.asarray(values)
+    if values.shape != (len(lat), len(lon)):
+        raise ValueError(
+            f"values has shape {values.shape}, but the grid has {len(lat)} "
+            f"latitudes and {len(lon)} longitudes: it must be (n_lat, n_lon)."
+        )
+    return values
 
 
 def grid_frame(values, lon, lat, name="value"):
@@ -40,12 +57,7 @@ def grid_frame(values, lon, lat, name="value"):
     0  90.0  0.0    1.0
     1 -90.0  0.0    2.0
     """
-    values = np.asarray(values)
-    if values.shape != (len(lat), len(lon)):
-        raise ValueError(
-            f"values has shape {values.shape}, but the grid has {len(lat)} "
-            f"latitudes and {len(lon)} longitudes: it must be (n_lat, n_lon)."
-        )
+    values = check_map_shape(values, lon, lat)
     lon_grid, lat_grid = np.meshgrid(wrap_longitude(np.asarray(lon)), lat)
     return pd.DataFrame(
         {"lon": lon_grid.ravel(), "lat": lat_grid.ravel(), name: values.ravel()}

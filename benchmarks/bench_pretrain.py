@@ -4,7 +4,7 @@ The protocol of the paper's §5.2 (SPEC §6): pretrain the location encoder on
 all unlabelled training pairs ``(x, F)``, then fine-tune it with the
 supervised loss on a stratified fraction Γ of the training labels; compare
 with training on the same labels from scratch ("sup"). Each (seed, loss)
-pretraining is done once and cloned into every Γ: the ``pretrained``
+pretraining is done once and cloned into every Γ: the ``pretraining``
 parameter survives ``clone``.
 
 Tasks
@@ -53,7 +53,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v import ContrastivePretraining, SphereLocationClassifier
 from skgeo_s2v.datasets import make_vmf_mixture
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
 
@@ -121,9 +121,11 @@ def run_task(name, args):
         batch_size=args.batch_size,
         lr=args.lr,
         lr_decay=args.lr_decay,
-        pretrain_epochs=args.pretrain_epochs,
-        pretrain_batch_size=args.pretrain_batch_size,
-        in_batch_temperature=args.temperature,
+        pretraining=ContrastivePretraining(
+            epochs=args.pretrain_epochs,
+            batch_size=args.pretrain_batch_size,
+            in_batch_temperature=args.temperature,
+        ),
         device=args.device,
     )
     results = {}

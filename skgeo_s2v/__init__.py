@@ -21,6 +21,7 @@ from .encoders import (
     XYZEncoder,
     make_encoder,
 )
+from .blend import NeighborBlendClassifier
 from .fusion import GeoPriorFusion
 
 __version__ = "0.1.0.dev0"
@@ -29,6 +30,7 @@ __all__ = [
     "ENCODER_NAMES",
     "ContrastivePretraining",
     "GeoPriorFusion",
+    "NeighborBlendClassifier",
     "GridEncoder",
     "RBFEncoder",
     "RFFEncoder",

@@ -1,0 +1,203 @@
+"""NeighborBlendClassifier: the blend's formula, its held-out choice, bad input."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+
+from skgeo_s2v.blend import (
+    KNN_WEIGHTS,
+    PRIOR_WEIGHTS,
+    NeighborBlendClassifier,
+    neighbor_vote,
+    spatial_blocks,
+)
+
+
+def _sites(n=300, seed=0):
+    """Three classes, each around its own centre: a local problem."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[-120.0, 40.0], [10.0, 50.0], [140.0, -30.0]])
+    y = rng.integers(0, 3, n)
+    X = centres[y] + rng.normal(0, 3, (n, 2))
+    return X, np.array(["a", "b", "c"])[y]
+
+
+class _Spy(ClassifierMixin, BaseEstimator):
+    """Records the rows it is trained on; predicts the training frequencies."""
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.prior_ = counts / counts.sum()
+        self.fitted_rows_ = np.asarray(X).copy()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.prior_, (len(X), 1))
+
+
+def test_predict_proba_is_the_stated_mixture():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    w = blend.weights_
+    assert sum(w.values()) == pytest.approx(1.0)
+    # The vote and the prior, derived independently with scikit-learn on all rows.
+    knn = KNeighborsClassifier(
+        n_neighbors=blend.n_neighbors_,
+        weights=blend.vote_weights_,
+        metric="haversine",
+        algorithm="ball_tree",
+    ).fit(np.deg2rad(X[:, ::-1]), y)
+    query = np.array([[-118.0, 41.0], [12.0, 48.0], [0.0, -80.0]])
+    prior = np.array([np.mean(y == c) for c in blend.classes_])
+    expected = (
+        w["estimator"] * blend.estimator_.predict_proba(query)
+        + w["knn"] * knn.predict_proba(np.deg2rad(query[:, ::-1]))
+        + w["prior"] * prior
+    )
+    np.testing.assert_allclose(blend.predict_proba(query), expected, atol=1e-12)
+    np.testing.assert_array_equal(
+        blend.predict(query), blend.classes_[expected.argmax(axis=1)]
+    )
+
+
+def test_local_classes_give_weight_to_the_neighbours():
+    # An estimator that knows nothing about location: the held-out log-loss
+    # must move weight to the neighbour vote, which is right almost everywhere.
+    X, y = _sites()
+    blend = NeighborBlendClassifier(
+        DummyClassifier(strategy="prior"), random_state=0
+    ).fit(X, y)
+    assert blend.weights_["knn"] >= 0.5
+    X_test, y_test = _sites(200, seed=1)
+    assert blend.score(X_test, y_test) > 0.95
+
+
+def test_weights_are_the_best_of_the_grid_on_the_held_out_rows():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
+    assert blend.weights_["knn"] in KNN_WEIGHTS
+    assert blend.weights_["prior"] in PRIOR_WEIGHTS
+    trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
+    held = np.array([tuple(row) not in trained for row in X])
+    codes = np.searchsorted(blend.classes_, y)
+    train_prior = np.bincount(codes[~held], minlength=3) / (~held).sum()
+    knn = KNeighborsClassifier(
+        n_neighbors=blend.n_neighbors_,
+        weights=blend.vote_weights_,
+        metric="haversine",
+        algorithm="ball_tree",
+    ).fit(np.deg2rad(X[~held][:, ::-1]), y[~held])
+    p_knn = knn.predict_proba(np.deg2rad(X[held][:, ::-1]))[
+        np.arange(held.sum()), codes[held]
+    ]
+    p_prior = train_prior[codes[held]]
+    w = blend.weights_
+    # _Spy predicts the training prior, so p_est equals p_prior here.
+    p = (w["estimator"] + w["prior"]) * p_prior + w["knn"] * p_knn
+    assert blend.validation_log_loss_ == pytest.approx(-np.mean(np.log(p)))
+    for w_knn in KNN_WEIGHTS:
+        other = (1 - w_knn) * p_prior + w_knn * p_knn
+        assert -np.mean(np.log(np.maximum(other, 1e-15))) >= (
+            blend.validation_log_loss_ - 1e-9
+        )
+
+
+def test_held_out_records_are_whole_groups():
+    X, y = _sites()
+    groups = np.arange(len(y)) // 10  # 30 groups of 10 rows
+    blend = NeighborBlendClassifier(
+        _Spy(), validation_fraction=0.2, refit=False, random_state=3
+    ).fit(X, y, groups=groups)
+    trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
+    in_training = np.array([tuple(row) in trained for row in X])
+    for g in np.unique(groups):
+        assert len(set(in_training[groups == g])) == 1
+    assert (~in_training).sum() == 60  # 20 % of the rows, as whole groups
+
+
+def test_refit_trains_on_every_record():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(_Spy(), refit=True, random_state=0).fit(X, y)
+    assert len(blend.estimator_.fitted_rows_) == len(X)
+    unrefit = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
+    assert len(unrefit.estimator_.fitted_rows_) < len(X)
+
+
+def test_input_is_not_modified_and_clone_keeps_parameters():
+    X, y = _sites()
+    X_copy, y_copy = X.copy(), y.copy()
+    blend = NeighborBlendClassifier(_Spy(), n_neighbors=(3, 7), random_state=0)
+    blend.fit(X, y)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    assert blend.n_neighbors_ in (3, 7)
+    assert clone(blend).get_params()["n_neighbors"] == (3, 7)
+
+
+def test_same_random_state_same_blend():
+    X, y = _sites()
+    a = NeighborBlendClassifier(LogisticRegression(), random_state=5).fit(X, y)
+    b = NeighborBlendClassifier(LogisticRegression(), random_state=5).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X[:20]), b.predict_proba(X[:20]))
+
+
+def test_with_the_package_classifier():
+    from skgeo_s2v import SphereLocationClassifier
+
+    X, y = _sites(200)
+    net = SphereLocationClassifier(
+        hidden_units=16, max_epochs=3, random_state=0, n_threads=1
+    )
+    blend = NeighborBlendClassifier(net, random_state=0).fit(X, y)
+    proba = blend.predict_proba(X[:10])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (proba >= 0).all()
+
+
+@pytest.mark.parametrize(
+    "params, fit_kwargs, message",
+    [
+        ({"n_neighbors": (0, 5)}, {}, "n_neighbors must be"),
+        ({"n_neighbors": ()}, {}, "n_neighbors must be"),
+        ({}, {"groups": np.zeros(300)}, "at least 2 distinct"),
+        ({"validation_fraction": 1.5}, {}, "validation_fraction"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(params, fit_kwargs, message):
+    X, y = _sites()
+    with pytest.raises(ValueError, match=message):
+        NeighborBlendClassifier(_Spy(), **params).fit(X, y, **fit_kwargs)
+
+
+def test_bad_locations_are_refused():
+    X, y = _sites()
+    X = X.copy()
+    X[4, 1] = 95.0
+    with pytest.raises(ValueError, match="row 4"):
+        NeighborBlendClassifier(_Spy()).fit(X, y)
+
+
+def test_neighbor_vote_matches_hand_values():
+    distances = np.array([[0.0, 1.0, 2.0], [1.0, 2.0, 4.0]])
+    indices = np.array([[0, 1, 2], [0, 1, 2]])
+    codes = np.array([0, 1, 1])
+    uniform = neighbor_vote(distances, indices, codes, 2, "uniform")
+    np.testing.assert_allclose(uniform, [[1 / 3, 2 / 3], [1 / 3, 2 / 3]])
+    by_distance = neighbor_vote(distances, indices, codes, 2, "distance")
+    # Row 0 has an exact match: only it votes. Row 1: 1 against 1/2 + 1/4.
+    np.testing.assert_allclose(by_distance, [[1.0, 0.0], [4 / 7, 3 / 7]])
+
+
+def test_spatial_blocks_group_near_points_and_separate_far_ones():
+    points = np.array([[0.0, 0.0], [0.2, 0.1], [30.0, 0.0], [-180.0, 0.0]])
+    blocks = spatial_blocks(points, 0.03)
+    assert blocks[0] == blocks[1]  # 25 km apart, one cell of ~190 km
+    assert len(set(blocks[[0, 2, 3]])) == 3
+    # Longitude wraps: -180 and 180 are one place, one block.
+    assert (
+        spatial_blocks(np.array([[180.0, 10.0]]), 0.03)[0]
+        == spatial_blocks(np.array([[-180.0, 10.0]]), 0.03)[0]
+    )

@@ -465,3 +465,14 @@ def test_embedding_clusters_export_their_map():
     frame = result.to_frame()
     assert frame.shape == (72, 3)
     np.testing.assert_array_equal(frame["value"], result.values.ravel())
+
+
+def test_encoding_maps_export_one_column_per_feature():
+    encoder = SphereMPlusEncoder(n_scales=2, min_radius=0.3)
+    result = plot_encoding(encoder, [1, "cos(lat*f0)"], resolution_deg=45.0)
+    frame = result.to_frame()
+    assert list(frame.columns) == ["lon", "lat", *result.features]
+    names = list(encoder.get_feature_names_out())
+    codes = encoder.transform(frame[["lon", "lat"]].to_numpy())
+    for feature in result.features:
+        np.testing.assert_allclose(frame[feature], codes[:, names.index(feature)])

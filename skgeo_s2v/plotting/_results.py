@@ -73,6 +73,21 @@ class EncodingMaps:
     lat: np.ndarray
     features: list
 
+    def to_frame(self):
+        """The features as a wide table: ``lon``, ``lat``, then one column each.
+
+        Returns
+        -------
+        frame : pandas.DataFrame of shape (n_lat * n_lon, 2 + n_features)
+            Rows in the order of :func:`grid_frame`; the feature columns are
+            named as in ``features``.
+        """
+        cells = grid_frame(self.values[0], self.lon, self.lat)[["lon", "lat"]]
+        layers = np.asarray(self.values).reshape(len(self.features), -1).T
+        return pd.concat(
+            [cells, pd.DataFrame(layers, columns=list(self.features))], axis=1
+        )
+
 
 @dataclass
 class LatitudeScores:

@@ -12,18 +12,22 @@ from numbers import Integral, Real
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
 
-from ._fitting import fit_position_encoder, make_position_encoder, training_rows
-from ._inference import forward_in_chunks, validate_any_lonlat
+from ._fitting import (
+    ARCHITECTURE_CONSTRAINTS,
+    fit_position_encoder,
+    make_position_encoder,
+    module_arguments,
+    training_rows,
+)
+from ._inference import predict_chunks, validate_any_lonlat
 from ._pretraining import PretrainedEncoder, check_pretraining_data
 from ._validation import is_out_of_core
 from .nn import (
-    ACTIVATIONS,
     ARCHITECTURE_ARGUMENTS,
-    NETWORKS,
     PRETRAINING_DEFAULTS,
     PRETRAINING_LOSSES,
     ContrastiveLoss,
@@ -142,12 +146,7 @@ class ContrastivePretraining(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "encoder": [str, HasMethods(["fit", "transform", "encode"])],
-        "hidden_layers": [Interval(Integral, 1, None, closed="left")],
-        "hidden_units": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "network": [StrOptions(set(NETWORKS))],
+        **ARCHITECTURE_CONSTRAINTS,
         "loss": [StrOptions(set(PRETRAINING_LOSSES))],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [None, Interval(Real, 0, None, closed="neither")],
@@ -279,15 +278,12 @@ class ContrastivePretraining(TransformerMixin, BaseEstimator):
                 "criterion__location_weight": self.location_weight,
                 "criterion__dropout_weight": self.dropout_weight,
             }
-        architecture = {
-            f"module__{name}": getattr(self, name) for name in ARCHITECTURE_ARGUMENTS
-        }
         return _PretrainingNet(
             module=LocationPretrainingModule,
             module__encoder=self.encoder_,
             module__n_features=n_features,
             module__loss=loss,
-            **architecture,
+            **module_arguments(self),
             **criterion,
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
@@ -318,16 +314,8 @@ class ContrastivePretraining(TransformerMixin, BaseEstimator):
         embedding : ndarray of shape (n_samples, hidden_units), float32
         """
         check_is_fitted(self, "net_")
-        out_of_core = is_out_of_core(X)
-        lonlat = validate_any_lonlat(
-            self, X, out_of_core, reset=False, check_values=False
-        )
-        return forward_in_chunks(
-            self.net_,
-            lonlat,
-            "embed",
-            batch_size=self.batch_size or 1024,
-            n_threads=self.n_threads,
+        return predict_chunks(
+            self, self.net_, X, "embed", batch_size=self.batch_size or 1024
         )
 
     def __sklearn_tags__(self):

@@ -4,20 +4,44 @@ Shared by :class:`~skgeo_s2v.SphereLocationClassifier` and
 :class:`~skgeo_s2v.ContrastivePretraining`.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from . import _validation
 from .background import UniformSphereBackground
 from .encoders import BasePositionEncoder, make_encoder
+from .nn import ACTIVATIONS, ARCHITECTURE_ARGUMENTS, NETWORKS
 from .nn._data import StreamedRows
 
 __all__ = [
+    "ARCHITECTURE_CONSTRAINTS",
     "fit_background",
     "fit_position_encoder",
     "make_position_encoder",
+    "module_arguments",
     "training_rows",
 ]
+
+#: Constraints of the architecture parameters, shared by both estimators.
+ARCHITECTURE_CONSTRAINTS = {
+    "encoder": [str, HasMethods(["fit", "transform", "encode"])],
+    "hidden_layers": [Interval(Integral, 1, None, closed="left")],
+    "hidden_units": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "network": [StrOptions(set(NETWORKS))],
+}
+
+
+def module_arguments(estimator):
+    """``module__*`` arguments of the location encoder, from ``estimator``."""
+    return {
+        f"module__{name}": getattr(estimator, name) for name in ARCHITECTURE_ARGUMENTS
+    }
+
 
 # Rows of an out-of-core dataset that a data-dependent component (a stateful
 # position encoder such as rbf, a background sampler) is fitted on.

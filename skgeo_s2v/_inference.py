@@ -20,7 +20,12 @@ from ._validation import (
 from .nn import log_class_probabilities
 from .nn._training import torch_threads
 
-__all__ = ["PredictionMixin", "forward_in_chunks", "validate_any_lonlat"]
+__all__ = [
+    "PredictionMixin",
+    "forward_in_chunks",
+    "predict_chunks",
+    "validate_any_lonlat",
+]
 
 
 # Per-chunk reductions of the logits (computed on the device).
@@ -85,6 +90,25 @@ def forward_in_chunks(net, lonlat, method, *, batch_size, reduce=None, n_threads
     return out
 
 
+def predict_chunks(estimator, net, X, method, *, batch_size, reduce=None):
+    """Validate ``X`` against the fitted ``estimator``, then run ``net`` on it.
+
+    See :func:`forward_in_chunks`; out-of-core values are checked per chunk.
+    """
+    out_of_core = is_out_of_core(X)
+    lonlat = validate_any_lonlat(
+        estimator, X, out_of_core, reset=False, check_values=False
+    )
+    return forward_in_chunks(
+        net,
+        lonlat,
+        method,
+        batch_size=batch_size,
+        reduce=reduce,
+        n_threads=estimator.n_threads,
+    )
+
+
 class PredictionMixin:
     """The prediction methods of the classifier, as thin calls of the net.
 
@@ -93,18 +117,10 @@ class PredictionMixin:
     """
 
     def _forward(self, X, method, reduce=None):
+        batch_size = self.predict_batch_size or self.batch_size
         net = self._net_for(method)
-        out_of_core = is_out_of_core(X)
-        lonlat = validate_any_lonlat(
-            self, X, out_of_core, reset=False, check_values=False
-        )
-        return forward_in_chunks(
-            net,
-            lonlat,
-            method,
-            batch_size=self.predict_batch_size or self.batch_size,
-            reduce=reduce,
-            n_threads=self.n_threads,
+        return predict_chunks(
+            self, net, X, method, batch_size=batch_size, reduce=reduce
         )
 
     def decision_function(self, X):

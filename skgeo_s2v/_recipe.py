@@ -27,10 +27,9 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from . import _accelerate
-from ._fitting import training_rows
+from ._fitting import module_arguments, training_rows
 from ._inference import normalised_presence
 from .nn import (
-    ARCHITECTURE_ARGUMENTS,
     LocationClassifierModule,
     log_class_probabilities,
 )
@@ -76,11 +75,6 @@ class ValidationLogLoss(Callback):
             net.history.record("valid_log_loss", self.total_ / self.count_)
 
 
-def architecture(estimator):
-    """The module arguments of ``estimator``'s location encoder, written once."""
-    return {name: getattr(estimator, name) for name in ARCHITECTURE_ARGUMENTS}
-
-
 def _callbacks(estimator, validated):
     """The built-in callbacks, then the estimator's; a same-named one replaces."""
     named = {"lr_decay": LRScheduler(policy="ExponentialLR", gamma=estimator.lr_decay)}
@@ -122,7 +116,7 @@ def build_net(estimator, device, seed, max_epochs, train_split=None, *, train=Tr
         module=LocationClassifierModule,
         module__encoder=estimator.encoder_,
         module__n_classes=n_classes,
-        **{f"module__{name}": value for name, value in architecture(estimator).items()},
+        **module_arguments(estimator),
         criterion=loss.criterion(n_classes),
         optimizer=estimator.optimizer,
         **estimator._optimizer_params(),

@@ -29,7 +29,12 @@ from ._contrastive_pretraining import (
     pretraining_for_fit,
     run_pretraining,
 )
-from ._fitting import fit_background, fit_position_encoder, make_position_encoder
+from ._fitting import (
+    ARCHITECTURE_CONSTRAINTS,
+    fit_background,
+    fit_position_encoder,
+    make_position_encoder,
+)
 from ._inference import PredictionMixin, validate_any_lonlat
 from ._params import NestedParamsMixin
 from ._persistence import PersistenceMixin
@@ -38,7 +43,6 @@ from ._recipe import AUTO_EPOCH_LIMIT
 from ._validation import check_class_labels, is_out_of_core
 from .background import BaseBackground
 from .losses import LOSSES, BaseLoss, make_loss
-from .nn import ACTIVATIONS, NETWORKS
 
 __all__ = ["AUTO_EPOCH_LIMIT", "SphereLocationClassifier"]
 
@@ -213,12 +217,7 @@ or None, default=None
     """
 
     _parameter_constraints: dict = {
-        "encoder": [str, HasMethods(["fit", "transform", "encode"])],
-        "hidden_layers": [Interval(Integral, 1, None, closed="left")],
-        "hidden_units": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "network": [StrOptions(set(NETWORKS))],
+        **ARCHITECTURE_CONSTRAINTS,
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_decay": [Interval(Real, 0, 1, closed="right")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],

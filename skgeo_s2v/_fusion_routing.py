@@ -103,5 +103,7 @@ def route_fit_params(fusion, fit_params):
             )
         return {}, {}
     routed = process_routing(fusion, "fit", **fit_params)
-    image = {} if isinstance(fusion.image_estimator, str) else routed.image_estimator
-    return dict(image and image.fit), dict(routed.location_estimator.fit)
+    location = dict(routed.location_estimator.fit)
+    if isinstance(fusion.image_estimator, str):  # "passthrough" takes nothing
+        return {}, location
+    return dict(routed.image_estimator.fit), location

@@ -2,10 +2,10 @@
 
 :class:`PretrainedEncoder` holds the pretrained weights of the position
 encoding and the network, the fitted position encoder and the architecture
-they were made with. :class:`~skgeo_s2v.SphereLocationClassifier` keeps it in
-its ``pretrained`` parameter, so the pretraining survives
-:func:`~sklearn.base.clone` and every candidate of a grid search fine-tunes
-from the same weights.
+they were made with: the ``pretrained_`` attribute of a fitted
+:class:`~skgeo_s2v.ContrastivePretraining`, which
+:class:`~skgeo_s2v.SphereLocationClassifier` fine-tunes from (its
+``pretraining`` parameter).
 """
 
 import copy
@@ -50,11 +50,11 @@ def describe_architecture(estimator):
 class PretrainedEncoder:
     """Weights of a location encoder pretrained on unlabelled pairs.
 
-    Made by :meth:`SphereLocationClassifier.pretrain
-    <skgeo_s2v.SphereLocationClassifier.pretrain>` (which stores it in the
-    ``pretrained`` parameter) or by ``fit`` with ``pretrain_X``; not meant to
-    be built by hand. It is read-only: :func:`~sklearn.base.clone` shares it
-    instead of copying it, so that every clone fine-tunes from the same
+    Made by :meth:`ContrastivePretraining.fit
+    <skgeo_s2v.ContrastivePretraining.fit>` (its ``pretrained_``); not meant
+    to be built by hand. It is read-only: :func:`~sklearn.base.clone` shares
+    it instead of copying it, so a classifier given one as ``pretraining``
+    (the spelling of before 0.2) fine-tunes every clone from the same
     weights.
 
     Parameters
@@ -118,10 +118,10 @@ class PretrainedEncoder:
                 "The pretrained encoder does not fit this estimator: "
                 + "; ".join(differences)
                 + ". Pretrain again with these settings (pretrain(...)), set "
-                "pretrained=None to train from scratch, or pass the unlabelled "
-                "data to fit(X, y, pretrain_X=..., pretrain_features=...) so "
-                "that each grid-search candidate is pretrained with its own "
-                "architecture."
+                "pretraining=None to train from scratch, or set pretraining to "
+                "an unfitted ContrastivePretraining and pass the unlabelled data "
+                "to fit(X, y, pretrain_X=..., pretrain_features=...) so that each "
+                "grid-search candidate is pretrained with its own architecture."
             )
 
     def load_into(self, module):

@@ -10,8 +10,14 @@ It writes ``classifier_format2/`` (a model saved in the format-2 layout,
 and ``reference_predictions.npz``: the decision function of small fits made
 with fixed seeds, which the redesigned classifier must reproduce exactly from
 the same parameters (spelled the new way).
+
+``python tests/data/make_fixtures.py --compare`` refits every case with the
+current code (the old spellings, translated with a FutureWarning) and prints
+the largest absolute difference from the saved predictions, writing nothing.
 """
 
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,20 +45,40 @@ CASES = {
     "fixed_seed2": ({**FAST, "max_epochs": 3, "random_state": 2}, {}),
     "auto_seed0": ({**FAST, "n_iter_no_change": 2, "random_state": 0}, {}),
     "early_stopping_seed3": (
-        {**FAST, "max_epochs": 6, "early_stopping": True, "n_iter_no_change": 2,
-         "validation_fraction": 0.2, "random_state": 3},
+        {
+            **FAST,
+            "max_epochs": 6,
+            "early_stopping": True,
+            "n_iter_no_change": 2,
+            "validation_fraction": 0.2,
+            "random_state": 3,
+        },
         {},
     ),
     "loss_background_seed4": (
-        {**FAST, "max_epochs": 3, "pos_weight": 2.0, "background_weight": 0.5,
-         "n_background": 3, "max_per_class": 20, "weight_decay": 1e-4,
-         "random_state": 4},
+        {
+            **FAST,
+            "max_epochs": 3,
+            "pos_weight": 2.0,
+            "background_weight": 0.5,
+            "n_background": 3,
+            "max_per_class": 20,
+            "weight_decay": 1e-4,
+            "random_state": 4,
+        },
         {},
     ),
     "pretrain_in_fit_seed5": (
-        {**FAST, "max_epochs": 2, "pretrain_epochs": 2, "pretrain_loss": "bi",
-         "pretrain_lr": 1e-3, "n_negative_locations": 2, "location_weight": 0.5,
-         "random_state": 5},
+        {
+            **FAST,
+            "max_epochs": 2,
+            "pretrain_epochs": 2,
+            "pretrain_loss": "bi",
+            "pretrain_lr": 1e-3,
+            "n_negative_locations": 2,
+            "location_weight": 0.5,
+            "random_state": 5,
+        },
         {"pretrain": True},
     ),
 }
@@ -93,5 +119,20 @@ def main():
     )
 
 
+def compare():
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore", FutureWarning)
+    reference = np.load(HERE / "reference_predictions.npz")
+    X, y = quadrant_data()
+    for name, (params, options) in CASES.items():
+        clf = fit_case(params, options, X, y)
+        diff = np.abs(clf.decision_function(reference["grid"]) - reference[name])
+        print(f"{name:24s} max |difference| = {diff.max():.3g}")
+    model = SphereLocationClassifier.load(HERE / "classifier_format2")
+    expected = np.load(HERE / "classifier_format2" / "expected.npz")
+    diff = np.abs(model.predict_proba(expected["X"]) - expected["proba"]).max()
+    print(f"{'classifier_format2':24s} max |difference| = {diff:.3g}")
+
+
 if __name__ == "__main__":
-    main()
+    compare() if "--compare" in sys.argv else main()

@@ -165,6 +165,9 @@ or None, default=None
         estimator's architecture, so one search can tune
         ``pretraining__loss``; without them (and with None) :meth:`fit` trains
         from scratch.
+    **optimizer_params : dict
+        ``optimizer__<name>`` arguments of ``optimizer`` (and, until 0.3, the
+        old spellings of the changelog, translated with a FutureWarning).
 
     Attributes
     ----------

@@ -10,6 +10,8 @@ import functools
 
 import numpy as np
 
+from ._optional import import_optional
+
 __all__ = ["coarse_land_mask", "is_land"]
 
 _CELLS_PER_DEGREE = 120
@@ -17,13 +19,7 @@ _CELLS_PER_DEGREE = 120
 
 @functools.cache
 def _full_mask():
-    try:
-        from global_land_mask import globe
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "The land mask needs the global-land-mask package; install it with: "
-            "pip install 'skgeo_s2v[sdm]'"
-        ) from error
+    globe = import_optional("global_land_mask.globe", "sdm", "The land mask")
     # The shipped mask is True at sea.
     return globe._mask
 

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._bbox import BBox, validate_bbox
 from .._geometry import wrap_longitude
 from .._landmask import is_land
+from .._optional import import_optional
 from .._sampling import lonlat_from_uniform
 from ._base import BaseBackground
 
@@ -145,14 +146,8 @@ class _RejectionBackground(BaseBackground):
 
 
 def _as_polygon(polygon):
-    try:
-        import shapely
-        from shapely.geometry import shape
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "PolygonBackground needs shapely; install it with: "
-            "pip install 'skgeo_s2v[sdm]'"
-        ) from error
+    shapely = import_optional("shapely", "sdm", "PolygonBackground")
+    shape = shapely.geometry.shape
     geometry = polygon
     if isinstance(polygon, dict):
         if polygon.get("type") == "Feature":

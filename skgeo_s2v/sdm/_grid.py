@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._bbox import BBox, validate_bbox
 from .._geometry import wrap_longitude
+from .._optional import import_optional
 from ._covariates import GridInput
 
 __all__ = ["grid_coordinates", "predict_grid", "to_geotiff"]
@@ -150,8 +151,7 @@ default="predict_presence"
     >>> grid.sel({"class": "e"}).values[0]
     array([0., 0., 1., 1.], dtype=float32)
     """
-    import xarray as xr
-
+    xr = import_optional("xarray", "sdm", "predict_grid")
     check_is_fitted(estimator)
     if method not in _LONG_NAMES:
         raise ValueError(f"method must be one of {list(_LONG_NAMES)}, got {method!r}.")
@@ -218,13 +218,8 @@ def to_geotiff(grid, path):
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     to_geotiff(grid, os.path.join(folder, "range.tif"))
     """
-    try:
-        import rioxarray  # noqa: F401  (registers the .rio accessor)
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "to_geotiff needs rioxarray; install it with: "
-            "pip install 'skgeo_s2v[geotiff]'"
-        ) from error
+    # rioxarray registers the .rio accessor of DataArrays.
+    import_optional("rioxarray", "geotiff", "to_geotiff")
     if tuple(grid.dims) != ("class", "lat", "lon"):
         raise ValueError(
             f"grid has dimensions {grid.dims}; to_geotiff writes the output of "

@@ -4,6 +4,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.validation import _check_response_method
 
 from ._columns import check_scores, presence_absence_by_class
 
@@ -93,13 +94,8 @@ def presence_scores(estimator, X):
     >>> presence_scores(DummyClassifier().fit([[0], [1]], [0, 1]), [[0]])
     array([[0.5, 0.5]])
     """
-    for method in ("predict_presence", "predict_proba"):
-        if hasattr(estimator, method):
-            return getattr(estimator, method)(X)
-    raise TypeError(
-        f"{type(estimator).__name__} has neither predict_presence nor "
-        "predict_proba, which the presence scorers need."
-    )
+    method = _check_response_method(estimator, ["predict_presence", "predict_proba"])
+    return method(X)
 
 
 class _PresenceAUCScorer:

@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +19,10 @@ __all__ = ["BaseSphericalSplitter"]
 
 
 class _Coordinates(BaseEstimator):
-    """Stand-in estimator on which :func:`validate_lonlat` records nothing useful."""
+    """A throwaway estimator for :func:`validate_lonlat` to record its checks on.
+
+    The splitter itself is left as constructed: splitting does not change it.
+    """
 
 
 def check_positive_km(name, value, *, allow_zero=False):
@@ -63,7 +67,7 @@ class BaseSphericalSplitter(BaseCrossValidator):
         self._check_n_splits()
         return int(self.n_splits)
 
-    def split(self, X, y=None, groups=None):
+    def split(self, X, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield training and test rows of each fold.
 
         Parameters
@@ -110,7 +114,8 @@ class BaseSphericalSplitter(BaseCrossValidator):
             self._warn_single_block_classes(blocks, codes, y)
             fold_of_block = stratified_folds(blocks, codes, self.n_splits, order_rng)
         fold = fold_of_block[blocks]
-        xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+        if buffer_km > 0:
+            xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
         for k in range(self.n_splits):
             test = np.flatnonzero(fold == k)
             train = np.flatnonzero(fold != k)

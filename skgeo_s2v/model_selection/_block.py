@@ -140,7 +140,7 @@ class SphericalBlockKFold(BaseSphericalSplitter):
         """
         return healpix_block_size_km(self.get_healpix_order())
 
-    def get_blocks(self, X):
+    def get_blocks(self, X) -> np.ndarray:
         """HEALPix cell (nested index) of each record: the blocks as groups.
 
         Parameters

@@ -57,7 +57,7 @@ def _block_polygons(cv, X, fold):
     return polygons, np.concatenate(folds)
 
 
-def plot_folds(cv, X, y=None, *, fold=0, ax=None, cmap="tab10"):
+def plot_folds(cv, X, y=None, *, fold=0, ax=None, cmap="tab10") -> FoldMap:
     """Map which records (and blocks) each fold of a spatial splitter tests.
 
     Each record is drawn in the colour of the fold that tests it; for a

@@ -244,3 +244,16 @@ def test_target_group_background_draws_the_training_records():
     assert {tuple(p) for p in points} == {tuple(p) for p in X}
     again = draw(TargetGroupBackground(), n=400, X=X, y=["a", "a", "b", "c"])
     np.testing.assert_array_equal(points, again)
+
+
+def test_rejection_draws_beyond_one_batch_of_proposals(monkeypatch):
+    from skgeo_s2v.background import _regions
+
+    # With batches of 1000 proposals, 5000 points of a triangle (half its
+    # box) take about ten batches.
+    monkeypatch.setattr(_regions, "_MAX_BATCH", 1000)
+    triangle = shapely.Polygon([(0, 0), (10, 0), (0, 10)])
+    points = draw(PolygonBackground(triangle), n=5000)
+    assert points.shape == (5000, 2)
+    assert (points.sum(axis=1) <= 10 + 1e-4).all()
+    assert np.unique(points, axis=0).shape[0] == 5000  # fresh draws each batch

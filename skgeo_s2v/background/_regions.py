@@ -22,7 +22,9 @@ _WORLD = BBox(-180.0, -90.0, 180.0, 90.0)
 _N_ESTIMATE = 20_000
 # Below this share of accepted proposals the region is too small for its box.
 _MIN_ACCEPTANCE = 1e-3
-_MAX_ROUNDS = 100
+# Proposals drawn at a time, and how far past the expected number to go on.
+_MAX_BATCH = 2**20
+_MAX_OVERDRAW = 20
 
 
 def draw_in_box(box, n, generator):
@@ -127,20 +129,20 @@ class _RejectionBackground(BaseBackground):
 
     def sample(self, n, *, generator, device=None):
         check_is_fitted(self)
-        batch = max(256, math.ceil(1.2 * n / self.acceptance_rate_))
-        kept, n_kept = [], 0
-        for _ in range(_MAX_ROUNDS):
+        expected = n / self.acceptance_rate_
+        batch = min(max(256, math.ceil(1.2 * expected)), _MAX_BATCH)
+        kept, n_kept, n_drawn = [], 0, 0
+        while n_kept < n:
+            if n_drawn > _MAX_OVERDRAW * expected + _MAX_BATCH:
+                raise ValueError(
+                    f"{type(self).__name__} kept only {n_kept} of the {n} points "
+                    f"asked for after {n_drawn} proposals. " + self._hopeless_hint()
+                )
             draw = draw_in_box(self.box_, batch, generator)
             inside = torch.as_tensor(self._inside(draw.cpu().numpy()))
             kept.append(draw[inside.to(draw.device)])
             n_kept += int(inside.sum())
-            if n_kept >= n:
-                break
-        else:
-            raise ValueError(
-                f"{type(self).__name__} kept only {n_kept} of the {n} points asked "
-                f"for after {_MAX_ROUNDS * batch} proposals. " + self._hopeless_hint()
-            )
+            n_drawn += batch
         draw = torch.cat(kept)[:n]
         return draw if device is None else draw.to(device)
 

@@ -51,7 +51,7 @@ __all__ = [
 
 
 # Subpackages that import torch (datasets, metrics) or matplotlib (plotting).
-_LAZY_SUBMODULES = ("background", "datasets", "losses", "metrics", "plotting")
+_LAZY_SUBMODULES = ("background", "datasets", "losses", "metrics", "plotting", "sdm")
 
 
 def __getattr__(name):

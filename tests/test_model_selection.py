@@ -179,7 +179,10 @@ def test_stratified_warns_about_a_class_in_a_single_block():
     y = np.array(["a", "b"] * 20, dtype=object)
     y[:10] = "only_here"
     cv = SphericalClusterKFold(2, n_clusters=4, stratify=True, random_state=0)
-    with pytest.warns(UserWarning, match=r"1 classes \('only_here'\).*single cluster"):
+    with pytest.warns(
+        UserWarning,
+        match=r"1 classes \('only_here'\).*single cluster.*Raise n_clusters",
+    ):
         folds = list(cv.split(X, y))
     assert len(folds) == 2
 

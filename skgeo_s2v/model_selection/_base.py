@@ -97,7 +97,7 @@ class BaseSphericalSplitter(BaseCrossValidator):
                 f"Cannot split {n_samples} records into n_splits={self.n_splits} "
                 "folds: lower n_splits or pass more records."
             )
-        codes = self._class_codes(y, n_samples)
+        classes, codes = self._class_codes(y, n_samples)
         rng = check_random_state(self.random_state)
         blocks, n_blocks = self._compact(self._blocks(lonlat, rng))
         if n_blocks < self.n_splits:
@@ -111,7 +111,7 @@ class BaseSphericalSplitter(BaseCrossValidator):
             sizes = np.bincount(blocks, minlength=n_blocks)
             fold_of_block = balanced_folds(sizes, self.n_splits, order_rng)
         else:
-            self._warn_single_block_classes(blocks, codes, y)
+            self._warn_single_block_classes(blocks, codes, classes)
             fold_of_block = stratified_folds(blocks, codes, self.n_splits, order_rng)
         fold = fold_of_block[blocks]
         if buffer_km > 0:
@@ -170,7 +170,7 @@ class BaseSphericalSplitter(BaseCrossValidator):
 
     def _class_codes(self, y, n_samples):
         if not self.stratify:
-            return None
+            return None, None
         if y is None:
             raise ValueError(
                 f"{type(self).__name__}(stratify=True) needs the class labels: "
@@ -181,7 +181,8 @@ class BaseSphericalSplitter(BaseCrossValidator):
             raise ValueError(
                 f"y has {y.shape[0]} labels but X has {n_samples} records."
             )
-        return np.unique(y, return_inverse=True)[1].ravel()
+        classes, codes = np.unique(y, return_inverse=True)
+        return classes, codes.ravel()
 
     @staticmethod
     def _compact(labels):
@@ -189,20 +190,19 @@ class BaseSphericalSplitter(BaseCrossValidator):
         unique, inverse = np.unique(labels, return_inverse=True)
         return inverse.ravel(), unique.shape[0]
 
-    def _warn_single_block_classes(self, blocks, codes, y):
+    def _warn_single_block_classes(self, blocks, codes, classes):
         pairs = np.unique(np.stack([codes, blocks]), axis=1)
         blocks_per_class = np.bincount(pairs[0], minlength=int(codes.max()) + 1)
         lonely = np.flatnonzero(blocks_per_class == 1)
         if lonely.size:
-            classes = np.unique(y)[lonely]
             shown = ", ".join(
-                repr(c.item() if hasattr(c, "item") else c) for c in classes[:5]
+                repr(c.item() if hasattr(c, "item") else c) for c in classes[lonely[:5]]
             )
             more = f" and {lonely.size - 5} more" if lonely.size > 5 else ""
             warnings.warn(
                 f"{lonely.size} classes ({shown}{more}) have all their records "
                 f"in a single {self._block_name()[:-1]}: the fold that tests on "
-                "it has none of them in its training set. Lower the block size "
+                f"it has none of them in its training set. {self._finer_hint()} "
                 "if such classes must be learned in every fold.",
                 UserWarning,
                 stacklevel=3,
@@ -216,4 +216,9 @@ class BaseSphericalSplitter(BaseCrossValidator):
         return "blocks"
 
     def _fewer_blocks_hint(self):
+        """How to get more blocks, for the error of too few."""
+        raise NotImplementedError
+
+    def _finer_hint(self):
+        """How to cut finer blocks, for the warning of single-block classes."""
         raise NotImplementedError

@@ -165,3 +165,6 @@ class SphericalBlockKFold(BaseSphericalSplitter):
             f"lower block_size_km (now {self.block_size_km!r}, blocks of "
             f"{self.get_block_size_km():,.0f} km)"
         )
+
+    def _finer_hint(self):
+        return "Lower block_size_km"

@@ -130,3 +130,6 @@ class SphericalClusterKFold(BaseSphericalSplitter):
 
     def _fewer_blocks_hint(self):
         return "the records sit at too few distinct places; raise n_clusters"
+
+    def _finer_hint(self):
+        return "Raise n_clusters"

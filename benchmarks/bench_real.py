@@ -26,6 +26,10 @@ on the validation data only; metrics are computed on the test data:
 ``default`` (and any name given to ``--models`` other than the baselines)
     ``SphereLocationClassifier(random_state=seed)`` with its defaults, changed
     by ``--set``; not tuned.
+``blend`` (any name starting with ``blend``)
+    that classifier inside ``NeighborBlendClassifier(random_state=seed)``,
+    which holds out spatial blocks of the training data to choose its kNN and
+    prior weights (never the validation data).
 ``knn``
     great-circle kNN (``metric="haversine"``): ``k`` and the weighting chosen by
     validation top-1, then its probabilities mixed with the class prior,
@@ -62,7 +66,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.neighbors import BallTree
 
-from skgeo_s2v import SphereLocationClassifier, make_encoder
+from skgeo_s2v import NeighborBlendClassifier, SphereLocationClassifier, make_encoder
+from skgeo_s2v.blend import neighbor_vote
 from skgeo_s2v.datasets import load_geonames_cities
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
 
@@ -208,17 +213,7 @@ class KNN:
         return self
 
     def _vote(self, dist, ind, weights):
-        if weights == "uniform":
-            w = np.ones_like(dist)
-        else:
-            with np.errstate(divide="ignore"):
-                w = 1 / dist
-            exact = np.isinf(w)
-            w = np.where(exact.any(axis=1, keepdims=True), exact.astype(float), w)
-        proba = np.zeros((len(dist), len(self.classes_)))
-        rows = np.repeat(np.arange(len(dist)), dist.shape[1])
-        np.add.at(proba, (rows, self.codes_[ind].ravel()), w.ravel())
-        return proba / proba.sum(axis=1, keepdims=True)
+        return neighbor_vote(dist, ind, self.codes_, len(self.classes_), weights)
 
     def predict_proba(self, X):
         dist, ind = self.tree_.query(radians(X), k=self.k_)
@@ -275,10 +270,23 @@ class Prior:
 
 
 class Classifier:
-    """The package's classifier, fitted on the training data only."""
+    """The package's classifier (or its blend), fitted on the training data only.
 
-    def __init__(self, seed, settings):
-        self.model = SphereLocationClassifier(random_state=seed).set_params(**settings)
+    ``encoder__*`` settings with a named encoder build that encoder with them.
+    """
+
+    def __init__(self, seed, settings, blend=False):
+        settings = dict(settings)
+        encoder_params = {
+            k.removeprefix("encoder__"): settings.pop(k)
+            for k in list(settings)
+            if k.startswith("encoder__")
+        }
+        if encoder_params:
+            name = settings.pop("encoder", "sphereM+")
+            settings["encoder"] = make_encoder(name, **encoder_params)
+        net = SphereLocationClassifier(random_state=seed).set_params(**settings)
+        self.model = NeighborBlendClassifier(net, random_state=seed) if blend else net
 
     def fit(self, X, y, X_val, y_val):
         self.model.fit(X, y)
@@ -289,7 +297,15 @@ class Classifier:
         return self.model.predict_proba(X)
 
     def params(self):
-        return f"n_epochs_={getattr(self.model, 'n_epochs_', '')}"
+        model = self.model
+        if isinstance(model, NeighborBlendClassifier):
+            w = model.weights_
+            return (
+                f"n_epochs_={getattr(model.estimator_, 'n_epochs_', '')} "
+                f"k={model.n_neighbors_} {model.vote_weights_} "
+                f"w_knn={w['knn']} w_prior={w['prior']}"
+            )
+        return f"n_epochs_={getattr(model, 'n_epochs_', '')}"
 
 
 def make_model(name, seed, settings):
@@ -299,7 +315,7 @@ def make_model(name, seed, settings):
         return Forest(seed)
     if name == "prior":
         return Prior()
-    return Classifier(seed, settings)
+    return Classifier(seed, settings, blend=name.startswith("blend"))
 
 
 # ----------------------------------------------------------- protocol

@@ -4,6 +4,7 @@ Encode ``(lon, lat)`` points on the globe into multi-scale features that
 preserve great-circle distance, as scikit-learn transformers.
 """
 
+from .blend import NeighborBlendClassifier
 from .encoders import (
     ENCODER_NAMES,
     GridEncoder,
@@ -21,7 +22,6 @@ from .encoders import (
     XYZEncoder,
     make_encoder,
 )
-from .blend import NeighborBlendClassifier
 from .fusion import GeoPriorFusion
 
 __version__ = "0.1.0.dev0"

@@ -435,3 +435,17 @@ def test_the_classifier_validates_on_the_first_spatial_fold():
     assert not np.array_equal(
         spatial.validation_log_loss_, random_rows.validation_log_loss_
     )
+
+
+def test_the_splitters_import_neither_matplotlib_nor_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, skgeo_s2v.model_selection; "
+        "print(sorted({'matplotlib', 'torch'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -10,6 +10,7 @@ class scores, and out-of-core input is read one chunk at a time.
 import numpy as np
 import torch
 
+from ._covariate_input import covariate_input
 from ._validation import (
     check_lonlat_values,
     is_out_of_core,
@@ -94,11 +95,14 @@ def predict_chunks(estimator, net, X, method, *, batch_size, reduce=None):
     """Validate ``X`` against the fitted ``estimator``, then run ``net`` on it.
 
     See :func:`forward_in_chunks`; out-of-core values are checked per chunk.
+    A model fitted with covariates takes a DataFrame of the same columns.
     """
-    out_of_core = is_out_of_core(X)
-    lonlat = validate_any_lonlat(
-        estimator, X, out_of_core, reset=False, check_values=False
-    )
+    if getattr(estimator, "covariate_transformer_", None) is not None:
+        lonlat = covariate_input(estimator, X)  # (lon, lat, covariates...)
+    else:
+        lonlat = validate_any_lonlat(
+            estimator, X, is_out_of_core(X), reset=False, check_values=False
+        )
     return forward_in_chunks(
         net,
         lonlat,

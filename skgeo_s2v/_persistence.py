@@ -13,7 +13,10 @@ background sampler as ``{"class", "params"}``, the optimizer by its
 (before issue 14) load too: their old spellings are translated. Settings
 that only matter while training and have no JSON form (a CV splitter, extra
 callbacks, an accelerator, the pretraining, whose weights are in the
-module) are saved as their defaults and named under ``"not_saved"``.
+module) are saved as their defaults and named under ``"not_saved"``. Format
+4 (issue 17) adds ``"covariates"``: the fitted covariate preprocessing as
+JSON (column kinds, the scaler's means and scales, the one-hot levels), or
+null for a location-only model; formats 2 and 3 load as location-only.
 """
 
 import json
@@ -27,13 +30,14 @@ from sklearn.utils.validation import check_is_fitted
 from . import background as _background
 from . import encoders as _encoders
 from . import losses as _losses
+from ._covariate_input import covariates_from_json, covariates_to_json
 from ._deprecation import OLD_DEFAULTS, translate
 
 __all__ = ["SAVE_FORMAT", "PersistenceMixin", "load_classifier", "save_classifier"]
 
-SAVE_FORMAT = 3
+SAVE_FORMAT = 4
 #: Formats :func:`load_classifier` reads.
-READABLE_FORMATS = (2, 3)
+READABLE_FORMATS = (2, 3, 4)
 PARAMS_FILE = "params.json"
 WEIGHTS_FILE = "weights.pt"
 
@@ -149,6 +153,9 @@ def save_classifier(estimator, path):
         "classes": estimator.classes_.tolist(),
         "classes_dtype": estimator.classes_.dtype.str,
         "feature_names_in": None if names is None else names.tolist(),
+        "covariates": covariates_to_json(
+            getattr(estimator, "covariate_transformer_", None)
+        ),
         "encoder_": component_to_json("encoder", estimator.encoder_),
         "encoder_fitted": fitted,
         "seed": estimator.net_.seed,
@@ -196,9 +203,11 @@ def load_classifier(cls, path):
         )
     model = cls(**_params_from_json(meta))
     model.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
+    model.covariate_transformer_ = covariates_from_json(meta.get("covariates"))
     model.n_features_in_ = 2
     if meta["feature_names_in"] is not None:
         model.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+        model.n_features_in_ = len(model.feature_names_in_)
     weights = torch.load(path / WEIGHTS_FILE, map_location="cpu", weights_only=True)
     encoder = component_from_json("encoder", meta["encoder_"])
     for name, value in meta["encoder_fitted"].items():

@@ -27,6 +27,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from . import _accelerate
+from ._covariate_input import n_covariate_features
 from ._fitting import module_arguments, training_rows
 from ._inference import normalised_presence
 from .nn import (
@@ -116,6 +117,7 @@ def build_net(estimator, device, seed, max_epochs, train_split=None, *, train=Tr
         module=LocationClassifierModule,
         module__encoder=estimator.encoder_,
         module__n_classes=n_classes,
+        module__n_covariates=n_covariate_features(estimator),
         **module_arguments(estimator),
         criterion=loss.criterion(n_classes),
         optimizer=estimator.optimizer,
@@ -182,7 +184,8 @@ def validation_rows(estimator, lonlat, codes, groups, seed):
                 "n_splits=1, test_size=0.1), or drop groups."
             )
         return stratified_split(split, codes, seed, name=name)
-    train, valid = next(iter(split.split(lonlat, codes, groups)))
+    locations = lonlat if lonlat.shape[1] == 2 else lonlat[:, :2]  # no covariates
+    train, valid = next(iter(split.split(locations, codes, groups)))
     train, valid = np.sort(np.asarray(train)), np.sort(np.asarray(valid))
     if train.size == 0 or valid.size == 0:
         raise ValueError(

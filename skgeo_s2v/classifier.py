@@ -10,12 +10,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    TransformerMixin,
-    _fit_context,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -29,6 +24,7 @@ from ._contrastive_pretraining import (
     pretraining_for_fit,
     run_pretraining,
 )
+from ._covariate_input import fit_covariate_input, training_input
 from ._fitting import (
     ARCHITECTURE_CONSTRAINTS,
     fit_background,
@@ -191,9 +187,11 @@ or None, default=None
     pretrain_net_ : skorch.NeuralNet
         The pretraining net, after :meth:`pretrain` or a ``fit`` given
         ``pretrain_X``.
+    covariate_transformer_ : ColumnTransformer or None
+        The covariates' scaler and one-hot encoder; None without covariates.
     n_features_in_ : int
-        Number of input columns (2); ``feature_names_in_`` their names, when
-        ``X`` had string column names.
+        Number of input columns (2 without covariates); ``feature_names_in_``
+        their names, when ``X`` had string column names.
 
     Notes
     -----
@@ -201,7 +199,8 @@ or None, default=None
     :meth:`predict_presence` the raw ``σ(logit)``. The spellings of before
     0.2 (``pos_weight``, ``n_background``, ``pretrained``, ``pretrain_*``,
     ...) still work, with a ``FutureWarning`` naming the new one
-    (docs/changelog.rst).
+    (docs/changelog.rst). A DataFrame of ``lon``, ``lat`` and covariates adds
+    them beside the location (docs/sdm.rst, "Covariates beside the location").
 
     Examples
     --------
@@ -314,9 +313,10 @@ or None, default=None
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, 2)
-            Longitude then latitude, in degrees. A :class:`numpy.memmap` or an
-            ``h5py``/``zarr`` array is not loaded: each batch reads its rows.
+        X : array-like of shape (n_samples, 2) or DataFrame
+            Longitude then latitude, in degrees (in a DataFrame, covariates may
+            follow: see Notes). A :class:`numpy.memmap` or an ``h5py``/``zarr``
+            array is not loaded: each batch reads its rows.
         y : array-like of shape (n_samples,)
             Class labels (anything :class:`~sklearn.preprocessing.LabelEncoder`
             accepts); at least two classes, no missing values.
@@ -338,7 +338,7 @@ default=None
         """
         device = training_device(self.device, self.mixed_precision)
         out_of_core = is_out_of_core(X)
-        lonlat = validate_any_lonlat(self, X, out_of_core, reset=True)
+        lonlat, covariates = fit_covariate_input(self, X, out_of_core)
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
         label_encoder = LabelEncoder().fit(y)
@@ -352,6 +352,7 @@ default=None
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.loss_ = make_loss(self.loss)
         self.background_ = fit_background(self.background, lonlat, y, seed, out_of_core)
+        inputs = training_input(self, lonlat, covariates, pretrain_X)
 
         source, pretrained = pretraining_for_fit(
             self, pretrain_X, pretrain_features, device, seed
@@ -365,7 +366,7 @@ default=None
             )
         else:
             self.encoder_ = copy.deepcopy(pretrained.encoder)
-        data = lonlat, out_of_core, codes
+        data = inputs, out_of_core, codes
         self.net_, self.n_epochs_, self.validation_log_loss_ = _recipe.fit_net(
             self, device, seed, pretrained, data, groups
         )

@@ -116,7 +116,7 @@ def test_an_unknown_format_fails_naming_the_version(tmp_path):
     meta = json.loads((folder / "params.json").read_text())
     meta["format"] = 99
     (folder / "params.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="format 99 .* reads .* formats \\(2, 3\\)"):
+    with pytest.raises(ValueError, match="format 99 .* reads .* formats \\(2, 3, 4\\)"):
         SphereLocationClassifier.load(folder)
 
 
@@ -132,7 +132,7 @@ def test_save_load_keeps_loss_background_and_optimizer(tmp_path):
     ).fit(X, y)
     clf.save(tmp_path / "model")
     meta = json.loads((tmp_path / "model" / "params.json").read_text())
-    assert meta["format"] == 3 and "validation_split" in meta["not_saved"]
+    assert meta["format"] == 4 and "validation_split" in meta["not_saved"]
     loaded = SphereLocationClassifier.load(tmp_path / "model")
     assert loaded.loss.pos_weight == 3.0
     assert loaded.background.n_per_example == 2

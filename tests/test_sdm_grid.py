@@ -94,7 +94,7 @@ def test_predict_grid_of_the_classifier_uses_predict_presence():
     np.testing.assert_allclose(grid.values.reshape(2, -1), expected.T, rtol=1e-6)
     assert grid.name == "presence" and grid.attrs["long_name"] == "presence probability"
     covariates = xr.Dataset({"elevation": (("lat", "lon"), np.zeros((2, 2)))})
-    with pytest.raises(ValueError, match="does not take covariates yet"):
+    with pytest.raises(ValueError, match="fitted on \\(lon, lat\\) alone"):
         predict_grid(clf, resolution_deg=10.0, covariates=covariates)
 
 

@@ -69,12 +69,45 @@ class BaseBackground(BaseEstimator, metaclass=ABCMeta):
             The fitted sampler.
         """
         lonlat = validate_lonlat(self, X, reset=True)
+        self.__dict__.pop("covariates_", None)
         self._fit(lonlat, None if y is None else np.asarray(y))
         self.is_fitted_ = True
         return self
 
     def _fit(self, lonlat, y):
         """Hook for samplers that learn from the records; nothing by default."""
+
+    def fit_covariates(self, covariates, transform):
+        """Carry covariates: :meth:`sample` then returns covariate columns too.
+
+        Called by the classifier after :meth:`fit` when it is fitted with
+        covariates. A sampler that knows the covariates of its points stores
+        their transformed values in ``covariates_`` (float32, one row per
+        point) and draws ``(lon, lat, covariates...)`` rows; this default, for
+        samplers that draw locations only, refuses.
+
+        Parameters
+        ----------
+        covariates : DataFrame of shape (n_samples, n_covariates)
+            The raw covariate columns of the training records.
+        transform : callable
+            ``transform(frame, what)`` gives the model's transformed
+            covariates of the rows of ``frame`` (float64), checking that it
+            holds the fitted columns; ``what`` names ``frame`` in messages.
+
+        Returns
+        -------
+        self : BaseBackground
+            The sampler.
+        """
+        raise ValueError(
+            f"{type(self).__name__} draws locations only and has no covariate "
+            f"values for them, but X has the covariates {list(covariates.columns)}. "
+            "With covariates, use background=PointsBackground(a DataFrame of "
+            "background sites with lon, lat and these columns) or "
+            "TargetGroupBackground() (the training records), or fit on "
+            "(lon, lat) alone."
+        )
 
     @abstractmethod
     def sample(self, n, *, generator, device=None):

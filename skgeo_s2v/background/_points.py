@@ -47,15 +47,21 @@ def _lonlat_of_points(points):
 
 
 class _ResampledBackground(BaseBackground):
-    """Draws uniformly, with replacement, from a fixed set of points ``points_``."""
+    """Draws uniformly, with replacement, from a fixed set of points ``points_``.
+
+    With covariates (:meth:`fit_covariates`), each draw is a point's row
+    ``(lon, lat, covariates_...)``.
+    """
 
     def sample(self, n, *, generator, device=None):
         check_is_fitted(self)
         index = torch.randint(
             len(self.points_), (n,), generator=generator, device=generator.device
         )
-        points = torch.as_tensor(self.points_, device=generator.device)
-        draw = points[index]
+        rows = self.points_
+        if getattr(self, "covariates_", None) is not None:
+            rows = np.hstack([rows, self.covariates_])
+        draw = torch.as_tensor(rows, device=generator.device)[index]
         return draw if device is None else draw.to(device)
 
 
@@ -102,6 +108,18 @@ class PointsBackground(_ResampledBackground):
     def _fit(self, lonlat, y):
         self.points_ = _lonlat_of_points(self.points)
 
+    def fit_covariates(self, covariates, transform):
+        if not isinstance(self.points, pd.DataFrame):
+            raise ValueError(
+                "The classifier is fitted with the covariates "
+                f"{list(covariates.columns)}, but PointsBackground was given "
+                "bare (lon, lat) points; give a DataFrame of the sites with "
+                "lon, lat and those columns."
+            )
+        features = transform(self.points, "the background points")
+        self.covariates_ = features.astype(np.float32)
+        return self
+
 
 class TargetGroupBackground(_ResampledBackground):
     """Target-group background: the training records of every class.
@@ -132,3 +150,8 @@ class TargetGroupBackground(_ResampledBackground):
 
     def _fit(self, lonlat, y):
         self.points_ = np.array(lonlat, dtype=np.float32)
+
+    def fit_covariates(self, covariates, transform):
+        features = transform(covariates, "the training records")
+        self.covariates_ = features.astype(np.float32)
+        return self

@@ -172,6 +172,9 @@ class LocationEncoderModule(nn.Module):
         :class:`LocationMLP` or :class:`WrapResidualNet`.
     hidden_layers, hidden_units, dropout, activation
         The network's shape (SPEC §4); ``e(x)`` has ``hidden_units`` columns.
+    n_covariates : int, default=0
+        Covariate columns after ``(lon, lat)`` in the input rows: the network
+        sees ``[G(lon, lat), covariates]``, concatenated. 0 is location-only.
 
     Examples
     --------
@@ -186,22 +189,35 @@ class LocationEncoderModule(nn.Module):
     """
 
     def __init__(
-        self, *, encoder, network, hidden_layers, hidden_units, dropout, activation
+        self,
+        *,
+        encoder,
+        network,
+        hidden_layers,
+        hidden_units,
+        dropout,
+        activation,
+        n_covariates=0,
     ):
         super().__init__()
         self.encoding = PositionEncoding(encoder)
         self.body = NETWORKS[network](
-            self.encoding.n_features_out,
+            self.encoding.n_features_out + n_covariates,
             hidden_layers,
             hidden_units,
             dropout,
             activation,
         )
         self.hidden_units = hidden_units
+        self.n_covariates = n_covariates
 
     def embed(self, lonlat):
-        """The location embedding ``e(x)`` of ``(lon, lat)`` in degrees."""
-        return self.body(self.encoding(lonlat))
+        """The embedding ``e(x)`` of ``(lon, lat)`` in degrees (then covariates)."""
+        if not self.n_covariates:
+            return self.body(self.encoding(lonlat))
+        encoding = self.encoding(lonlat[:, :2])
+        covariates = lonlat[:, 2:].to(encoding.dtype)
+        return self.body(torch.cat([encoding, covariates], dim=1))
 
     def forward(self, lonlat):
         return self.embed(lonlat)

@@ -57,10 +57,9 @@ class GridInput:
             if covariates is not None:
                 raise ValueError(
                     f"covariates were given, but {type(estimator).__name__} was "
-                    "fitted on (lon, lat) alone and takes no covariates. "
-                    "SphereLocationClassifier does not take covariates yet; fit an "
-                    "estimator on a DataFrame of lon, lat and covariate columns "
-                    "(e.g. a Pipeline) to predict from covariates."
+                    "fitted on (lon, lat) alone and takes no covariates. Fit it "
+                    "on a DataFrame of lon, lat and covariate columns (named like "
+                    "the Dataset's variables) to predict from covariates."
                 )
             return
         self.lon_name = _find(self.names, _LON_NAMES, "longitude column")

@@ -121,9 +121,10 @@ def predict_grid(
         2-D variable per covariate, named like its column, on ``lat``/``lon``
         (or ``latitude``/``longitude``, ``y``/``x``) coordinates; each cell
         takes the nearest covariate cell. Cells outside the dataset or where
-        a covariate is missing are NaN in the output. An estimator fitted
-        on coordinates alone (:class:`~skgeo_s2v.SphereLocationClassifier`
-        today) takes no covariates: passing them raises a ValueError.
+        a covariate is missing are NaN in the output; this includes a
+        :class:`~skgeo_s2v.SphereLocationClassifier` fitted with covariates.
+        An estimator fitted on coordinates alone takes no covariates: passing
+        them raises a ValueError.
     method : {"predict_presence", "predict_proba", "decision_function"}, \
 default="predict_presence"
         The estimator's method that scores the cells.

@@ -1,0 +1,269 @@
+"""Covariates beside the location: the classifier's input from a DataFrame.
+
+A DataFrame with ``lon``, ``lat`` and further columns gives the classifier
+covariates (issue 17): numeric columns are standardised (``StandardScaler``)
+and pandas categoricals one-hot encoded (``OneHotEncoder``), in one
+``ColumnTransformer`` fitted on the training rows
+(``covariate_transformer_``). The model input is then the float rows
+``(lon, lat, transformed covariates...)``; the network encodes the first two
+columns and concatenates the rest to the encoding (``n_covariates`` of
+:class:`~skgeo_s2v.nn.LocationEncoderModule`). Two-column input stays the
+location-only model, unchanged.
+"""
+
+import functools
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ._validation import (
+    _LAT_NAMES,
+    _LON_NAMES,
+    first_non_finite,
+    validate_lonlat,
+)
+
+__all__ = [
+    "covariate_input",
+    "covariates_from_json",
+    "covariates_to_json",
+    "fit_covariate_input",
+    "n_covariate_features",
+    "training_input",
+    "transform_covariates",
+]
+
+_CATEGORICAL, _NUMERIC = "categorical", "numeric"
+
+
+class _Coordinates(BaseEstimator):
+    """A throwaway estimator for the ``(lon, lat)`` checks of a covariate frame."""
+
+
+def _coordinate_columns(X):
+    """The longitude and latitude column names of a covariate DataFrame."""
+    names = {str(c).strip().lower(): c for c in X.columns}
+    lon = next((names[n] for n in names if n in _LON_NAMES), None)
+    lat = next((names[n] for n in names if n in _LAT_NAMES), None)
+    if lon is None or lat is None:
+        raise ValueError(
+            f"X has the columns {list(X.columns)}: with more than two columns, "
+            "name the coordinate columns 'lon' and 'lat'; the other columns "
+            "are covariates."
+        )
+    return lon, lat
+
+
+def n_covariate_features(estimator):
+    """Width of the transformed covariates (0 for a location-only model)."""
+    transformer = getattr(estimator, "covariate_transformer_", None)
+    if transformer is None:
+        return 0
+    return len(transformer.get_feature_names_out())
+
+
+def _kinds(covariates, what):
+    """``{column: "numeric" | "categorical"}``; refuse other dtypes."""
+    kinds = {}
+    for name, column in covariates.items():
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            kinds[name] = _CATEGORICAL
+        elif pd.api.types.is_numeric_dtype(column.dtype):
+            kinds[name] = _NUMERIC
+        else:
+            raise ValueError(
+                f"Covariate {name!r} of {what} holds {column.dtype} values; "
+                "covariates must be numeric or pandas categoricals: convert "
+                f"it, e.g. X[{name!r}].astype('category') or "
+                f"pd.to_numeric(X[{name!r}])."
+            )
+    return kinds
+
+
+def _check_values(covariates, kinds, what, categories=None):
+    """Refuse missing or infinite values and, given ``categories``, unseen levels."""
+    for name, kind in kinds.items():
+        column = covariates[name]
+        if kind == _NUMERIC:
+            try:
+                values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"Covariate {name!r} of {what} must be numeric: {error}"
+                ) from error
+            bad = first_non_finite(values[:, None])
+            if bad is not None:
+                raise ValueError(
+                    f"Covariate {name!r} of {what} holds {values[bad[0]]} at row "
+                    f"{bad[0]}; covariates must be finite. Drop or impute those "
+                    "rows first."
+                )
+            continue
+        missing = np.asarray(pd.isna(column), dtype=bool)
+        if missing.any():
+            row = int(np.argmax(missing))
+            raise ValueError(
+                f"Covariate {name!r} of {what} is missing at row {row}; drop or "
+                "impute those rows first."
+            )
+        if categories is not None:
+            known = categories[name]
+            unseen = ~np.isin(np.asarray(column, dtype=object), known)
+            if unseen.any():
+                row = int(np.argmax(unseen))
+                raise ValueError(
+                    f"Covariate {name!r} of {what} holds the level "
+                    f"{column.iloc[row]!r} at row {row}, which the training data "
+                    f"did not have; its levels were {list(known)}."
+                )
+
+
+def _categories(transformer):
+    """``{column: levels}`` of the fitted one-hot encoder."""
+    if _CATEGORICAL not in transformer.named_transformers_:
+        return {}
+    encoder = transformer.named_transformers_[_CATEGORICAL]
+    return dict(zip(encoder.feature_names_in_, encoder.categories_))
+
+
+def _kinds_of(transformer):
+    columns = {name: cols for name, _, cols in transformer.transformers}
+    return {
+        **{c: _NUMERIC for c in columns.get(_NUMERIC, [])},
+        **{c: _CATEGORICAL for c in columns.get(_CATEGORICAL, [])},
+    }
+
+
+def _make_transformer(kinds, categories=None):
+    numeric = [c for c, kind in kinds.items() if kind == _NUMERIC]
+    categorical = [c for c, kind in kinds.items() if kind == _CATEGORICAL]
+    steps = []
+    if numeric:
+        steps.append((_NUMERIC, StandardScaler(), numeric))
+    if categorical:
+        levels = "auto" if categories is None else [categories[c] for c in categorical]
+        encoder = OneHotEncoder(categories=levels, sparse_output=False)
+        steps.append((_CATEGORICAL, encoder, categorical))
+    return ColumnTransformer(steps, verbose_feature_names_out=False)
+
+
+def transform_covariates(transformer, covariates, what):
+    """The transformed covariates (float64) of raw rows, after their checks."""
+    kinds = _kinds_of(transformer)
+    missing = [name for name in kinds if name not in covariates.columns]
+    if missing:
+        raise ValueError(
+            f"{what} lacks the covariates {missing} that the model was fitted "
+            f"with; it has the columns {list(covariates.columns)}."
+        )
+    _check_values(covariates, kinds, what, _categories(transformer))
+    frame = covariates[list(kinds)]
+    return np.asarray(transformer.transform(frame), dtype=np.float64)
+
+
+def _split(X):
+    lon, lat = _coordinate_columns(X)
+    lonlat = validate_lonlat(_Coordinates(), X[[lon, lat]], reset=True)
+    return lonlat, X.drop(columns=[lon, lat])
+
+
+def fit_covariate_input(estimator, X, out_of_core):
+    """``(lonlat, covariates)`` of fit's ``X``; sets the fitted input state.
+
+    Two-column input (or out-of-core input) is validated as locations and
+    gives ``covariates=None``; a DataFrame with more columns fits
+    ``covariate_transformer_`` and gives its raw covariate columns.
+    """
+    columns = getattr(X, "columns", None)
+    if columns is None or len(columns) <= 2 or out_of_core:
+        from ._inference import validate_any_lonlat
+
+        estimator.covariate_transformer_ = None
+        return validate_any_lonlat(estimator, X, out_of_core, reset=True), None
+    lonlat, covariates = _split(X)
+    kinds = _kinds(covariates, "X")
+    _check_values(covariates, kinds, "X")
+    transformer = _make_transformer(kinds).fit(covariates)
+    estimator.covariate_transformer_ = transformer
+    estimator.n_features_in_ = len(columns)
+    estimator.feature_names_in_ = np.asarray(columns, dtype=object)
+    return lonlat, covariates
+
+
+def covariate_input(estimator, X):
+    """The float64 rows ``(lon, lat, covariates...)`` of prediction input ``X``."""
+    if not hasattr(X, "columns"):
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted with the columns "
+            f"{list(estimator.feature_names_in_)}; pass a DataFrame holding them."
+        )
+    lonlat, covariates = _split(X)
+    features = transform_covariates(estimator.covariate_transformer_, covariates, "X")
+    return np.hstack([lonlat.astype(np.float64), features])
+
+
+def covariates_to_json(transformer):
+    """The fitted preprocessing as JSON values: kinds, means, scales, levels."""
+    if transformer is None:
+        return None
+    spec = {"kinds": _kinds_of(transformer), "categories": {}}
+    for name, levels in _categories(transformer).items():
+        spec["categories"][name] = [
+            value.item() if isinstance(value, np.generic) else value for value in levels
+        ]
+    if _NUMERIC in transformer.named_transformers_:
+        scaler = transformer.named_transformers_[_NUMERIC]
+        for name in ("mean_", "var_", "scale_"):
+            spec[name] = getattr(scaler, name).tolist()
+    return spec
+
+
+def covariates_from_json(spec):
+    """The fitted ``ColumnTransformer`` of :func:`covariates_to_json`'s output.
+
+    It is fitted on a few stand-in rows holding every level, then given the
+    saved means and scales.
+    """
+    if spec is None:
+        return None
+    kinds, categories = spec["kinds"], spec["categories"]
+    n_rows = max([2, *(len(levels) for levels in categories.values())])
+    frame = pd.DataFrame(
+        {
+            name: np.zeros(n_rows)
+            if kind == _NUMERIC
+            else pd.Categorical(np.resize(np.asarray(categories[name]), n_rows))
+            for name, kind in kinds.items()
+        }
+    )
+    transformer = _make_transformer(kinds, categories).fit(frame)
+    if _NUMERIC in transformer.named_transformers_:
+        scaler = transformer.named_transformers_[_NUMERIC]
+        for name in ("mean_", "var_", "scale_"):
+            setattr(scaler, name, np.asarray(spec[name], dtype=np.float64))
+    return transformer
+
+
+def training_input(estimator, lonlat, covariates, pretrain_X):
+    """The training rows: ``lonlat``, or ``(lon, lat, covariates...)``.
+
+    With covariates, the fitted background is given them (it refuses when it
+    draws locations only) and pretraining, which is location-only, is refused.
+    """
+    if covariates is None:
+        return lonlat
+    if estimator.pretraining is not None or pretrain_X is not None:
+        raise ValueError(
+            "Pretraining learns from locations only, but X has the covariates "
+            f"{list(covariates.columns)}; fit on (lon, lat) alone to fine-tune "
+            "a pretraining, or set pretraining=None."
+        )
+    transform = functools.partial(
+        transform_covariates, estimator.covariate_transformer_
+    )
+    if estimator.loss_.needs_background:
+        estimator.background_.fit_covariates(covariates, transform)
+    return np.hstack([lonlat.astype(np.float64), transform(covariates, "X")])

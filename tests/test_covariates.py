@@ -1,0 +1,255 @@
+"""Covariates beside the location in SphereLocationClassifier (issue 17)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v.background import (
+    BoxBackground,
+    PointsBackground,
+    TargetGroupBackground,
+)
+
+FAST = {"hidden_units": 16, "batch_size": 64, "lr": 1e-2, "random_state": 0}
+
+
+def covariate_task(n=400, seed=0):
+    """Locations in a box; the class is the sign of a covariate drawn
+    independently of the location, so location alone is at chance (1/2)."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "lon": rng.uniform(-20, 20, n),
+            "lat": rng.uniform(-20, 20, n),
+            "temperature": rng.normal(15.0, 8.0, n),
+            "soil": pd.Categorical(rng.choice(["clay", "sand"], n)),
+        }
+    )
+    y = np.where(X["temperature"] > 15.0, "warm", "cold")
+    return X, y
+
+
+def fit(X, y, **params):
+    params = {**FAST, "max_epochs": 5, "background": TargetGroupBackground()} | params
+    return SphereLocationClassifier(**params).fit(X, y)
+
+
+def test_covariate_beats_location_alone_on_held_out_data():
+    X, y = covariate_task(n=600)
+    train, test = slice(0, 400), slice(400, None)
+    both = fit(X[train], y[train], max_epochs=40)
+    alone = fit(X.loc[X.index[train], ["lon", "lat"]], y[train], max_epochs=40)
+    accuracy_both = np.mean(both.predict(X[test]) == y[test])
+    accuracy_alone = np.mean(
+        alone.predict(X.loc[X.index[test], ["lon", "lat"]]) == y[test]
+    )
+    # The generator makes the class a function of the covariate (accuracy 1
+    # reachable) and independent of the location (accuracy 1/2 expected).
+    assert accuracy_both > 0.75
+    assert accuracy_alone < 0.6
+    assert accuracy_both - accuracy_alone > 0.2
+    assert alone.covariate_transformer_ is None
+
+
+def test_covariates_change_predictions_and_the_network_sees_them():
+    X, y = covariate_task()
+    clf = fit(X, y)
+    warmer = X.assign(temperature=X["temperature"] + 20.0)
+    assert not np.allclose(clf.predict_proba(X), clf.predict_proba(warmer))
+    assert list(clf.feature_names_in_) == ["lon", "lat", "temperature", "soil"]
+    assert clf.n_features_in_ == 4
+    names = clf.covariate_transformer_.get_feature_names_out()
+    assert list(names) == ["temperature", "soil_clay", "soil_sand"]
+    encoding = clf.net_.module_.encoding.n_features_out
+    assert clf.net_.module_.body.blocks[0][0].in_features == encoding + 3
+    assert clf.transform(X[:3]).shape == (3, 16)
+
+
+def test_standardisation_is_learned_on_the_training_rows_only():
+    X, y = covariate_task()
+    clf = fit(X, y, max_epochs=2)
+    scaler = clf.covariate_transformer_.named_transformers_["numeric"]
+    np.testing.assert_allclose(scaler.mean_, [X["temperature"].mean()])
+    np.testing.assert_allclose(scaler.scale_, [X["temperature"].std(ddof=0)])
+    # Predicting on other data neither refits it nor depends on the other rows.
+    shifted = X.assign(temperature=X["temperature"] * 3 + 100)
+    proba = clf.predict_proba(shifted)
+    np.testing.assert_allclose(scaler.mean_, [X["temperature"].mean()])
+    np.testing.assert_allclose(clf.predict_proba(shifted[5:6]), proba[5:6], rtol=1e-6)
+
+
+def test_an_affine_change_of_units_gives_the_same_model():
+    # Standardised covariates are the same in kelvin and in celsius.
+    X, y = covariate_task()
+    celsius = fit(X, y, max_epochs=3)
+    kelvin_X = X.assign(temperature=X["temperature"] + 273.15)
+    kelvin = fit(kelvin_X, y, max_epochs=3)
+    np.testing.assert_allclose(
+        kelvin.predict_proba(kelvin_X), celsius.predict_proba(X), atol=1e-4
+    )
+
+
+def test_a_categorical_covariate_is_one_hot_encoded_and_learned():
+    X, _ = covariate_task(n=500)
+    y = np.where(X["soil"] == "clay", "heath", "dune")
+    clf = fit(X[:400], y[:400], max_epochs=30)
+    encoder = clf.covariate_transformer_.named_transformers_["categorical"]
+    assert [list(c) for c in encoder.categories_] == [["clay", "sand"]]
+    assert np.mean(clf.predict(X[400:]) == y[400:]) > 0.85
+
+
+def test_bad_covariates_at_fit_name_the_column_and_row():
+    X, y = covariate_task(n=50)
+    with pytest.raises(ValueError, match="'temperature' of X holds nan at row 3"):
+        fit(X.assign(temperature=X["temperature"].where(X.index != 3)), y)
+    with pytest.raises(ValueError, match="'temperature' of X holds inf at row 0"):
+        fit(X.assign(temperature=np.r_[np.inf, X["temperature"][1:]]), y)
+    with pytest.raises(ValueError, match="'soil' of X holds object values"):
+        fit(X.assign(soil=X["soil"].astype(object)), y)
+    with pytest.raises(ValueError, match="'soil' of X is missing at row 0"):
+        fit(X.assign(soil=X["soil"].where(X.index != 0)), y)
+    with pytest.raises(ValueError, match="name the coordinate columns 'lon' and 'lat'"):
+        fit(X.rename(columns={"lon": "a", "lat": "b"}), y)
+    with pytest.raises(ValueError, match="Column 'lat' of X holds 95.0 at row 0"):
+        fit(X.assign(lat=np.r_[95.0, X["lat"][1:]]), y)
+    assert not X.isna().any().any()  # the input was not modified
+
+
+def test_bad_covariates_at_prediction_name_the_column_and_row():
+    X, y = covariate_task(n=80)
+    clf = fit(X, y, max_epochs=1)
+    with pytest.raises(ValueError, match=r"X lacks the covariates \['temperature'\]"):
+        clf.predict(X.drop(columns="temperature"))
+    with pytest.raises(ValueError, match="'temperature' of X holds nan at row 2"):
+        clf.predict_proba(X.assign(temperature=X["temperature"].where(X.index != 2)))
+    unseen = X.assign(soil=pd.Categorical(["peat"] + list(X["soil"][1:])))
+    with pytest.raises(ValueError, match="level 'peat' at row 0.*'clay', 'sand'"):
+        clf.predict_presence(unseen)
+    with pytest.raises(ValueError, match="pass a DataFrame holding them"):
+        clf.decision_function(X[["lon", "lat"]].to_numpy())
+    with pytest.raises(ValueError, match="'temperature' of X must be numeric"):
+        clf.transform(X.assign(temperature="warm"))
+    # A plain column of known levels (a raster of codes) is accepted.
+    plain = X.assign(soil=X["soil"].astype(str))
+    np.testing.assert_allclose(clf.predict_proba(plain), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "background", [None, BoxBackground((-20.0, -20.0, 20.0, 20.0))]
+)
+def test_backgrounds_that_draw_locations_only_are_refused(background):
+    X, y = covariate_task(n=50)
+    with pytest.raises(
+        ValueError,
+        match="draws locations only.*PointsBackground.*TargetGroupBackground",
+    ):
+        fit(X, y, background=background)
+
+
+def test_points_background_draws_its_sites_covariates():
+    X, y = covariate_task(n=60)
+    sites = covariate_task(n=30, seed=1)[0]
+    clf = fit(X, y, background=PointsBackground(sites), max_epochs=1)
+    draw = clf.background_.sample(500, generator=torch.Generator().manual_seed(0))
+    expected = np.column_stack(
+        [
+            sites[["lon", "lat"]].to_numpy(),
+            (sites["temperature"] - X["temperature"].mean())
+            / X["temperature"].std(ddof=0),
+            sites["soil"] == "clay",
+            sites["soil"] == "sand",
+        ]
+    ).astype(np.float32)
+    rows = {tuple(np.round(row, 4)) for row in expected}
+    assert draw.shape == (500, 5)
+    assert all(tuple(np.round(row, 4)) in rows for row in draw.numpy())
+    with pytest.raises(ValueError, match=r"background points lacks the covariates"):
+        fit(X, y, background=PointsBackground(sites.drop(columns="soil")))
+    with pytest.raises(ValueError, match="bare \\(lon, lat\\) points"):
+        fit(X, y, background=PointsBackground(sites[["lon", "lat"]].to_numpy()))
+
+
+def test_target_group_background_draws_the_training_rows():
+    X, y = covariate_task(n=40)
+    clf = fit(X, y, max_epochs=1)
+    draw = clf.background_.sample(200, generator=torch.Generator().manual_seed(0))
+    assert draw.shape == (200, 5)
+    lon = X["lon"].to_numpy(np.float32)
+    standard = (X["temperature"] - X["temperature"].mean()) / X["temperature"].std(
+        ddof=0
+    )
+    for row in draw.numpy()[:20]:
+        i = int(np.argmin(np.abs(lon - row[0])))
+        np.testing.assert_allclose(row[2], standard[i], rtol=1e-5, atol=1e-6)
+
+
+def test_save_load_round_trip(tmp_path):
+    X, y = covariate_task(n=80)
+    clf = fit(X, y, max_epochs=2)
+    clf.save(tmp_path / "model")
+    meta = json.loads((tmp_path / "model" / "params.json").read_text())
+    assert meta["format"] == 4
+    assert meta["covariates"]["categories"] == {"soil": ["clay", "sand"]}
+    np.testing.assert_allclose(meta["covariates"]["mean_"], [X["temperature"].mean()])
+    loaded = SphereLocationClassifier.load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.n_features_in_ == 4
+    with pytest.raises(ValueError, match="level 'peat'"):
+        loaded.predict(X.assign(soil="peat"))
+
+
+def test_clone_and_grid_search():
+    X, y = covariate_task(n=120)
+    clf = SphereLocationClassifier(
+        **FAST, max_epochs=2, background=TargetGroupBackground()
+    )
+    assert "covariate_transformer_" not in vars(clone(clf.fit(X, y)))
+    search = GridSearchCV(clf, {"hidden_units": [8, 16]}, cv=2).fit(X, y)
+    assert search.best_estimator_.covariate_transformer_ is not None
+    assert search.predict(X[:5]).shape == (5,)
+
+
+def test_location_only_paths_refuse_covariates(tmp_path):
+    X, y = covariate_task(n=40)
+    with pytest.raises(ValueError, match="Pretraining learns from locations only"):
+        SphereLocationClassifier(**FAST, max_epochs=1).fit(
+            X, y, pretrain_X=X[["lon", "lat"]], pretrain_features=X[["temperature"]]
+        )
+    memmap = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", shape=(40, 3))
+    with pytest.raises(ValueError, match="X has 3 columns"):
+        fit(memmap, y)
+    two = fit(X[["lon", "lat"]], y, max_epochs=1, background=None)
+    assert two.covariate_transformer_ is None
+
+
+def test_predict_grid_reads_the_covariates_from_a_dataset():
+    xr = pytest.importorskip("xarray")
+    from skgeo_s2v.sdm import predict_grid
+
+    X, y = covariate_task(n=100)
+    clf = fit(X.drop(columns="soil"), y, max_epochs=2)
+    lon = np.arange(-15.0, 20.0, 10.0)
+    lat = np.arange(-15.0, 20.0, 10.0)
+    temperature = np.add.outer(lat, lon) / 2 + 15.0
+    dataset = xr.Dataset(
+        {"temperature": (("lat", "lon"), temperature)}, coords={"lat": lat, "lon": lon}
+    )
+    grid = predict_grid(
+        clf, resolution_deg=10.0, bbox=(-20.0, -20.0, 20.0, 20.0), covariates=dataset
+    )
+    cell_lon, cell_lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
+    cells = pd.DataFrame(
+        {
+            "lon": cell_lon.ravel(),
+            "lat": cell_lat.ravel(),
+            "temperature": (np.add(cell_lat, cell_lon) / 2 + 15.0).ravel(),
+        }
+    )
+    expected = clf.predict_presence(cells)
+    np.testing.assert_allclose(grid.values.reshape(2, -1), expected.T, rtol=1e-5)

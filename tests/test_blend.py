@@ -201,3 +201,19 @@ def test_spatial_blocks_group_near_points_and_separate_far_ones():
         spatial_blocks(np.array([[180.0, 10.0]]), 0.03)[0]
         == spatial_blocks(np.array([[-180.0, 10.0]]), 0.03)[0]
     )
+
+
+def test_default_estimator_is_the_short_trained_classifier(monkeypatch):
+    from skgeo_s2v import SphereLocationClassifier
+    from skgeo_s2v.blend import DEFAULT_ESTIMATOR_PARAMS
+
+    assert DEFAULT_ESTIMATOR_PARAMS == {"max_epochs": 10, "hidden_units": 256}
+    # Shrink the default so that the test runs in seconds; what is checked is
+    # that None builds the package's classifier with these parameters.
+    monkeypatch.setitem(DEFAULT_ESTIMATOR_PARAMS, "max_epochs", 2)
+    monkeypatch.setitem(DEFAULT_ESTIMATOR_PARAMS, "hidden_units", 8)
+    X, y = _sites(120)
+    blend = NeighborBlendClassifier(random_state=0).fit(X, y)
+    assert isinstance(blend.estimator_, SphereLocationClassifier)
+    assert blend.estimator_.max_epochs == 2
+    assert blend.estimator_.hidden_units == 8

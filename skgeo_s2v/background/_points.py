@@ -77,7 +77,8 @@ class PointsBackground(_ResampledBackground):
     points : array-like of shape (n_points, 2) or DataFrame
         Background sites, ``(lon, lat)`` in degrees. A DataFrame with columns
         named ``lon`` and ``lat`` (or ``longitude`` / ``latitude``, ...) may
-        carry further columns, which are ignored here.
+        carry further columns: the covariates of the sites, which a
+        classifier fitted with those covariates draws with them.
     n_per_example : int, default=1
         Background locations drawn for each training example of a batch.
 
@@ -85,6 +86,8 @@ class PointsBackground(_ResampledBackground):
     ----------
     points_ : ndarray of shape (n_points, 2), float32
         A checked copy of the sites.
+    covariates_ : ndarray of shape (n_points, n_features), float32
+        The sites' transformed covariates, once :meth:`fit_covariates` ran.
 
     Examples
     --------
@@ -138,6 +141,8 @@ class TargetGroupBackground(_ResampledBackground):
     ----------
     points_ : ndarray of shape (n_samples, 2), float32
         A copy of the training locations.
+    covariates_ : ndarray of shape (n_samples, n_features), float32
+        The records' transformed covariates, once :meth:`fit_covariates` ran.
 
     Examples
     --------

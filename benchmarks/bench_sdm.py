@@ -19,7 +19,12 @@ Models, side by side in one run:
   on the sphere, a box around the training data, and the data set's own
   background sites (``PointsBackground``). It needs two classes, so the
   training background sites are a second class (``"background"``); the score
-  is ``predict_presence`` of the species.
+  is ``predict_presence`` of the species;
+- ``SphereLocationClassifier`` on coordinates and the six covariates (a
+  DataFrame, issue 17) with the backgrounds that carry covariates: the
+  bundled sites of the training fold (``PointsBackground`` of a DataFrame)
+  and all its records (``TargetGroupBackground``). ``--only cov`` runs these
+  (and Maxent, the baseline) alone.
 
 Every model is scored on the same folds; a seed draws new folds (and seeds
 the classifier), and the table gives the mean and standard deviation over
@@ -137,6 +142,32 @@ BACKGROUNDS = {
 }
 
 
+def covariate_classifier_fitter(background, max_epochs):
+    """SLC on a DataFrame of lon, lat and the six covariates (issue 17)."""
+
+    def fit(lonlat, presence, covariates, train, seed):
+        frame = covariates.assign(lon=lonlat[:, 0], lat=lonlat[:, 1])
+        train_frame = frame.iloc[train].reset_index(drop=True)
+        labels = np.where(presence[train], "species", "background")
+        model = SphereLocationClassifier(
+            background=background(train_frame, presence[train]),
+            max_epochs=max_epochs,
+            random_state=seed,
+        ).fit(train_frame, labels)
+        column = list(model.classes_).index("species")
+        return lambda test: model.predict_presence(frame.iloc[test])[:, column]
+
+    return fit
+
+
+# The backgrounds that carry covariates: the training fold's bundled sites
+# (with their covariates) and all its records (presences and sites).
+COVARIATE_BACKGROUNDS = {
+    "bundled sites": lambda frame, presence: PointsBackground(frame[~presence]),
+    "target group": lambda frame, presence: TargetGroupBackground(),
+}
+
+
 REGION = (-12.0, 34.0, 22.0, 62.0)
 CENTRES = (-5.0, 40.0, 15.0, 56.0)
 
@@ -227,6 +258,12 @@ def main(argv=None):
     parser.add_argument("--max-epochs", default="30")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        help="run only the models whose name holds one of these words (Maxent, "
+        "the time baseline, always runs)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     max_epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
@@ -240,6 +277,15 @@ def main(argv=None):
     }
     for name, background in BACKGROUNDS.items():
         models[f"SLC coords, {name}"] = classifier_fitter(background, max_epochs)
+    for name, background in COVARIATE_BACKGROUNDS.items():
+        fitter = covariate_classifier_fitter(background, max_epochs)
+        models[f"SLC coords+cov, {name}"] = fitter
+    if args.only:
+        models = {
+            name: fit
+            for name, fit in models.items()
+            if name.startswith("Maxent") or any(word in name for word in args.only)
+        }
     results = {name: [] for name in models}  # per seed: (auc, boyce, seconds)
     for seed in args.seeds:
         cv = SphericalClusterKFold(

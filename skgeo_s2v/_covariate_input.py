@@ -178,7 +178,16 @@ def fit_covariate_input(estimator, X, out_of_core):
     ``covariate_transformer_`` and gives its raw covariate columns.
     """
     columns = getattr(X, "columns", None)
-    if columns is None or len(columns) <= 2 or out_of_core:
+    shape = getattr(X, "shape", ()) if out_of_core or isinstance(X, np.ndarray) else ()
+    if len(shape) == 2 and shape[1] > 2:
+        kind = "Out-of-core input" if out_of_core else "An array"
+        raise ValueError(
+            f"X has {shape[1]} columns, but {type(estimator).__name__} takes "
+            f"(lon, lat) from an array. {kind} holds the coordinates only; give "
+            "covariates in an in-memory DataFrame with 'lon', 'lat' and the "
+            "covariate columns."
+        )
+    if columns is None or len(columns) <= 2:
         from ._inference import validate_any_lonlat
 
         estimator.covariate_transformer_ = None

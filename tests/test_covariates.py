@@ -222,8 +222,10 @@ def test_location_only_paths_refuse_covariates(tmp_path):
             X, y, pretrain_X=X[["lon", "lat"]], pretrain_features=X[["temperature"]]
         )
     memmap = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", shape=(40, 3))
-    with pytest.raises(ValueError, match="X has 3 columns"):
+    with pytest.raises(ValueError, match="X has 3 columns.*Out-of-core input holds"):
         fit(memmap, y)
+    with pytest.raises(ValueError, match="An array holds the coordinates only"):
+        fit(X.to_numpy()[:, :3].astype(float), y)
     two = fit(X[["lon", "lat"]], y, max_epochs=1, background=None)
     assert two.covariate_transformer_ is None
 

@@ -409,6 +409,7 @@ def print_table(rows):
         "balanced_acc",
         "fit_s",
         "fit_vs_forest",
+        "predict_s",
     ]
     metrics = [m for m in metrics if m in frame]
     print("\n| task | subset | model | seeds | " + " | ".join(metrics) + " |")

@@ -272,11 +272,17 @@ class Prior:
 class Classifier:
     """The package's classifier (or its blend), fitted on the training data only.
 
-    ``encoder__*`` settings with a named encoder build that encoder with them.
+    ``encoder__*`` settings with a named encoder build that encoder with them;
+    ``blend__*`` settings are parameters of the blend.
     """
 
     def __init__(self, seed, settings, blend=False):
         settings = dict(settings)
+        blend_params = {
+            k.removeprefix("blend__"): settings.pop(k)
+            for k in list(settings)
+            if k.startswith("blend__")
+        }
         encoder_params = {
             k.removeprefix("encoder__"): settings.pop(k)
             for k in list(settings)
@@ -286,7 +292,11 @@ class Classifier:
             name = settings.pop("encoder", "sphereM+")
             settings["encoder"] = make_encoder(name, **encoder_params)
         net = SphereLocationClassifier(random_state=seed).set_params(**settings)
-        self.model = NeighborBlendClassifier(net, random_state=seed) if blend else net
+        self.model = (
+            NeighborBlendClassifier(net, random_state=seed, **blend_params)
+            if blend
+            else net
+        )
 
     def fit(self, X, y, X_val, y_val):
         self.model.fit(X, y)

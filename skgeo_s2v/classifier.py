@@ -366,9 +366,8 @@ default=None
             )
         else:
             self.encoder_ = copy.deepcopy(pretrained.encoder)
-        data = inputs, out_of_core, codes
         self.net_, self.n_epochs_, self.validation_log_loss_ = _recipe.fit_net(
-            self, device, seed, pretrained, data, groups
+            self, device, seed, pretrained, (inputs, out_of_core, codes), groups
         )
         self.pretrained_ = pretrained
         return self
@@ -422,7 +421,8 @@ default=None
         """
         check_overrides(loss=loss, epochs=epochs, lr=lr)
         device = training_device(self.device, None)
-        for name in ("net_", "classes_", "pretrained_", "pretrain_net_"):
+        earlier = ("net_", "classes_", "pretrained_", "pretrain_net_")
+        for name in (*earlier, "covariate_transformer_"):  # location-only now
             self.__dict__.pop(name, None)
         out_of_core = is_out_of_core(X_unlabeled)
         lonlat = validate_any_lonlat(self, X_unlabeled, out_of_core, reset=True)

@@ -230,6 +230,16 @@ def test_location_only_paths_refuse_covariates(tmp_path):
     assert two.covariate_transformer_ is None
 
 
+def test_pretrain_after_a_covariate_fit_is_location_only():
+    X, y = covariate_task(n=64)
+    clf = fit(X, y, max_epochs=1)
+    lonlat = X[["lon", "lat"]].to_numpy()
+    features = np.random.default_rng(0).normal(size=(64, 3))
+    clf.pretrain(lonlat, features, epochs=1)
+    assert getattr(clf, "covariate_transformer_", None) is None
+    assert clf.transform(lonlat[:3]).shape == (3, FAST["hidden_units"])
+
+
 def test_predict_grid_reads_the_covariates_from_a_dataset():
     xr = pytest.importorskip("xarray")
     from skgeo_s2v.sdm import predict_grid

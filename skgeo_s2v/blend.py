@@ -20,6 +20,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._geometry import unit_vectors_from_degrees
 from ._validation import check_class_labels, validate_lonlat
 
 __all__ = [
@@ -67,10 +68,7 @@ def spatial_blocks(lonlat: np.ndarray, block_size: float) -> np.ndarray:
     >>> bool(blocks[0] == blocks[1]), bool(blocks[0] == blocks[2])
     (True, False)
     """
-    lon, lat = np.deg2rad(lonlat[:, 0]), np.deg2rad(lonlat[:, 1])
-    xyz = np.column_stack(
-        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
-    )
+    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
     half = int(np.ceil(1 / block_size))
     cells = np.round(xyz / block_size).astype(np.int64) + half  # in [0, 2 half]
     span = 2 * half + 1

@@ -132,9 +132,10 @@ class PredictionMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 2)
+        X : array-like of shape (n_samples, 2) or DataFrame
             Longitude then latitude, in degrees; out-of-core arrays are read
-            one chunk at a time.
+            one chunk at a time. A model fitted with covariates takes a
+            DataFrame of its ``feature_names_in_`` columns.
 
         Returns
         -------
@@ -156,9 +157,10 @@ class PredictionMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 2)
+        X : array-like of shape (n_samples, 2) or DataFrame
             Longitude then latitude, in degrees; out-of-core arrays are read
-            one chunk at a time.
+            one chunk at a time. A model fitted with covariates takes a
+            DataFrame of its ``feature_names_in_`` columns.
 
         Returns
         -------
@@ -175,9 +177,10 @@ class PredictionMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 2)
+        X : array-like of shape (n_samples, 2) or DataFrame
             Longitude then latitude, in degrees; out-of-core arrays are read
-            one chunk at a time.
+            one chunk at a time. A model fitted with covariates takes a
+            DataFrame of its ``feature_names_in_`` columns.
 
         Returns
         -------
@@ -191,9 +194,10 @@ class PredictionMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 2)
+        X : array-like of shape (n_samples, 2) or DataFrame
             Longitude then latitude, in degrees; out-of-core arrays are read
-            one chunk at a time.
+            one chunk at a time. A model fitted with covariates takes a
+            DataFrame of its ``feature_names_in_`` columns.
 
         Returns
         -------
@@ -211,9 +215,10 @@ class PredictionMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 2)
+        X : array-like of shape (n_samples, 2) or DataFrame
             Longitude then latitude, in degrees; out-of-core arrays are read
-            one chunk at a time.
+            one chunk at a time. A model fitted with covariates takes a
+            DataFrame of its ``feature_names_in_`` columns.
 
         Returns
         -------

@@ -314,9 +314,9 @@ or None, default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, 2) or DataFrame
-            Longitude then latitude, in degrees (in a DataFrame, covariates may
-            follow: see Notes). A :class:`numpy.memmap` or an ``h5py``/``zarr``
-            array is not loaded: each batch reads its rows.
+            Longitude then latitude, in degrees; a DataFrame of ``lon``, ``lat``
+            and covariate columns adds covariates (see the class Notes). A
+            :class:`numpy.memmap` or an ``h5py``/``zarr`` array is not loaded.
         y : array-like of shape (n_samples,)
             Class labels (anything :class:`~sklearn.preprocessing.LabelEncoder`
             accepts); at least two classes, no missing values.

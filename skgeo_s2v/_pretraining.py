@@ -182,8 +182,8 @@ def check_pretraining_data(features, n_samples, *, loss, batch_size):
         raise ValueError(
             f"loss={loss!r} contrasts each pair with the other pairs of its batch "
             f"and needs at least 2 per batch, got pretrain batch size {batch_size} "
-            f"and {n_samples} pairs; raise pretrain_batch_size (or batch_size), or "
-            "use loss='mse'."
+            f"and {n_samples} pairs; raise batch_size (pretraining__batch_size, "
+            "or batch_size, on the classifier), or use loss='mse'."
         )
     if is_out_of_core(features):
         return _check_out_of_core_features(features, n_samples)

@@ -125,3 +125,11 @@ EXPECTED_FAILURES = {
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_a_batch_of_one_names_the_current_batch_size_parameters():
+    X = np.column_stack([np.linspace(-50, 50, 4), np.zeros(4)])
+    features = np.ones((4, 2))
+    with pytest.raises(ValueError, match=r"pretraining__batch_size") as info:
+        ContrastivePretraining(hidden_units=4, batch_size=1).fit(X, features)
+    assert "pretrain_batch_size" not in str(info.value)

@@ -13,7 +13,8 @@ background sampler as ``{"class", "params"}``, the optimizer by its
 (before issue 14) load too: their old spellings are translated. Settings
 that only matter while training and have no JSON form (a CV splitter, extra
 callbacks, an accelerator, the pretraining, whose weights are in the
-module) are saved as their defaults and named under ``"not_saved"``. Format
+module, a background sampler holding its sites) are saved as their defaults
+and named under ``"not_saved"``. Format
 4 (issue 17) adds ``"covariates"``: the fitted covariate preprocessing as
 JSON (column kinds, the scaler's means and scales, the one-hot levels), or
 null for a location-only model; formats 2 and 3 load as location-only.
@@ -130,7 +131,14 @@ def _params_to_json(estimator):
         not_saved["validation_split"] = repr(params["validation_split"])
         params["validation_split"] = 0.1
     for name in _COMPONENTS:
-        params[name] = component_to_json(name, params[name])
+        try:
+            params[name] = component_to_json(name, params[name])
+        except ValueError:
+            if name != "background":  # the encoder and loss shape the model
+                raise
+            # Sites given as an array or DataFrame: only training draws them.
+            not_saved[name] = f"{type(params[name]).__name__}(...)"
+            params[name] = None
     params["optimizer"] = _optimizer_to_json(params["optimizer"])
     for name in ("random_state", *estimator._optimizer_params()):
         params[name] = json_scalar(name, params[name])
@@ -236,8 +244,9 @@ class PersistenceMixin:
         ``path`` becomes a directory holding ``params.json`` (schema version,
         parameters, classes, encoder) and ``weights.pt`` (tensors, read back
         with ``torch.load(weights_only=True)``), so :meth:`load` runs no code
-        from the files. The training history, extra callbacks, a splitter and
-        the pretraining are not saved; use pickle or joblib to keep them.
+        from the files. The training history, extra callbacks, a splitter,
+        the pretraining and the sites of a ``PointsBackground`` are not saved
+        (only training uses them); use pickle or joblib to keep them.
 
         Parameters
         ----------

@@ -204,6 +204,17 @@ def test_save_load_round_trip(tmp_path):
         loaded.predict(X.assign(soil="peat"))
 
 
+def test_a_model_trained_on_background_sites_saves_without_them(tmp_path):
+    X, y = covariate_task(n=80)
+    clf = fit(X, y, max_epochs=1, background=PointsBackground(X.iloc[:30]))
+    clf.save(tmp_path / "model")
+    meta = json.loads((tmp_path / "model" / "params.json").read_text())
+    assert meta["not_saved"]["background"] == "PointsBackground(...)"
+    loaded = SphereLocationClassifier.load(tmp_path / "model")
+    assert loaded.background is None
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
 def test_clone_and_grid_search():
     X, y = covariate_task(n=120)
     clf = SphereLocationClassifier(

@@ -25,20 +25,6 @@ class BBox(NamedTuple):
         width = self.lon_max - self.lon_min
         return width if width > 0 else width + 360.0
 
-    @property
-    def z_range(self) -> tuple[float, float]:
-        """``(sin(lat_min), sin(lat_max))``: the box's extent on the polar axis."""
-        return (
-            math.sin(math.radians(self.lat_min)),
-            math.sin(math.radians(self.lat_max)),
-        )
-
-    @property
-    def area_fraction(self) -> float:
-        """Share of the sphere's area inside the box (Archimedes: ∝ Δlon·Δsin(lat))."""
-        z_min, z_max = self.z_range
-        return self.lon_width / 360.0 * (z_max - z_min) / 2.0
-
 
 def validate_bbox(bbox, name="bbox"):
     """Check a ``(lon_min, lat_min, lon_max, lat_max)`` box and return a :class:`BBox`.

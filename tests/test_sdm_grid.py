@@ -131,6 +131,35 @@ def test_predict_grid_reads_covariates_from_a_dataset():
     assert np.isnan(grid.values[:, :, 3]).all()
 
 
+def test_predict_grid_reads_each_covariate_once_not_per_chunk():
+    dask = pytest.importorskip("dask")
+    model = _covariate_model()
+    wet = np.tile([[0.0, 1.0]], (18, 18))  # 18 lat x 36 lon cells of 10 degrees
+    lazy = xr.Dataset(
+        {"wet": (("lat", "lon"), wet)},
+        coords={"lat": np.arange(85.0, -90.0, -10.0), "lon": np.arange(-175, 180, 10)},
+    ).chunk()
+    computes = []
+
+    def counting_scheduler(graph, keys, **kwargs):
+        computes.append(keys)
+        return dask.get(graph, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting_scheduler):
+        grid = predict_grid(
+            model,
+            resolution_deg=10.0,
+            covariates=lazy,
+            method="predict_proba",
+            chunk_size=36,
+        )
+    assert len(computes) == 1  # not one per chunk of 36 cells (18 chunks)
+    eager = predict_grid(
+        model, resolution_deg=10.0, covariates=lazy.load(), method="predict_proba"
+    )
+    np.testing.assert_array_equal(grid.values, eager.values)
+
+
 def test_predict_grid_covariate_errors(knn):
     model = _covariate_model()
     with pytest.raises(ValueError, match=r"covariates \['wet'\]"):

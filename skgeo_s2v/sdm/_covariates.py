@@ -52,7 +52,6 @@ class GridInput:
     def __init__(self, estimator, covariates):
         names = getattr(estimator, "feature_names_in_", None)
         self.names = None if names is None else list(names)
-        self.covariates = covariates
         if self.names is None:
             if covariates is not None:
                 raise ValueError(
@@ -82,7 +81,8 @@ class GridInput:
                 f"estimator was fitted with; it holds "
                 f"{list(getattr(covariates, 'data_vars', []))}."
             )
-        self.extra = extra
+        # Each covariate's axes and (lat, lon) values, read once for all chunks.
+        self.layers = {name: _layer(covariates[name], name) for name in extra}
 
     def __call__(self, lon, lat):
         """``(X, usable)``: the input of the cells and which of them it holds."""
@@ -90,25 +90,26 @@ class GridInput:
             return np.column_stack([lon, lat]), np.ones(lon.size, dtype=bool)
         columns = {self.lon_name: lon, self.lat_name: lat}
         usable = np.ones(lon.size, dtype=bool)
-        for name in self.extra:
-            values, reach = self._read(name, lon, lat)
+        for name, (x_axis, y_axis, grid) in self.layers.items():
+            cell_lon = np.remainder(lon, 360.0) if x_axis.max() > 180.0 else lon
+            i_x, reach_x = _nearest(x_axis, cell_lon)
+            i_y, reach_y = _nearest(y_axis, lat)
+            values = grid[i_y, i_x]
             columns[name] = values
-            usable &= reach & ~pd.isna(values)
+            usable &= reach_x & reach_y & ~pd.isna(values)
         frame = pd.DataFrame(columns)[self.names]
         return frame[usable], usable
 
-    def _read(self, name, lon, lat):
-        variable = self.covariates[name]
-        x = _find(variable.dims, _X_NAMES, f"longitude dimension of {name!r}")
-        y = _find(variable.dims, _Y_NAMES, f"latitude dimension of {name!r}")
-        if variable.ndim != 2:
-            raise ValueError(
-                f"Covariate {name!r} has dimensions {variable.dims}; it must be 2-D "
-                f"({y}, {x}): select one band or time step first."
-            )
-        x_axis = np.asarray(variable[x], dtype=np.float64)
-        lon = np.remainder(lon, 360.0) if x_axis.max() > 180.0 else lon
-        i_x, reach_x = _nearest(x_axis, lon)
-        i_y, reach_y = _nearest(variable[y], lat)
-        values = variable.transpose(y, x).values[i_y, i_x]
-        return values, reach_x & reach_y
+
+def _layer(variable, name):
+    """``(lon axis, lat axis, values of shape (n_lat, n_lon))`` of a 2-D variable."""
+    x = _find(variable.dims, _X_NAMES, f"longitude dimension of {name!r}")
+    y = _find(variable.dims, _Y_NAMES, f"latitude dimension of {name!r}")
+    if variable.ndim != 2:
+        raise ValueError(
+            f"Covariate {name!r} has dimensions {variable.dims}; it must be 2-D "
+            f"({y}, {x}): select one band or time step first."
+        )
+    x_axis = np.asarray(variable[x], dtype=np.float64)
+    y_axis = np.asarray(variable[y], dtype=np.float64)
+    return x_axis, y_axis, np.asarray(variable.transpose(y, x).values)

@@ -157,6 +157,17 @@ def test_class_map_with_a_scikit_learn_pipeline_and_binary_scores():
     np.testing.assert_allclose(logit.values.ravel(), -model.decision_function(points))
 
 
+def test_class_map_of_a_model_fitted_with_covariates_points_to_predict_grid():
+    X = pd.DataFrame(
+        {"lon": [-100.0, -90.0, 20.0, 30.0], "lat": [40.0, 30.0, 0.0, 10.0]}
+    ).assign(wet=[0.0, 1.0, 0.0, 1.0])
+    model = LogisticRegression().fit(X, ["a", "b", "a", "b"])
+    with pytest.raises(
+        ValueError, match=r"columns \['lon', 'lat', 'wet'\].*predict_grid"
+    ):
+        ClassMapDisplay.from_estimator(model, "a", resolution_deg=30.0)
+
+
 def test_class_map_errors():
     model = RecordingClassifier(3)
     with pytest.raises(ValueError, match="label='nope' is not a class"):

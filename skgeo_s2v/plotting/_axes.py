@@ -35,6 +35,13 @@ def model_input(model, points):
     names = getattr(model, "feature_names_in_", None)
     if names is None:
         return points
+    if len(names) != 2:
+        raise ValueError(
+            f"{type(model).__name__} was fitted with the columns {list(names)}; "
+            "a map of the globe gives it (lon, lat) alone. Map a model fitted "
+            "with covariates with skgeo_s2v.sdm.predict_grid(model, "
+            "covariates=...), which reads them from an xarray.Dataset."
+        )
     return pd.DataFrame(points, columns=names)
 
 

@@ -170,6 +170,9 @@ def check_overrides(*, loss=None, epochs=None, lr=None):
 def check_pretraining_data(features, n_samples, *, loss, batch_size):
     """Validate the features paired with ``n_samples`` locations.
 
+    ``loss`` and ``batch_size`` are the pretraining's, already validated
+    (``ContrastivePretraining``'s parameter constraints).
+
     Returns
     -------
     features : ndarray of shape (n_samples, n_features), float32, or StreamedRows
@@ -177,7 +180,6 @@ def check_pretraining_data(features, n_samples, *, loss, batch_size):
         features (a memmap, an HDF5 dataset) are checked chunk by chunk and
         returned as a reader of their rows, not loaded.
     """
-    check_overrides(loss=loss)
     if loss != "mse" and (batch_size < 2 or n_samples < 2):
         raise ValueError(
             f"loss={loss!r} contrasts each pair with the other pairs of its batch "

@@ -15,7 +15,6 @@ import functools
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -37,10 +36,6 @@ __all__ = [
 ]
 
 _CATEGORICAL, _NUMERIC = "categorical", "numeric"
-
-
-class _Coordinates(BaseEstimator):
-    """A throwaway estimator for the ``(lon, lat)`` checks of a covariate frame."""
 
 
 def _coordinate_columns(X):
@@ -166,7 +161,7 @@ def transform_covariates(transformer, covariates, what):
 
 def _split(X):
     lon, lat = _coordinate_columns(X)
-    lonlat = validate_lonlat(_Coordinates(), X[[lon, lat]], reset=True)
+    lonlat = validate_lonlat(None, X[[lon, lat]], reset=True)
     return lonlat, X.drop(columns=[lon, lat])
 
 

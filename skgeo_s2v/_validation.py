@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 from scipy.sparse import issparse
+from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
@@ -51,10 +52,11 @@ def validate_lonlat(estimator, X, *, reset):
 
     Parameters
     ----------
-    estimator : estimator instance
+    estimator : estimator instance or None
         The estimator validating its input; ``n_features_in_`` and
         ``feature_names_in_`` are set on it when ``reset`` is True and checked
-        against it otherwise.
+        against it otherwise. None, for a caller that is no estimator (a
+        splitter, a covariate frame's coordinates), records nothing.
     X : array-like or DataFrame of shape (n_samples, 2)
         Longitude then latitude, in degrees.
     reset : bool
@@ -76,14 +78,15 @@ def validate_lonlat(estimator, X, *, reset):
 
     Examples
     --------
-    >>> from sklearn.base import BaseEstimator
-    >>> validate_lonlat(BaseEstimator(), [[-190.0, 10.0]], reset=True)
+    >>> validate_lonlat(None, [[-190.0, 10.0]], reset=True)
     array([[-190.,   10.]])
-    >>> validate_lonlat(BaseEstimator(), [[10.0, 120.0]], reset=True)
+    >>> validate_lonlat(None, [[10.0, 120.0]], reset=True)
     Traceback (most recent call last):
     ...
     ValueError: Column 1 (lat) of X holds 120.0 at row 0, outside [-90, 90]. ...
     """
+    if estimator is None:  # a throwaway that validate_data records on
+        estimator, reset = BaseEstimator(), True
     _refuse_lat_lon_frame(X)
     labels = _column_labels(X)
     lonlat = validate_data(

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import _safe_indexing, check_random_state
 
@@ -16,13 +15,6 @@ from ._buffer import within_distance
 from ._folds import balanced_folds, stratified_folds
 
 __all__ = ["BaseSphericalSplitter"]
-
-
-class _Coordinates(BaseEstimator):
-    """A throwaway estimator for :func:`validate_lonlat` to record its checks on.
-
-    The splitter itself is left as constructed: splitting does not change it.
-    """
 
 
 def check_positive_km(name, value, *, allow_zero=False):
@@ -166,7 +158,8 @@ class BaseSphericalSplitter(BaseCrossValidator):
                 "latitude: pass columns=(lon, lat) with their names or "
                 "positions, e.g. columns=('lon', 'lat')."
             )
-        return validate_lonlat(_Coordinates(), X, reset=True)
+        # None: the splitter is left as constructed, splitting does not change it.
+        return validate_lonlat(None, X, reset=True)
 
     def _class_codes(self, y, n_samples):
         if not self.stratify:

@@ -245,9 +245,7 @@ def bayes_optimal_proba(X, params):
     >>> bayes_optimal_proba(X, params).sum(axis=1).round(12)
     array([1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.])
     """
-    from sklearn.base import BaseEstimator
-
-    X = validate_lonlat(BaseEstimator(), X, reset=True)
+    X = validate_lonlat(None, X, reset=True)
     kappas = np.asarray(params["kappas"], dtype=np.float64)
     priors = params.get("priors")
     if priors is None:

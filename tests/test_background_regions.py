@@ -257,3 +257,24 @@ def test_rejection_draws_beyond_one_batch_of_proposals(monkeypatch):
     assert points.shape == (5000, 2)
     assert (points.sum(axis=1) <= 10 + 1e-4).all()
     assert np.unique(points, axis=0).shape[0] == 5000  # fresh draws each batch
+
+
+def test_resampled_table_is_built_once_and_not_pickled():
+    sites = pd.DataFrame({"lon": [0.0, 1.0], "lat": [5.0, 6.0], "bio1": [3.0, 4.0]})
+    sampler = PointsBackground(sites).fit(RECORDS)
+
+    def transform(frame, what):
+        return frame[["bio1"]].to_numpy()
+
+    sampler.fit_covariates(sites[["bio1"]], transform)
+    first = sampler.sample(4, generator=torch.Generator().manual_seed(0))
+    cached = sampler._rows_on[torch.device("cpu")]
+    sampler.sample(4, generator=torch.Generator().manual_seed(0))
+    assert sampler._rows_on[torch.device("cpu")] is cached
+    assert first.dtype == torch.float32 and first.shape == (4, 3)
+    state = sampler.__getstate__()
+    assert "_rows" not in state and "_rows_on" not in state
+    restored = pickle.loads(pickle.dumps(sampler))
+    again = restored.sample(4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(first, again)
+    assert set(clone(sampler).get_params()) == {"points", "n_per_example"}

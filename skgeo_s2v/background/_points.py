@@ -50,19 +50,41 @@ class _ResampledBackground(BaseBackground):
     """Draws uniformly, with replacement, from a fixed set of points ``points_``.
 
     With covariates (:meth:`fit_covariates`), each draw is a point's row
-    ``(lon, lat, covariates_...)``.
+    ``(lon, lat, covariates_...)``. The float32 table of those rows is built
+    once per fit (``_rows``) and sent once to each device it is drawn on
+    (``_rows_on``); neither is pickled, both are rebuilt on unpickling.
     """
+
+    def _set_rows(self):
+        """Build the table of the rows drawn; forget the copies on devices."""
+        rows = self.points_
+        if getattr(self, "covariates_", None) is not None:
+            rows = np.hstack([rows, self.covariates_])
+        self._rows = rows
+        self._rows_on = {}
 
     def sample(self, n, *, generator, device=None):
         check_is_fitted(self)
         index = torch.randint(
             len(self.points_), (n,), generator=generator, device=generator.device
         )
-        rows = self.points_
-        if getattr(self, "covariates_", None) is not None:
-            rows = np.hstack([rows, self.covariates_])
-        draw = torch.as_tensor(rows, device=generator.device)[index]
+        rows = self._rows_on.get(generator.device)
+        if rows is None:
+            rows = torch.as_tensor(self._rows, device=generator.device)
+            self._rows_on[generator.device] = rows
+        draw = rows[index]
         return draw if device is None else draw.to(device)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_rows", None)
+        state.pop("_rows_on", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "points_" in self.__dict__:
+            self._set_rows()
 
 
 class PointsBackground(_ResampledBackground):
@@ -110,6 +132,7 @@ class PointsBackground(_ResampledBackground):
 
     def _fit(self, lonlat, y):
         self.points_ = _lonlat_of_points(self.points)
+        self._set_rows()
 
     def fit_covariates(self, covariates, transform):
         if not isinstance(self.points, pd.DataFrame):
@@ -121,6 +144,7 @@ class PointsBackground(_ResampledBackground):
             )
         features = transform(self.points, "the background points")
         self.covariates_ = features.astype(np.float32)
+        self._set_rows()
         return self
 
 
@@ -155,8 +179,10 @@ class TargetGroupBackground(_ResampledBackground):
 
     def _fit(self, lonlat, y):
         self.points_ = np.array(lonlat, dtype=np.float32)
+        self._set_rows()
 
     def fit_covariates(self, covariates, transform):
         features = transform(covariates, "the training records")
         self.covariates_ = features.astype(np.float32)
+        self._set_rows()
         return self

@@ -10,9 +10,12 @@ import numpy as np
 from ._array import get_namespace
 
 DEG_PER_RAD = 180.0 / math.pi
+#: Mean radius of the Earth in km (IUGG), which turns km into angles.
+EARTH_RADIUS_KM = 6371.0088
 
 __all__ = [
     "DEG_PER_RAD",
+    "EARTH_RADIUS_KM",
     "geometric_frequencies",
     "great_circle_angle",
     "unit_vectors",

@@ -8,14 +8,11 @@ from sklearn.neighbors import BallTree
 from sklearn.utils._param_validation import Interval
 
 from .._bbox import BBox
-from .._geometry import wrap_longitude
+from .._geometry import EARTH_RADIUS_KM, wrap_longitude
 from ._base import BaseBackground
 from ._regions import _RejectionBackground
 
 __all__ = ["BufferBackground"]
-
-#: Mean radius of the Earth in km (IUGG), which turns km into angles.
-EARTH_RADIUS_KM = 6371.0088
 
 
 def _longitude_arc(lon):

@@ -5,9 +5,8 @@ import math
 import numpy as np
 from astropy_healpix import healpy
 
-from .._geometry import wrap_longitude
+from .._geometry import EARTH_RADIUS_KM, wrap_longitude
 from ._base import BaseSphericalSplitter, check_positive_km
-from ._buffer import EARTH_RADIUS_KM
 
 __all__ = ["SphericalBlockKFold", "healpix_block_size_km"]
 

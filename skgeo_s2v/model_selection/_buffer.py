@@ -5,10 +5,9 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
-__all__ = ["EARTH_RADIUS_KM", "chord_of_distance", "within_distance"]
+from .._geometry import EARTH_RADIUS_KM
 
-# The mean Earth radius (IUGG), in kilometres.
-EARTH_RADIUS_KM = 6371.0088
+__all__ = ["chord_of_distance", "within_distance"]
 
 
 def chord_of_distance(distance_km):

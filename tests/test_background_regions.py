@@ -277,4 +277,6 @@ def test_resampled_table_is_built_once_and_not_pickled():
     restored = pickle.loads(pickle.dumps(sampler))
     again = restored.sample(4, generator=torch.Generator().manual_seed(0))
     assert torch.equal(first, again)
+    after = sampler.sample(4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(first, after) and sampler._rows_on
     assert set(clone(sampler).get_params()) == {"points", "n_per_example"}

@@ -76,7 +76,8 @@ class _ResampledBackground(BaseBackground):
         return draw if device is None else draw.to(device)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ may return the instance's own __dict__.
+        state = dict(super().__getstate__())
         state.pop("_rows", None)
         state.pop("_rows_on", None)
         return state

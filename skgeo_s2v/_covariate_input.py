@@ -21,6 +21,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ._validation import (
     _LAT_NAMES,
     _LON_NAMES,
+    find_coordinate_column,
     first_non_finite,
     validate_lonlat,
 )
@@ -40,9 +41,8 @@ _CATEGORICAL, _NUMERIC = "categorical", "numeric"
 
 def _coordinate_columns(X):
     """The longitude and latitude column names of a covariate DataFrame."""
-    names = {str(c).strip().lower(): c for c in X.columns}
-    lon = next((names[n] for n in names if n in _LON_NAMES), None)
-    lat = next((names[n] for n in names if n in _LAT_NAMES), None)
+    lon = find_coordinate_column(X.columns, _LON_NAMES)
+    lat = find_coordinate_column(X.columns, _LAT_NAMES)
     if lon is None or lat is None:
         raise ValueError(
             f"X has the columns {list(X.columns)}: with more than two columns, "

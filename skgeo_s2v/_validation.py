@@ -10,6 +10,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 __all__ = [
     "check_class_labels",
     "check_lonlat_values",
+    "find_coordinate_column",
     "first_non_finite",
     "is_out_of_core",
     "iter_row_chunks",
@@ -25,6 +26,45 @@ _SWAP_HINT = (
     "skgeo_s2v expects columns in (lon, lat) order, like GeoJSON; "
     "swap them, e.g. X[:, ::-1] for an array or X[['lon', 'lat']] for a DataFrame."
 )
+
+
+def find_coordinate_column(labels, wanted=_LON_NAMES, *, unique=False):
+    """The label among ``labels`` that names a coordinate, or None.
+
+    A label names the coordinate when its stripped, lower-case string is in
+    ``wanted``. Labels of the same form count as one, the last of them, and
+    the form that comes first wins; with ``unique=True`` a coordinate named
+    by more than one label is not found either.
+
+    Parameters
+    ----------
+    labels : iterable
+        Column names of a DataFrame, or dimension names of an array.
+    wanted : set of str, default=_LON_NAMES
+        Accepted names, lower case: ``_LON_NAMES`` or ``_LAT_NAMES`` (the
+        names of longitude and latitude), or a superset of them.
+    unique : bool, default=False
+        Return None unless exactly one label names the coordinate.
+
+    Returns
+    -------
+    label : object or None
+        The label found, as given, or None.
+
+    Examples
+    --------
+    >>> find_coordinate_column(["bio1", " Longitude", "lat"])
+    ' Longitude'
+    >>> find_coordinate_column(["bio1", "lat"], _LAT_NAMES)
+    'lat'
+    >>> find_coordinate_column(["lon", "lng"], unique=True) is None
+    True
+    """
+    if unique:
+        found = [c for c in labels if str(c).strip().lower() in wanted]
+        return found[0] if len(found) == 1 else None
+    names = {str(c).strip().lower(): c for c in labels}
+    return next((names[n] for n in names if n in wanted), None)
 
 
 def _column_labels(X):

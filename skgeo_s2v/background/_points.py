@@ -5,7 +5,12 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import _LAT_NAMES, _LON_NAMES, check_lonlat_values
+from .._validation import (
+    _LAT_NAMES,
+    _LON_NAMES,
+    check_lonlat_values,
+    find_coordinate_column,
+)
 from ._base import BaseBackground
 
 __all__ = ["PointsBackground", "TargetGroupBackground"]
@@ -14,9 +19,8 @@ __all__ = ["PointsBackground", "TargetGroupBackground"]
 def _lonlat_of_points(points):
     """The ``(lon, lat)`` float32 array of user points (array or DataFrame)."""
     if isinstance(points, pd.DataFrame):
-        names = {str(c).strip().lower(): c for c in points.columns}
-        lon = next((names[n] for n in names if n in _LON_NAMES), None)
-        lat = next((names[n] for n in names if n in _LAT_NAMES), None)
+        lon = find_coordinate_column(points.columns, _LON_NAMES)
+        lat = find_coordinate_column(points.columns, _LAT_NAMES)
         if lon is not None and lat is not None:
             points = points[[lon, lat]]
         elif points.shape[1] != 2:

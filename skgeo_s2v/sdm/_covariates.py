@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .._validation import _LAT_NAMES, _LON_NAMES
+from .._validation import _LAT_NAMES, _LON_NAMES, find_coordinate_column
 
 __all__ = ["GridInput"]
 
@@ -12,13 +12,13 @@ _Y_NAMES = _LAT_NAMES | {"y"}
 
 
 def _find(names, wanted, what):
-    found = [n for n in names if str(n).strip().lower() in wanted]
-    if len(found) != 1:
+    found = find_coordinate_column(names, wanted, unique=True)
+    if found is None:
         raise ValueError(
             f"Cannot tell which of {list(names)} is the {what}; name it "
             f"{sorted(wanted)[0]!r}."
         )
-    return found[0]
+    return found
 
 
 def _nearest(axis, points):

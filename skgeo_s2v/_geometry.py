@@ -18,6 +18,7 @@ __all__ = [
     "EARTH_RADIUS_KM",
     "geometric_frequencies",
     "great_circle_angle",
+    "haversine_radians",
     "unit_vectors",
     "unit_vectors_from_degrees",
     "wrap_longitude",
@@ -113,6 +114,31 @@ def great_circle_angle(xyz1, xyz2):
     # |u x v|^2 = |u|^2 |v|^2 - (u . v)^2 for unit vectors, kept non-negative.
     cross = xp.sqrt(xp.clip(1.0 - dot * dot, 0.0, None))
     return xp.arctan2(cross, dot)
+
+
+def haversine_radians(lonlat):
+    """``(lat, lon)`` in radians of ``(lon, lat)`` in degrees, numpy only.
+
+    The order and unit of scikit-learn's ``"haversine"`` metric (``BallTree``,
+    ``NearestNeighbors``).
+
+    Parameters
+    ----------
+    lonlat : numpy.ndarray of shape (n, 2)
+        Longitudes and latitudes in degrees.
+
+    Returns
+    -------
+    latlon : numpy.ndarray of shape (n, 2)
+        A new array of the same floating dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> haversine_radians(np.array([[180.0, 90.0]])) / np.pi
+    array([[0.5, 1. ]])
+    """
+    return np.deg2rad(np.asarray(lonlat)[:, ::-1])
 
 
 def geometric_frequencies(n_scales, min_radius, max_radius):

@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from ._geometry import unit_vectors_from_degrees
+from ._geometry import haversine_radians, unit_vectors_from_degrees
 from ._validation import check_class_labels, validate_lonlat
 
 __all__ = [
@@ -114,10 +114,6 @@ def neighbor_vote(distances, indices, codes, n_classes, weights):
     rows = np.repeat(np.arange(distances.shape[0]), distances.shape[1])
     np.add.at(proba, (rows, codes[indices].ravel()), votes.ravel())
     return proba / proba.sum(axis=1, keepdims=True)
-
-
-def _radians(lonlat):
-    return np.deg2rad(lonlat[:, ::-1])
 
 
 def _holdout(groups, fraction, rng):
@@ -301,7 +297,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = estimator.fit(lonlat, y) if self.refit else estimator
         self.class_prior_ = np.bincount(codes, minlength=len(self.classes_)) / len(y)
         self._codes = codes
-        self._tree = BallTree(_radians(lonlat), metric="haversine")
+        self._tree = BallTree(haversine_radians(lonlat), metric="haversine")
         return self
 
     def _choose(self, lonlat, codes, held, estimator):
@@ -321,8 +317,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)
         p_prior = prior[truth]
         candidates = self._candidate_k(len(train_codes))
-        tree = BallTree(_radians(lonlat[~held]), metric="haversine")
-        distances, indices = tree.query(_radians(query), k=max(candidates))
+        tree = BallTree(haversine_radians(lonlat[~held]), metric="haversine")
+        distances, indices = tree.query(haversine_radians(query), k=max(candidates))
         best = None
         for k in candidates:
             for vote in ("uniform", "distance"):
@@ -366,7 +362,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             )
         if weights["knn"]:
             k = min(self.n_neighbors_, len(self._codes))
-            distances, indices = self._tree.query(_radians(lonlat), k=k)
+            distances, indices = self._tree.query(haversine_radians(lonlat), k=k)
             proba += weights["knn"] * neighbor_vote(
                 distances, indices, self._codes, len(self.classes_), self.vote_weights_
             )

@@ -8,7 +8,7 @@ from sklearn.neighbors import BallTree
 from sklearn.utils._param_validation import Interval
 
 from .._bbox import BBox
-from .._geometry import EARTH_RADIUS_KM, wrap_longitude
+from .._geometry import EARTH_RADIUS_KM, haversine_radians, wrap_longitude
 from ._base import BaseBackground
 from ._regions import _RejectionBackground
 
@@ -107,11 +107,11 @@ class BufferBackground(_RejectionBackground):
             )
         records = np.unique(np.asarray(lonlat, dtype=np.float64), axis=0)
         self.radius_ = min(self.radius_km / EARTH_RADIUS_KM, math.pi)
-        self._tree = BallTree(np.radians(records[:, ::-1]), metric="haversine")
+        self._tree = BallTree(haversine_radians(records), metric="haversine")
         return buffer_box(records, self.radius_)
 
     def _inside(self, lonlat):
-        points = np.radians(np.asarray(lonlat, dtype=np.float64)[:, ::-1])
+        points = haversine_radians(np.asarray(lonlat, dtype=np.float64))
         distance, _ = self._tree.query(points, k=1)
         return distance[:, 0] <= self.radius_
 

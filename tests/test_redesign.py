@@ -87,8 +87,13 @@ def test_old_spellings_give_the_same_model(one_thread):
     fixtures = _fixtures()
     reference = np.load(DATA / "reference_predictions.npz")
     params, _ = fixtures.CASES["loss_background_seed4"]
-    with pytest.warns(FutureWarning, match="use loss__pos_weight=2.0"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         clf = SphereLocationClassifier(**params)
+    messages = [str(w.message) for w in caught if w.category is FutureWarning]
+    for new in ("loss__pos_weight=2.0", "loss__background_weight=0.5"):
+        assert any(f"use {new}" in m for m in messages), messages
+    assert any("use optimizer__weight_decay=" in m for m in messages), messages
     clf.fit(*fixtures.quadrant_data())
     np.testing.assert_allclose(
         clf.decision_function(reference["grid"]),

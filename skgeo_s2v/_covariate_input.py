@@ -11,8 +11,6 @@ columns and concatenates the rest to the encoding (``n_covariates`` of
 location-only model, unchanged.
 """
 
-import functools
-
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -254,8 +252,7 @@ def covariates_from_json(spec):
 def training_input(estimator, lonlat, covariates, pretrain_X):
     """The training rows: ``lonlat``, or ``(lon, lat, covariates...)``.
 
-    With covariates, the fitted background is given them (it refuses when it
-    draws locations only) and pretraining, which is location-only, is refused.
+    With covariates, pretraining, which is location-only, is refused.
     """
     if covariates is None:
         return lonlat
@@ -265,9 +262,5 @@ def training_input(estimator, lonlat, covariates, pretrain_X):
             f"{list(covariates.columns)}; fit on (lon, lat) alone to fine-tune "
             "a pretraining, or set pretraining=None."
         )
-    transform = functools.partial(
-        transform_covariates, estimator.covariate_transformer_
-    )
-    if estimator.loss_.needs_background:
-        estimator.background_.fit_covariates(covariates, transform)
-    return np.hstack([lonlat.astype(np.float64), transform(covariates, "X")])
+    features = transform_covariates(estimator.covariate_transformer_, covariates, "X")
+    return np.hstack([lonlat.astype(np.float64), features])

@@ -4,6 +4,7 @@ Shared by :class:`~skgeo_s2v.SphereLocationClassifier` and
 :class:`~skgeo_s2v.ContrastivePretraining`.
 """
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from . import _validation
+from ._covariate_input import transform_covariates
 from .background import UniformSphereBackground
 from .encoders import BasePositionEncoder, make_encoder
 from .nn import ACTIVATIONS, ARCHITECTURE_ARGUMENTS, NETWORKS
@@ -19,6 +21,7 @@ from .nn._data import StreamedRows
 __all__ = [
     "ARCHITECTURE_CONSTRAINTS",
     "fit_background",
+    "fit_run_background",
     "fit_position_encoder",
     "make_position_encoder",
     "module_arguments",
@@ -109,3 +112,30 @@ def fit_background(background, lonlat, y, seed, out_of_core):
     chunk_rows = _validation._VALIDATION_CHUNK_ROWS
     rows = [chunk for _, chunk in _validation.iter_row_chunks(lonlat, chunk_rows)]
     return clone(background).fit(np.concatenate(rows), y)
+
+
+def fit_run_background(estimator, records, seed, out_of_core, rows=None):
+    """The background sampler of one training run, fitted on its rows only.
+
+    ``records`` is ``(lonlat, y, covariates)`` of the whole fit (covariates
+    None without them); ``rows`` (sorted indices, None for every row) are the
+    rows the run trains on. A sampler that learns from the records (target
+    group, buffer) thus never sees the validation rows of
+    ``max_epochs="auto"`` or early stopping. With covariates, and a loss that
+    draws background, the sampler is then given the covariates of those rows
+    (a sampler that draws locations only refuses them).
+    """
+    lonlat, y, covariates = records
+    if rows is not None:
+        if out_of_core and len(rows) > FIT_ROWS:
+            rows = rows[sample_rows(len(rows), seed)]
+        lonlat = np.asarray(lonlat[rows], dtype=np.float64)
+        y, out_of_core = y[rows], False
+        covariates = None if covariates is None else covariates.iloc[rows]
+    background = fit_background(estimator.background, lonlat, y, seed, out_of_core)
+    if covariates is not None and estimator.loss_.needs_background:
+        transform = functools.partial(
+            transform_covariates, estimator.covariate_transformer_
+        )
+        background.fit_covariates(covariates, transform)
+    return background

@@ -28,7 +28,7 @@ from skorch.helper import predefined_split
 
 from . import _accelerate
 from ._covariate_input import n_covariate_features
-from ._fitting import module_arguments, training_rows
+from ._fitting import fit_run_background, module_arguments, training_rows
 from ._inference import normalised_presence
 from .nn import (
     LocationClassifierModule,
@@ -227,17 +227,28 @@ def _train(estimator, device, seed, pretrained, data, max_epochs, rows=None):
     return net
 
 
-def fit_net(estimator, device, seed, pretrained, data, groups=None):
+def fit_net(estimator, device, seed, pretrained, data, groups, records):
     """Train by the estimator's epoch rule; ``(net, n_epochs, validation_losses)``.
 
-    ``validation_losses`` is None when the epoch count was fixed.
+    ``validation_losses`` is None when the epoch count was fixed. Each run
+    trains with a background sampler fitted on its own training rows
+    (:func:`~skgeo_s2v._fitting.fit_run_background` of ``records``, the
+    ``(lonlat, y, covariates)`` of the fit, covariates None without them),
+    so that a sampler learning from the records never sees the validation
+    rows; ``estimator.background_`` is set to the returned net's.
     """
+
+    def background(rows=None):
+        return fit_run_background(estimator, records, seed, data[1], rows)
+
     if not (estimator.early_stopping or estimator.max_epochs == "auto"):
+        estimator.background_ = background()
         net = _train(estimator, device, seed, pretrained, data, estimator.max_epochs)
         return net, estimator.max_epochs, None
     lonlat, _, codes = data
     rows = validation_rows(estimator, lonlat, codes, groups, seed)
     limit = AUTO_EPOCH_LIMIT if estimator.max_epochs == "auto" else estimator.max_epochs
+    estimator.background_ = background(rows[0])
     net = _train(estimator, device, seed, pretrained, data, limit, rows)
     losses = np.asarray(net.history[:, "valid_log_loss"])
     n_epochs = int(np.argmin(losses)) + 1
@@ -248,5 +259,6 @@ def fit_net(estimator, device, seed, pretrained, data, groups=None):
             f"max_epochs='auto': {n_epochs} epochs gave the lowest validation "
             "log-loss; training on all the data for as many."
         )
+    estimator.background_ = background()
     net = _train(estimator, device, seed, pretrained, data, n_epochs)
     return net, n_epochs, losses

@@ -27,7 +27,6 @@ from ._contrastive_pretraining import (
 from ._covariate_input import fit_covariate_input, training_input
 from ._fitting import (
     ARCHITECTURE_CONSTRAINTS,
-    fit_background,
     fit_position_encoder,
     make_position_encoder,
 )
@@ -174,7 +173,7 @@ or None, default=None
     loss_ : BaseLoss
         The loss object trained with.
     background_ : BaseBackground
-        The fitted background sampler.
+        The background sampler, fitted on the rows of the final training run.
     net_ : skorch.NeuralNet
         The trained net: ``history`` (of the final run), ``module_``; its
         ``predict_proba`` gives the probabilities of :meth:`predict_proba`.
@@ -351,7 +350,6 @@ default=None
         codes = label_encoder.transform(y).astype(np.int64)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.loss_ = make_loss(self.loss)
-        self.background_ = fit_background(self.background, lonlat, y, seed, out_of_core)
         inputs = training_input(self, lonlat, covariates, pretrain_X)
 
         source, pretrained = pretraining_for_fit(
@@ -366,8 +364,9 @@ default=None
             )
         else:
             self.encoder_ = copy.deepcopy(pretrained.encoder)
+        data = (inputs, out_of_core, codes)
         self.net_, self.n_epochs_, self.validation_log_loss_ = _recipe.fit_net(
-            self, device, seed, pretrained, (inputs, out_of_core, codes), groups
+            self, device, seed, pretrained, data, groups, (lonlat, y, covariates)
         )
         self.pretrained_ = pretrained
         return self

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 
 from skgeo_s2v import SphereLocationClassifier
 from skgeo_s2v.background import (
@@ -187,6 +187,46 @@ def test_target_group_background_draws_the_training_rows():
     for row in draw.numpy()[:20]:
         i = int(np.argmin(np.abs(lon - row[0])))
         np.testing.assert_allclose(row[2], standard[i], rtol=1e-5, atol=1e-6)
+
+
+def test_the_epoch_selection_background_never_holds_the_validation_rows():
+    # The validation rows are fixed by a predefined split: a target-group
+    # background fitted on every row would draw them (issue 17 review).
+    X, y = covariate_task(n=60)
+    fold = np.where(np.arange(60) < 45, -1, 0)
+    train = np.arange(45)
+    clf = fit(
+        X, y, max_epochs=3, early_stopping=True, validation_split=PredefinedSplit(fold)
+    )
+    points = clf.background_.points_
+    np.testing.assert_array_equal(points[:, 0], X["lon"].to_numpy(np.float32)[train])
+    assert clf.background_.covariates_.shape[0] == len(train)
+    # The covariates drawn are those of the training rows, standardised with
+    # the transformer fitted on every row.
+    expected = clf.covariate_transformer_.transform(X.drop(columns=["lon", "lat"]))
+    np.testing.assert_allclose(
+        clf.background_.covariates_, expected[train], rtol=1e-5, atol=1e-6
+    )
+
+
+def test_auto_epochs_fit_the_background_on_each_runs_rows(monkeypatch):
+    from skgeo_s2v import _recipe
+
+    calls = []
+    original = _recipe.fit_run_background
+
+    def spy(estimator, records, seed, out_of_core, rows=None):
+        calls.append(None if rows is None else np.asarray(rows))
+        return original(estimator, records, seed, out_of_core, rows)
+
+    monkeypatch.setattr(_recipe, "fit_run_background", spy)
+    X, y = covariate_task(n=60)
+    fold = np.where(np.arange(60) < 45, -1, 0)
+    clf = fit(X, y, max_epochs="auto", validation_split=PredefinedSplit(fold))
+    assert len(calls) == 2
+    np.testing.assert_array_equal(calls[0], np.arange(45))
+    assert calls[1] is None  # the final run trains on, and draws from, every row
+    assert clf.background_.points_.shape == (60, 2)
 
 
 def test_save_load_round_trip(tmp_path):

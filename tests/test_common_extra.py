@@ -30,6 +30,7 @@ from skgeo_s2v.background import (
     LandBackground,
     PointsBackground,
     PolygonBackground,
+    RasterBackground,
     TargetGroupBackground,
     UniformSphereBackground,
 )
@@ -52,6 +53,9 @@ SAMPLERS = [
     BufferBackground(radius_km=500.0),
     PointsBackground([[0.0, 0.0], [1.0, 1.0]]),
     TargetGroupBackground(),
+    RasterBackground(
+        np.array([[1.0, 2.0], [0.0, np.nan]]), bbox=(-10.0, -10.0, 10.0, 10.0)
+    ),
 ]
 ESTIMATORS = [BLEND, *SAMPLERS]
 
@@ -165,6 +169,8 @@ def test_sampler_properties_on_real_locations(sampler):
     X = _lonlat()
     if isinstance(sampler, LandBackground):
         X = X + [5.0, 45.0]  # in its box, on land and sea around the Alps
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        _draw(clone(sampler))
     before = X.copy()
     fitted = clone(sampler).fit(X, np.arange(len(X)) % 3)
     np.testing.assert_array_equal(X, before)

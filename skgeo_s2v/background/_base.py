@@ -6,8 +6,8 @@ from numbers import Integral
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
 from .._sampling import lonlat_from_uniform
 from .._validation import validate_lonlat
@@ -73,6 +73,18 @@ class BaseBackground(BaseEstimator, metaclass=ABCMeta):
         self._fit(lonlat, None if y is None else np.asarray(y))
         self.is_fitted_ = True
         return self
+
+    def _check_fitted(self):
+        """Raise NotFittedError before :meth:`fit`; cheap, as it runs every step.
+
+        One attribute lookup, where sklearn's ``check_is_fitted`` scans every
+        attribute of the sampler at each training step.
+        """
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call "
+                "'fit' with appropriate arguments before using this estimator."
+            )
 
     def _fit(self, lonlat, y):
         """Hook for samplers that learn from the records; nothing by default."""
@@ -157,7 +169,7 @@ class UniformSphereBackground(BaseBackground):
     """
 
     def sample(self, n, *, generator, device=None):
-        check_is_fitted(self)
+        self._check_fitted()
         device = generator.device if device is None else device
         u = torch.rand(2, n, generator=generator, device=device)
         return lonlat_from_uniform(u[0], u[1])

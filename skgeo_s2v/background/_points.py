@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
     _LAT_NAMES,
@@ -68,7 +67,7 @@ class _ResampledBackground(BaseBackground):
         self._rows_on = {}
 
     def sample(self, n, *, generator, device=None):
-        check_is_fitted(self)
+        self._check_fitted()
         index = torch.randint(
             len(self.points_), (n,), generator=generator, device=generator.device
         )

@@ -6,7 +6,6 @@ from abc import abstractmethod
 import numpy as np
 import torch
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from .._bbox import BBox, validate_bbox
 from .._geometry import wrap_longitude
@@ -87,7 +86,7 @@ class BoxBackground(BaseBackground):
         self.box_ = validate_bbox(self.bbox)
 
     def sample(self, n, *, generator, device=None):
-        check_is_fitted(self)
+        self._check_fitted()
         draw = draw_in_box(self.box_, n, generator)
         return draw if device is None else draw.to(device)
 
@@ -128,7 +127,7 @@ class _RejectionBackground(BaseBackground):
         return "Use a larger region or a BoxBackground around it."
 
     def sample(self, n, *, generator, device=None):
-        check_is_fitted(self)
+        self._check_fitted()
         expected = n / self.acceptance_rate_
         batch = min(max(256, math.ceil(1.2 * expected)), _MAX_BATCH)
         kept, n_kept, n_drawn = [], 0, 0

@@ -9,7 +9,7 @@ Four tasks, each split into training, validation and test data (issue 16):
     studies never seen in training. Heavily clustered, long-tailed.
 ``country``, ``timezone``
     GeoNames cities (classes with at least 10 cities); a 70/10/20 split of
-    spatial blocks of about 2 degrees (rounded unit vectors), not of cities.
+    spatial blocks (HEALPix cells of about 200 km), not of cities.
 ``tz_uniform``
     The time zone (``timezonefinder``: the ``Etc/GMT`` zones over the oceans)
     of points drawn uniformly on the sphere: 20,000 training, 5,000 validation
@@ -27,9 +27,10 @@ on the validation data only; metrics are computed on the test data:
     ``SphereLocationClassifier(random_state=seed)`` with its defaults, changed
     by ``--set``; not tuned.
 ``blend`` (any name starting with ``blend``)
-    that classifier inside ``NeighborBlendClassifier(random_state=seed)``,
-    which holds out spatial blocks of the training data to choose its kNN and
-    prior weights (never the validation data).
+    ``NeighborBlendClassifier(random_state=seed, n_jobs=-1)`` at its defaults,
+    or around that classifier when ``--set`` changes it (``blend__*``
+    settings are the blend's); it holds out spatial blocks of the training
+    data to choose its weights (never the validation data).
 ``knn``
     great-circle kNN (``metric="haversine"``): ``k`` and the weighting chosen by
     validation top-1, then its probabilities mixed with the class prior,
@@ -70,6 +71,7 @@ from skgeo_s2v import NeighborBlendClassifier, SphereLocationClassifier, make_en
 from skgeo_s2v.blend import neighbor_vote
 from skgeo_s2v.datasets import load_geonames_cities
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
+from skgeo_s2v.model_selection import SphericalBlockKFold
 
 DATASETS = ["corals", "country", "timezone", "tz_uniform", "landsea"]
 BASELINES = ["knn", "forest", "prior"]
@@ -98,11 +100,9 @@ def group_split(groups, seed, fractions=(0.7, 0.1, 0.2)):
     return [np.flatnonzero(rows == s) for s in range(3)]
 
 
-def spatial_blocks(X, per_radian=30):
-    """Group id of each (lon, lat): its unit vector rounded on a grid."""
-    xyz = make_encoder("xyz").fit_transform(X)
-    cells = np.round(xyz * per_radian).astype(np.int64)
-    return (cells[:, 0] * 1000 + cells[:, 1]) * 1000 + cells[:, 2]
+def spatial_blocks(X):
+    """Group id of each (lon, lat): its HEALPix cell of about 200 km."""
+    return SphericalBlockKFold(block_size_km=200).get_blocks(X)
 
 
 def uniform_points(n, rng, lat_min=0.0, lon_min=0.0):
@@ -292,11 +292,13 @@ class Classifier:
             name = settings.pop("encoder", "sphereM+")
             settings["encoder"] = make_encoder(name, **encoder_params)
         net = SphereLocationClassifier(random_state=seed).set_params(**settings)
-        self.model = (
-            NeighborBlendClassifier(net, random_state=seed, **blend_params)
-            if blend
-            else net
-        )
+        if blend:
+            # No classifier settings: the blend's own default estimator. The
+            # default forest uses every core, like the forest baseline.
+            blend_params = {"n_jobs": -1, **blend_params}
+            estimator = net if settings else None
+            net = NeighborBlendClassifier(estimator, random_state=seed, **blend_params)
+        self.model = net
 
     def fit(self, X, y, X_val, y_val):
         self.model.fit(X, y)
@@ -313,7 +315,7 @@ class Classifier:
             return (
                 f"n_epochs_={getattr(model.estimator_, 'n_epochs_', '')} "
                 f"k={model.n_neighbors_} {model.vote_weights_} "
-                f"w_knn={w['knn']} w_prior={w['prior']}"
+                + " ".join(f"w_{name}={value:.3f}" for name, value in w.items())
             )
         return f"n_epochs_={getattr(model, 'n_epochs_', '')}"
 

@@ -1,19 +1,21 @@
-"""NeighborBlendClassifier: a location classifier blended with a local estimate.
+"""NeighborBlendClassifier: a location classifier blended with local estimates.
 
 On clustered occurrence records the commonest class nearby is hard to beat,
-which a great-circle k-nearest-neighbour vote captures, while a trained prior
-ranks the remaining classes better (issue 16). The blend mixes the two with
-the class frequencies, ``p = w_est p_est + w_knn p_knn + w_prior p_prior``,
-the weights and ``k`` chosen by the log-loss on spatially held-out records.
+which a great-circle k-nearest-neighbour vote and a shallow forest on unit
+vectors capture, while a trained prior ranks the remaining classes better
+(issue 16). The blend is the mixture ``p = w_est p_est + w_forest p_forest +
+w_knn p_knn + w_prior p_prior`` whose weights maximise the likelihood of
+spatially held-out records (:func:`mixture_weights`), ``k`` chosen with them.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -21,58 +23,30 @@ from sklearn.utils.validation import (
 )
 
 from ._geometry import haversine_radians, unit_vectors_from_degrees
+from ._mixture import holdout_groups, mixture_weights
 from ._validation import check_class_labels, validate_lonlat
+from .model_selection import SphericalBlockKFold
 
 __all__ = [
     "DEFAULT_ESTIMATOR_PARAMS",
+    "DEFAULT_FOREST_PARAMS",
     "NeighborBlendClassifier",
+    "mixture_weights",
     "neighbor_vote",
-    "spatial_blocks",
 ]
-
-#: Weights of the neighbour vote and of the class prior that the blend tries.
-KNN_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9)
-PRIOR_WEIGHTS = (0.0, 0.01, 0.03, 0.1, 0.2, 0.3)
 
 #: Parameters of the default estimator: short training, as fast as a forest
 #: within a few times and as good inside the blend as 20 epochs of 512 units
 #: on the real-data benchmark (docs/real_data.rst).
 DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 10, "hidden_units": 256}
 
+#: Parameters of the default forest, a ``RandomForestClassifier`` of the unit
+#: vectors: shallow trees give a regional estimate between the kNN's local
+#: one and the class prior (docs/real_data.rst).
+DEFAULT_FOREST_PARAMS = {"n_estimators": 100, "max_depth": 8}
+
 # Probabilities below this count as this in the held-out log-loss.
 _EPS = 1e-15
-
-
-def spatial_blocks(lonlat: np.ndarray, block_size: float) -> np.ndarray:
-    """Block id of each location: its unit vector rounded on a cubic grid.
-
-    Points closer than about ``block_size`` radians share a block most of the
-    time; the blocks are whole units of a spatially held-out split.
-
-    Parameters
-    ----------
-    lonlat : ndarray of shape (n_samples, 2)
-        Longitudes and latitudes in degrees.
-    block_size : float
-        Grid spacing in radians of great-circle distance (0.03 is about
-        190 km).
-
-    Returns
-    -------
-    blocks : ndarray of shape (n_samples,), int64
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> blocks = spatial_blocks(np.array([[0.0, 0.0], [0.1, 0.0], [90.0, 0.0]]), 0.03)
-    >>> bool(blocks[0] == blocks[1]), bool(blocks[0] == blocks[2])
-    (True, False)
-    """
-    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-    half = int(np.ceil(1 / block_size))
-    cells = np.round(xyz / block_size).astype(np.int64) + half  # in [0, 2 half]
-    span = 2 * half + 1
-    return (cells[:, 0] * span + cells[:, 1]) * span + cells[:, 2]
 
 
 def neighbor_vote(distances, indices, codes, n_classes, weights):
@@ -116,35 +90,21 @@ def neighbor_vote(distances, indices, codes, n_classes, weights):
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def _holdout(groups, fraction, rng):
-    """Boolean mask of held-out rows: whole groups, about ``fraction`` of rows."""
-    unique, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    if len(unique) < 2:
-        raise ValueError(
-            f"NeighborBlendClassifier holds out whole groups to choose its "
-            f"weights, but the data form {len(unique)} group; pass groups= with "
-            "at least 2 distinct values or a smaller block_size."
-        )
-    order = rng.permutation(len(unique))
-    share = np.cumsum(counts[order]) / len(groups)
-    n_held = max(1, min(int(np.searchsorted(share, fraction)) + 1, len(unique) - 1))
-    held = np.zeros(len(unique), dtype=bool)
-    held[order[:n_held]] = True
-    return held[inverse]
-
-
 class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
-    """A location classifier mixed with a great-circle kNN and the class prior.
+    """A location classifier mixed with a forest, a great-circle kNN and the prior.
 
-    ``predict_proba`` is ``w_est p_est(x) + w_knn p_knn(x) + w_prior p_prior``:
-    the estimator's probabilities, a vote of the ``k`` nearest training
-    records (great-circle distance) and the training class frequencies. The
-    weights (``KNN_WEIGHTS`` × ``PRIOR_WEIGHTS``, ``w_est`` the rest), ``k``
-    and the vote's weighting are chosen together by the log-loss on a held-out
-    ``validation_fraction`` of the records, held out by whole ``groups``
-    (spatial blocks by default), so that nearby records of one site never sit
-    on both sides. The estimator is trained on the other records; the
-    neighbours and the prior then use every record.
+    ``predict_proba`` is the mixture ``w_est p_est(x) + w_forest p_forest(x) +
+    w_knn p_knn(x) + w_prior p_prior``: the estimator's probabilities, a
+    forest's on the unit vectors ``(x, y, z)`` of the locations (a regional
+    estimate), a vote of the ``k`` nearest training records (great-circle
+    distance; a local one) and the training class frequencies. The weights
+    maximise the likelihood of a held-out ``validation_fraction`` of the
+    records (:func:`mixture_weights`; the held-out log-loss is convex in
+    them), ``k`` and the vote's weighting being chosen with them; the records
+    are held out by whole ``groups`` (spatial blocks by default), so that
+    nearby records of one site never sit on both sides. The estimator and the
+    forest are trained on the other records; the neighbours and the prior
+    then use every record.
 
     Parameters
     ----------
@@ -155,21 +115,31 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         hidden_units=256)`` (``DEFAULT_ESTIMATOR_PARAMS``): inside the blend,
         short training ranked as well as longer training on the real-data
         benchmark, at a fraction of the time.
+    forest : classifier, "drop" or None, default=None
+        A classifier of the unit vectors ``(x, y, z)`` with ``predict_proba``,
+        cloned in :meth:`fit`; None means a ``RandomForestClassifier`` with
+        ``DEFAULT_FOREST_PARAMS`` (100 trees of depth 8) and ``n_jobs``;
+        ``"drop"`` leaves the forest out of the mixture.
     n_neighbors : tuple of int, default=(5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
     validation_fraction : float, default=0.1
         Fraction of the records held out, in whole groups, to choose the
         weights.
-    block_size : float, default=0.03
-        Size in radians of the spatial blocks used as groups when ``fit`` is
-        given none (0.03 is about 190 km).
+    block_size_km : float, default=200.0
+        Size of the spatial blocks used as groups when ``fit`` is given none:
+        the equal-area HEALPix cells of
+        :class:`~skgeo_s2v.model_selection.SphericalBlockKFold` nearest this
+        size (200 km gives cells of 204 km).
     refit : bool, default=False
-        Train the estimator again on all the records once the weights are
-        chosen (twice the training time). False keeps the estimator trained
-        without the held-out records.
+        Train the estimator and the forest again on all the records once the
+        weights are chosen (about twice the training time). False keeps them
+        trained without the held-out records.
+    n_jobs : int or None, default=None
+        Parallel jobs of the default forest (``-1``: every core).
     random_state : int, RandomState instance or None, default=None
-        Draws the held-out groups and, when ``estimator`` is None, seeds it.
+        Draws the held-out groups and, when ``estimator`` or ``forest`` is
+        None, seeds it.
 
     Attributes
     ----------
@@ -177,8 +147,11 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         Class labels, sorted.
     estimator_ : classifier
         The fitted estimator.
+    forest_ : classifier or None
+        The fitted forest; None when ``forest="drop"``.
     weights_ : dict
-        ``{"estimator": w_est, "knn": w_knn, "prior": w_prior}``.
+        ``{"estimator": w_est, "forest": w_forest, "knn": w_knn, "prior":
+        w_prior}``, summing to 1.
     n_neighbors_ : int
         The chosen ``k``.
     vote_weights_ : {"uniform", "distance"}
@@ -199,20 +172,22 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     >>> X = np.column_stack([rng.uniform(-180, 180, 200), rng.uniform(-60, 60, 200)])
     >>> y = np.where(X[:, 0] < 0, "west", "east")
     >>> blend = NeighborBlendClassifier(
-    ...     LogisticRegression(), block_size=0.3, random_state=0
+    ...     LogisticRegression(), block_size_km=2000, random_state=0
     ... ).fit(X, y)
     >>> blend.predict([[-100.0, 10.0], [100.0, 10.0]])
     array(['west', 'east'], dtype='<U4')
-    >>> float(sum(blend.weights_.values()))
+    >>> round(float(sum(blend.weights_.values())), 6)
     1.0
     """
 
     _parameter_constraints: dict = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
+        "forest": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
         "n_neighbors": ["array-like"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "block_size": [Interval(Real, 0, None, closed="neither")],
+        "block_size_km": [Interval(Real, 0, None, closed="neither")],
         "refit": ["boolean"],
+        "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
 
@@ -220,17 +195,21 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         self,
         estimator=None,
         *,
+        forest=None,
         n_neighbors=(5, 10, 20, 50, 100),
         validation_fraction=0.1,
-        block_size=0.03,
+        block_size_km=200.0,
         refit=False,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
+        self.forest = forest
         self.n_neighbors = n_neighbors
         self.validation_fraction = validation_fraction
-        self.block_size = block_size
+        self.block_size_km = block_size_km
         self.refit = refit
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _make_estimator(self, rng):
@@ -240,6 +219,17 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
 
         return SphereLocationClassifier(
             random_state=rng.randint(2**31 - 1), **DEFAULT_ESTIMATOR_PARAMS
+        )
+
+    def _make_forest(self, rng):
+        if isinstance(self.forest, str):  # "drop"
+            return None
+        if self.forest is not None:
+            return clone(self.forest)
+        return RandomForestClassifier(
+            n_jobs=self.n_jobs,
+            random_state=rng.randint(2**31 - 1),
+            **DEFAULT_FOREST_PARAMS,
         )
 
     def _candidate_k(self, n_train):
@@ -254,16 +244,25 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         kept = sorted({int(v) for v in values if v <= n_train})
         return kept or [n_train]
 
-    def _estimator_proba(self, estimator, lonlat):
-        """The estimator's probabilities over ``classes_`` (0 for its unseen)."""
-        proba = np.zeros((lonlat.shape[0], len(self.classes_)))
-        columns = np.searchsorted(self.classes_, estimator.classes_)
-        proba[:, columns] = estimator.predict_proba(lonlat)
+    def _proba_of(self, model, inputs):
+        """``model``'s probabilities over ``classes_`` (0 for its unseen)."""
+        proba = np.zeros((inputs.shape[0], len(self.classes_)))
+        columns = np.searchsorted(self.classes_, model.classes_)
+        proba[:, columns] = model.predict_proba(inputs)
         return proba
+
+    def _fitted_models(self, lonlat, y, rows, rng):
+        """The estimator and the forest (or None) trained on ``lonlat[rows]``."""
+        estimator = self._make_estimator(rng).fit(lonlat[rows], y[rows])
+        forest = self._make_forest(rng)
+        if forest is not None:
+            xyz = unit_vectors_from_degrees(lonlat[rows, 0], lonlat[rows, 1])
+            forest.fit(xyz, y[rows])
+        return estimator, forest
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):
-        """Train the estimator, then choose ``k`` and the weights on held-out groups.
+        """Train the estimator and the forest, then choose ``k`` and the weights.
 
         Parameters
         ----------
@@ -274,7 +273,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         groups : array-like of shape (n_samples,) or None, default=None
             Group of each record (a site, a study, a recordist); the held-out
             records are whole groups. None uses spatial blocks of
-            ``block_size``.
+            ``block_size_km``.
 
         Returns
         -------
@@ -284,23 +283,25 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
         if groups is None:
-            groups = spatial_blocks(lonlat, self.block_size)
+            blocks = SphericalBlockKFold(block_size_km=self.block_size_km)
+            groups = blocks.get_blocks(lonlat)
         else:
             groups = column_or_1d(groups)
             check_consistent_length(lonlat, groups)
         rng = check_random_state(self.random_state)
         self.classes_, codes = np.unique(y, return_inverse=True)
-        held = _holdout(groups, self.validation_fraction, rng)
-        estimator = self._make_estimator(rng)
-        estimator.fit(lonlat[~held], y[~held])
-        self._choose(lonlat, codes, held, estimator)
-        self.estimator_ = estimator.fit(lonlat, y) if self.refit else estimator
+        held = holdout_groups(groups, self.validation_fraction, rng)
+        estimator, forest = self._fitted_models(lonlat, y, ~held, rng)
+        self._choose(lonlat, codes, held, estimator, forest)
+        if self.refit:
+            estimator, forest = self._fitted_models(lonlat, y, slice(None), rng)
+        self.estimator_, self.forest_ = estimator, forest
         self.class_prior_ = np.bincount(codes, minlength=len(self.classes_)) / len(y)
         self._codes = codes
         self._tree = BallTree(haversine_radians(lonlat), metric="haversine")
         return self
 
-    def _choose(self, lonlat, codes, held, estimator):
+    def _choose(self, lonlat, codes, held, estimator, forest):
         """Set ``n_neighbors_``, ``vote_weights_`` and ``weights_`` by held-out loss."""
         n_classes = len(self.classes_)
         train_codes = codes[~held]
@@ -313,9 +314,13 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             )
         query, truth = lonlat[held][seen], codes[held][seen]
         rows = np.arange(len(truth))
-        p_est = self._estimator_proba(estimator, query)[rows, truth]
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)
-        p_prior = prior[truth]
+        # Probability of the true class of each held-out record, per component.
+        fixed = {"estimator": self._proba_of(estimator, query)[rows, truth]}
+        if forest is not None:
+            xyz = unit_vectors_from_degrees(query[:, 0], query[:, 1])
+            fixed["forest"] = self._proba_of(forest, xyz)[rows, truth]
+        fixed["prior"] = prior[truth]
         candidates = self._candidate_k(len(train_codes))
         tree = BallTree(haversine_radians(lonlat[~held]), metric="haversine")
         distances, indices = tree.query(haversine_radians(query), k=max(candidates))
@@ -325,18 +330,17 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
                 knn = neighbor_vote(
                     distances[:, :k], indices[:, :k], train_codes, n_classes, vote
                 )
-                p_knn = knn[rows, truth]
-                for w_knn in KNN_WEIGHTS:
-                    for w_prior in PRIOR_WEIGHTS:
-                        w_est = 1.0 - w_knn - w_prior
-                        if w_est < 0:
-                            continue
-                        p = w_est * p_est + w_knn * p_knn + w_prior * p_prior
-                        loss = -np.mean(np.log(np.maximum(p, _EPS)))
-                        if best is None or loss < best[0] - 1e-12:
-                            best = (loss, k, vote, w_est, w_knn, w_prior)
-        loss, self.n_neighbors_, self.vote_weights_, w_est, w_knn, w_prior = best
-        self.weights_ = {"estimator": w_est, "knn": w_knn, "prior": w_prior}
+                likelihoods = np.column_stack([*fixed.values(), knn[rows, truth]])
+                weights = mixture_weights(likelihoods)
+                loss = -np.mean(np.log(np.maximum(likelihoods @ weights, _EPS)))
+                if best is None or loss < best[0] - 1e-12:
+                    best = (loss, k, vote, weights)
+        loss, self.n_neighbors_, self.vote_weights_, weights = best
+        chosen = dict(zip([*fixed, "knn"], weights.tolist()))
+        self.weights_ = {
+            name: chosen.get(name, 0.0)
+            for name in ("estimator", "forest", "knn", "prior")
+        }
         self.validation_log_loss_ = float(loss)
 
     def predict_proba(self, X):
@@ -357,9 +361,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         weights = self.weights_
         proba = weights["prior"] * np.tile(self.class_prior_, (len(lonlat), 1))
         if weights["estimator"]:
-            proba += weights["estimator"] * self._estimator_proba(
-                self.estimator_, lonlat
-            )
+            proba += weights["estimator"] * self._proba_of(self.estimator_, lonlat)
+        if weights["forest"]:
+            xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+            proba += weights["forest"] * self._proba_of(self.forest_, xyz)
         if weights["knn"]:
             k = min(self.n_neighbors_, len(self._codes))
             distances, indices = self._tree.query(haversine_radians(lonlat), k=k)

@@ -4,16 +4,23 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
 from skgeo_s2v.blend import (
-    KNN_WEIGHTS,
-    PRIOR_WEIGHTS,
+    DEFAULT_FOREST_PARAMS,
     NeighborBlendClassifier,
+    mixture_weights,
     neighbor_vote,
-    spatial_blocks,
 )
+
+
+def _unit_vectors(lonlat):
+    lon, lat = np.deg2rad(lonlat[:, 0]), np.deg2rad(lonlat[:, 1])
+    return np.column_stack(
+        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
+    )
 
 
 def _sites(n=300, seed=0):
@@ -42,6 +49,7 @@ def test_predict_proba_is_the_stated_mixture():
     X, y = _sites()
     blend = NeighborBlendClassifier(LogisticRegression(), random_state=0).fit(X, y)
     w = blend.weights_
+    assert set(w) == {"estimator", "forest", "knn", "prior"}
     assert sum(w.values()) == pytest.approx(1.0)
     # The vote and the prior, derived independently with scikit-learn on all rows.
     knn = KNeighborsClassifier(
@@ -54,6 +62,7 @@ def test_predict_proba_is_the_stated_mixture():
     prior = np.array([np.mean(y == c) for c in blend.classes_])
     expected = (
         w["estimator"] * blend.estimator_.predict_proba(query)
+        + w["forest"] * blend.forest_.predict_proba(_unit_vectors(query))
         + w["knn"] * knn.predict_proba(np.deg2rad(query[:, ::-1]))
         + w["prior"] * prior
     )
@@ -63,23 +72,55 @@ def test_predict_proba_is_the_stated_mixture():
     )
 
 
+def test_default_forest_is_a_shallow_random_forest_of_unit_vectors():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(_Spy(), n_jobs=1, random_state=0).fit(X, y)
+    forest = blend.forest_
+    assert isinstance(forest, RandomForestClassifier)
+    assert forest.get_params()["max_depth"] == DEFAULT_FOREST_PARAMS["max_depth"]
+    assert forest.n_estimators == DEFAULT_FOREST_PARAMS["n_estimators"]
+    assert forest.n_features_in_ == 3
+    # Trained on unit vectors (every split threshold inside [-1, 1]) of the
+    # estimator's rows (refit=False): a bootstrap draws as many rows.
+    tree = forest.estimators_[0].tree_
+    assert (np.abs(tree.threshold[tree.feature >= 0]) <= 1).all()
+    assert tree.weighted_n_node_samples[0] == len(blend.estimator_.fitted_rows_)
+
+
+def test_forest_drop_leaves_it_out():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(_Spy(), forest="drop", random_state=0).fit(X, y)
+    assert blend.forest_ is None
+    assert blend.weights_["forest"] == 0.0
+    assert sum(blend.weights_.values()) == pytest.approx(1.0)
+
+
+def test_a_user_forest_is_cloned_and_given_unit_vectors():
+    X, y = _sites()
+    user = KNeighborsClassifier(n_neighbors=3)
+    blend = NeighborBlendClassifier(_Spy(), forest=user, random_state=0).fit(X, y)
+    assert blend.forest_ is not user and not hasattr(user, "classes_")
+    assert blend.forest_.n_features_in_ == 3
+    np.testing.assert_allclose(np.linalg.norm(blend.forest_._fit_X, axis=1), 1.0)
+
+
 def test_local_classes_give_weight_to_the_neighbours():
     # An estimator that knows nothing about location: the held-out log-loss
-    # must move weight to the neighbour vote, which is right almost everywhere.
+    # must move weight to the neighbour vote and the forest, which are right
+    # almost everywhere.
     X, y = _sites()
     blend = NeighborBlendClassifier(
         DummyClassifier(strategy="prior"), random_state=0
     ).fit(X, y)
-    assert blend.weights_["knn"] >= 0.5
+    assert blend.weights_["knn"] + blend.weights_["forest"] >= 0.5
+    assert blend.weights_["estimator"] + blend.weights_["prior"] < 0.2
     X_test, y_test = _sites(200, seed=1)
     assert blend.score(X_test, y_test) > 0.95
 
 
-def test_weights_are_the_best_of_the_grid_on_the_held_out_rows():
+def test_weights_maximise_the_held_out_likelihood():
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
-    assert blend.weights_["knn"] in KNN_WEIGHTS
-    assert blend.weights_["prior"] in PRIOR_WEIGHTS
+    blend = NeighborBlendClassifier(_Spy(), forest="drop", random_state=0).fit(X, y)
     trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
     held = np.array([tuple(row) not in trained for row in X])
     codes = np.searchsorted(blend.classes_, y)
@@ -98,11 +139,33 @@ def test_weights_are_the_best_of_the_grid_on_the_held_out_rows():
     # _Spy predicts the training prior, so p_est equals p_prior here.
     p = (w["estimator"] + w["prior"]) * p_prior + w["knn"] * p_knn
     assert blend.validation_log_loss_ == pytest.approx(-np.mean(np.log(p)))
-    for w_knn in KNN_WEIGHTS:
+    # No mixture of the vote and the prior does better on the held-out rows.
+    for w_knn in np.linspace(0, 1, 201):
         other = (1 - w_knn) * p_prior + w_knn * p_knn
         assert -np.mean(np.log(np.maximum(other, 1e-15))) >= (
-            blend.validation_log_loss_ - 1e-9
+            blend.validation_log_loss_ - 1e-6
         )
+
+
+def test_mixture_weights_meet_the_optimality_conditions():
+    # At the maximum of mean log(L @ w) on the simplex, the gradient
+    # g_j = mean(L_ij / (L @ w)_i) is 1 where w_j > 0 and at most 1 where
+    # w_j = 0 (Karush-Kuhn-Tucker); and a brute-force grid does no better.
+    rng = np.random.default_rng(0)
+    L = rng.random((500, 3)) ** np.array([1.0, 3.0, 0.5])
+    L[:, 2] *= 0.2  # a weak component
+    w = mixture_weights(L)
+    assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
+    g = np.mean(L / (L @ w)[:, None], axis=0)
+    np.testing.assert_allclose(g[w > 1e-4], 1.0, atol=1e-4)
+    assert (g[w <= 1e-4] <= 1 + 1e-4).all()
+    best = max(
+        np.mean(np.log(L @ np.array([a, b, 1 - a - b])))
+        for a in np.linspace(0, 1, 101)
+        for b in np.linspace(0, 1, 101)
+        if a + b <= 1
+    )
+    assert np.mean(np.log(L @ w)) >= best - 1e-9
 
 
 def test_held_out_records_are_whole_groups():
@@ -122,6 +185,7 @@ def test_refit_trains_on_every_record():
     X, y = _sites()
     blend = NeighborBlendClassifier(_Spy(), refit=True, random_state=0).fit(X, y)
     assert len(blend.estimator_.fitted_rows_) == len(X)
+    assert blend.forest_.estimators_[0].tree_.weighted_n_node_samples[0] == len(X)
     unrefit = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
     assert len(unrefit.estimator_.fitted_rows_) < len(X)
 
@@ -191,16 +255,20 @@ def test_neighbor_vote_matches_hand_values():
     np.testing.assert_allclose(by_distance, [[1.0, 0.0], [4 / 7, 3 / 7]])
 
 
-def test_spatial_blocks_group_near_points_and_separate_far_ones():
-    points = np.array([[0.0, 0.0], [0.2, 0.1], [30.0, 0.0], [-180.0, 0.0]])
-    blocks = spatial_blocks(points, 0.03)
-    assert blocks[0] == blocks[1]  # 25 km apart, one cell of ~190 km
-    assert len(set(blocks[[0, 2, 3]])) == 3
-    # Longitude wraps: -180 and 180 are one place, one block.
-    assert (
-        spatial_blocks(np.array([[180.0, 10.0]]), 0.03)[0]
-        == spatial_blocks(np.array([[-180.0, 10.0]]), 0.03)[0]
-    )
+def test_default_groups_are_whole_healpix_blocks():
+    from skgeo_s2v.model_selection import SphericalBlockKFold
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(-180, 180, 400), rng.uniform(-80, 80, 400)])
+    y = np.where(X[:, 1] > 0, "north", "south")
+    blend = NeighborBlendClassifier(_Spy(), block_size_km=1000, random_state=0)
+    blend.fit(X, y)
+    trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
+    in_training = np.array([tuple(row) in trained for row in X])
+    blocks = SphericalBlockKFold(block_size_km=1000).get_blocks(X)
+    assert 0 < (~in_training).sum() < len(X)
+    for block in np.unique(blocks):
+        assert len(set(in_training[blocks == block])) == 1
 
 
 def test_default_estimator_is_the_short_trained_classifier(monkeypatch):

@@ -41,7 +41,7 @@ _TRIANGLE = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [0, 10], [0, 0
 #: so that the checks' two-column blobs, a few degrees across, form several
 #: groups to hold out; its estimator is a LogisticRegression.
 BLEND = NeighborBlendClassifier(
-    LogisticRegression(), n_neighbors=(1, 3), block_size=0.001, random_state=0
+    LogisticRegression(), n_neighbors=(1, 3), block_size_km=5.0, random_state=0
 )
 #: Every background sampler once; LandBackground reads its 1 GB land mask on
 #: first use (about 10 s), so it is here once only, with a small box.

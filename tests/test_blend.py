@@ -155,6 +155,53 @@ def test_weights_maximise_the_held_out_likelihood():
         )
 
 
+@pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss"])
+def test_k_is_the_best_candidate_by_the_scoring(scoring):
+    # Each candidate alone, on the same held-out rows (same random_state),
+    # gives its own held-out accuracy and log-loss; the blend over all of them
+    # must pick the best by `scoring` (accuracy ties broken by log-loss).
+    X, y = _sites(400, seed=2)
+    flip = np.random.default_rng(0).random(len(y)) < 0.2  # noisy labels
+    y = np.where(flip, np.roll(y, 1), y)
+    params = {"scoring": scoring, "forest_depths": (), "random_state": 0}
+    single = {}
+    for k in (1, 5, 20):
+        blend = NeighborBlendClassifier(_Spy(), n_neighbors=(k,), **params).fit(X, y)
+        single[k] = blend
+    blend = NeighborBlendClassifier(_Spy(), n_neighbors=(1, 5, 20), **params)
+    blend.fit(X, y)
+    if scoring == "accuracy":
+        best = max(
+            single.values(),
+            key=lambda b: (b.validation_accuracy_, -b.validation_log_loss_),
+        )
+    else:
+        best = min(single.values(), key=lambda b: b.validation_log_loss_)
+    assert blend.n_neighbors_ == best.n_neighbors_
+    assert blend.vote_weights_ == best.vote_weights_
+    assert blend.validation_accuracy_ == pytest.approx(best.validation_accuracy_)
+    assert blend.validation_log_loss_ == pytest.approx(best.validation_log_loss_)
+    # The held-out accuracy is that of the blend's mixture, rebuilt here with
+    # scikit-learn's kNN (_Spy predicts the training prior, no forest).
+    trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
+    held = np.array([tuple(row) not in trained for row in X])
+    codes = np.searchsorted(blend.classes_, y)
+    train_prior = np.bincount(codes[~held], minlength=3) / (~held).sum()
+    knn = KNeighborsClassifier(
+        n_neighbors=blend.n_neighbors_,
+        weights=blend.vote_weights_,
+        metric="haversine",
+        algorithm="ball_tree",
+    ).fit(np.deg2rad(X[~held][:, ::-1]), y[~held])
+    w = blend.weights_
+    p = (w["estimator"] + w["prior"]) * train_prior + w["knn"] * knn.predict_proba(
+        np.deg2rad(X[held][:, ::-1])
+    )
+    assert blend.validation_accuracy_ == pytest.approx(
+        np.mean(p.argmax(axis=1) == codes[held])
+    )
+
+
 def test_mixture_weights_meet_the_optimality_conditions():
     # At the maximum of mean log(L @ w) on the simplex, the gradient
     # g_j = mean(L_ij / (L @ w)_i) is 1 where w_j > 0 and at most 1 where
@@ -240,6 +287,7 @@ def test_with_the_package_classifier():
         ({"forest_depths": (8, 8)}, {}, "forest_depths must be distinct"),
         ({"forest_depths": (0,)}, {}, "forest_depths must be distinct"),
         ({"forest_depths": (2.5,)}, {}, "forest_depths must be distinct"),
+        ({"scoring": "top5"}, {}, "scoring"),
     ],
 )
 def test_bad_parameters_are_clear_errors(params, fit_kwargs, message):

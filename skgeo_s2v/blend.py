@@ -129,8 +129,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         trees, which took it on dense labels with sharp borders (countries,
         time zones, land and sea) and gained there a few tenths of a point
         (docs/real_data.rst). A forest holds ``n_classes`` float64 values per
-        node: 100 trees of depth 8 took 107 MB on 330 classes, full trees
-        1 GB; with thousands of classes pass ``()`` or a smaller forest.
+        node: pickled, 100 trees of depth 8 took 106 MB on the 330 classes
+        of the coral records, full trees 1 GB
+        (``benchmarks/bench_blend_memory.py``); with thousands of classes
+        pass ``()`` or a smaller forest.
     n_neighbors : tuple of int, default=(1, 3, 5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
@@ -407,10 +409,11 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         proba = weights["prior"] * np.tile(self.class_prior_, (len(lonlat), 1))
         if weights["estimator"]:
             proba += weights["estimator"] * self._proba_of(self.estimator_, lonlat)
-        xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-        for forest in self.forests_:
-            if weights[_forest_name(forest)]:
-                proba += weights[_forest_name(forest)] * self._proba_of(forest, xyz)
+        weighted = [f for f in self.forests_ if weights[_forest_name(f)]]
+        if weighted:
+            xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+        for forest in weighted:
+            proba += weights[_forest_name(forest)] * self._proba_of(forest, xyz)
         if weights["knn"]:
             k = min(self.n_neighbors_, len(self._codes))
             distances, indices = self._tree.query(haversine_radians(lonlat), k=k)

@@ -125,10 +125,10 @@ def test_local_classes_give_weight_to_the_neighbours():
     assert blend.score(X_test, y_test) > 0.95
 
 
-def test_weights_maximise_the_held_out_likelihood():
-    X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), forest_depths=(), random_state=0)
-    blend.fit(X, y)
+def _held_out_vote(blend, X, y):
+    """The blend's held-out rows and, rebuilt independently with scikit-learn,
+    the training-row prior and kNN vote of its chosen ``k`` (for a blend of
+    ``_Spy`` without forests): ``(held, codes, train_prior, knn_proba)``."""
     trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
     held = np.array([tuple(row) not in trained for row in X])
     codes = np.searchsorted(blend.classes_, y)
@@ -139,9 +139,15 @@ def test_weights_maximise_the_held_out_likelihood():
         metric="haversine",
         algorithm="ball_tree",
     ).fit(np.deg2rad(X[~held][:, ::-1]), y[~held])
-    p_knn = knn.predict_proba(np.deg2rad(X[held][:, ::-1]))[
-        np.arange(held.sum()), codes[held]
-    ]
+    return held, codes, train_prior, knn.predict_proba(np.deg2rad(X[held][:, ::-1]))
+
+
+def test_weights_maximise_the_held_out_likelihood():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(_Spy(), forest_depths=(), random_state=0)
+    blend.fit(X, y)
+    held, codes, train_prior, knn_proba = _held_out_vote(blend, X, y)
+    p_knn = knn_proba[np.arange(held.sum()), codes[held]]
     p_prior = train_prior[codes[held]]
     w = blend.weights_
     # _Spy predicts the training prior, so p_est equals p_prior here.
@@ -183,20 +189,9 @@ def test_k_is_the_best_candidate_by_the_scoring(scoring):
     assert blend.validation_log_loss_ == pytest.approx(best.validation_log_loss_)
     # The held-out accuracy is that of the blend's mixture, rebuilt here with
     # scikit-learn's kNN (_Spy predicts the training prior, no forest).
-    trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
-    held = np.array([tuple(row) not in trained for row in X])
-    codes = np.searchsorted(blend.classes_, y)
-    train_prior = np.bincount(codes[~held], minlength=3) / (~held).sum()
-    knn = KNeighborsClassifier(
-        n_neighbors=blend.n_neighbors_,
-        weights=blend.vote_weights_,
-        metric="haversine",
-        algorithm="ball_tree",
-    ).fit(np.deg2rad(X[~held][:, ::-1]), y[~held])
+    held, codes, train_prior, knn_proba = _held_out_vote(blend, X, y)
     w = blend.weights_
-    p = (w["estimator"] + w["prior"]) * train_prior + w["knn"] * knn.predict_proba(
-        np.deg2rad(X[held][:, ::-1])
-    )
+    p = (w["estimator"] + w["prior"]) * train_prior + w["knn"] * knn_proba
     assert blend.validation_accuracy_ == pytest.approx(
         np.mean(p.argmax(axis=1) == codes[held])
     )

@@ -5,7 +5,8 @@ import torch
 from sklearn.utils._param_validation import StrOptions
 
 from .._bbox import validate_bbox
-from .._geometry import DEG_PER_RAD
+from .._geometry import wrap_longitude
+from .._sampling import lonlat_from_uniform
 from .._validation import find_coordinate_column
 from ._base import BaseBackground
 
@@ -322,7 +323,6 @@ class RasterBackground(BaseBackground):
         # Exactly 1 from the last positive cell on: every u < 1 picks a
         # positive cell, and a cell of weight 0 spans an empty interval.
         self._cumulative = cumulative / cumulative[-1]
-        self._z_edges = np.sin(np.deg2rad(self.lat_edges_))
         self._tables_on = {}
 
     def _tables(self, device):
@@ -331,14 +331,14 @@ class RasterBackground(BaseBackground):
             dtype = torch.float32 if device.type == "mps" else torch.float64
             tables = tuple(
                 torch.as_tensor(table, dtype=dtype, device=device)
-                for table in (self._cumulative, self._z_edges)
+                for table in (self._cumulative, self.lat_edges_)
             )
             self._tables_on[device] = tables
         return tables
 
     def sample(self, n, *, generator, device=None):
         self._check_fitted()
-        cumulative, z_edges = self._tables(generator.device)
+        cumulative, lat_edges = self._tables(generator.device)
         u = torch.rand(
             3, n, generator=generator, device=generator.device, dtype=cumulative.dtype
         )
@@ -346,20 +346,20 @@ class RasterBackground(BaseBackground):
         cell = cell.clamp_(max=cumulative.numel() - 1)
         n_lon = self.lon_edges_.size - 1
         row, col = cell // n_lon, cell % n_lon
+        # Uniform by area within the cell, as in a box (draw_in_box).
         lon_step = float(self.lon_edges_[1] - self.lon_edges_[0])
-        lon = float(self.lon_edges_[0]) + (col + u[1]) * lon_step
-        z_north, z_south = z_edges[row], z_edges[row + 1]
-        z = (z_south + (z_north - z_south) * u[2]).clamp_(-1.0, 1.0)
-        lon = (torch.remainder(lon + 180.0, 360.0) - 180.0).float()
+        u_lon = (float(self.lon_edges_[0]) + 180.0 + (col + u[1]) * lon_step) / 360.0
+        lonlat = lonlat_from_uniform(u_lon, u[2], lat_edges[row + 1], lat_edges[row])
+        lon = wrap_longitude(lonlat[:, 0]).float()
         # A longitude just below 180 may round to 180 in float32.
         lon = torch.where(lon >= 180.0, lon - 360.0, lon)
-        draw = torch.stack([lon, (DEG_PER_RAD * torch.asin(z)).float()], dim=1)
+        draw = torch.stack([lon, lonlat[:, 1].float()], dim=1)
         return draw if device is None else draw.to(device)
 
     def __getstate__(self):
         # A copy: object.__getstate__ may return the instance's own __dict__.
         state = dict(super().__getstate__())
-        for name in ("_cumulative", "_z_edges", "_tables_on"):
+        for name in ("_cumulative", "_tables_on"):
             state.pop(name, None)
         return state
 

@@ -41,6 +41,10 @@ on the validation data only; metrics are computed on the test data:
     random forest (200 trees, ``n_jobs=-1``) on unit vectors ``(x, y, z)``:
     ``max_depth`` chosen by validation top-1, then smoothed towards the prior
     like the kNN.
+``forest_ll``
+    the same forest on ``(x, y, z, lon, lat)``, the features of the blend's
+    forests (not a baseline of issue 16: a check of what those features alone
+    give).
 ``prior``
     the training class frequencies, everywhere.
 
@@ -68,13 +72,13 @@ from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.neighbors import BallTree
 
 from skgeo_s2v import NeighborBlendClassifier, SphereLocationClassifier, make_encoder
-from skgeo_s2v.blend import neighbor_vote
+from skgeo_s2v.blend import forest_features, neighbor_vote
 from skgeo_s2v.datasets import load_geonames_cities
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
 from skgeo_s2v.model_selection import SphericalBlockKFold
 
 DATASETS = ["corals", "country", "timezone", "tz_uniform", "landsea"]
-BASELINES = ["knn", "forest", "prior"]
+BASELINES = ["knn", "forest", "forest_ll", "prior"]
 CORALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbdb_corals.csv"
 KNN_K = [1, 3, 5, 10, 20, 50, 100, 200]
 SMOOTHING = [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5]
@@ -224,32 +228,39 @@ class KNN:
 
 
 class Forest:
-    """200-tree forest on unit vectors, depth by validation top-1, smoothed."""
+    """200-tree forest on unit vectors, depth by validation top-1, smoothed.
 
-    def __init__(self, seed):
+    ``lonlat=True`` adds longitude and latitude to the unit vectors (the
+    blend's ``forest_features``).
+    """
+
+    def __init__(self, seed, lonlat=False):
         self.seed = seed
+        self.lonlat = lonlat
+
+    def _features(self, X):
+        return forest_features(X) if self.lonlat else self.xyz_.transform(X)
 
     def fit(self, X, y, X_val, y_val):
         self.classes_, codes = np.unique(y, return_inverse=True)
         self.prior_ = np.bincount(codes) / len(y)
-        xyz, best = make_encoder("xyz").fit(X), None
+        self.xyz_, best = make_encoder("xyz").fit(X), None
         for depth in FOREST_DEPTHS:
             start = time.perf_counter()
             forest = RandomForestClassifier(
                 n_estimators=200, max_depth=depth, n_jobs=-1, random_state=self.seed
-            ).fit(xyz.transform(X), y)
+            ).fit(self._features(X), y)
             seconds = time.perf_counter() - start
-            proba = forest.predict_proba(xyz.transform(X_val))
+            proba = forest.predict_proba(self._features(X_val))
             s = scores(y_val, smooth(proba, self.prior_, 1e-6), self.classes_)
             if best is None or (s["top1"], s["mrr"]) > best[0]:
                 best = (s["top1"], s["mrr"]), forest, proba, seconds, depth
         _, self.forest_, proba, self.fit_seconds_, self.depth_ = best
-        self.xyz_ = xyz
         self.a_ = choose_smoothing(proba, y_val, self.prior_, self.classes_)
         return self
 
     def predict_proba(self, X):
-        proba = self.forest_.predict_proba(self.xyz_.transform(X))
+        proba = self.forest_.predict_proba(self._features(X))
         return smooth(proba, self.prior_, self.a_)
 
     def params(self):
@@ -323,8 +334,8 @@ class Classifier:
 def make_model(name, seed, settings):
     if name == "knn":
         return KNN()
-    if name == "forest":
-        return Forest(seed)
+    if name in ("forest", "forest_ll"):
+        return Forest(seed, lonlat=name == "forest_ll")
     if name == "prior":
         return Prior()
     return Classifier(seed, settings, blend=name.startswith("blend"))

@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._compact_forest import fit_compact_forest
 from ._geometry import haversine_radians, unit_vectors_from_degrees
 from ._mixture import holdout_groups, mixture_weights
 from ._validation import check_class_labels, validate_lonlat
@@ -30,6 +31,7 @@ from .model_selection import SphericalBlockKFold
 __all__ = [
     "DEFAULT_ESTIMATOR_PARAMS",
     "FOREST_PARAMS",
+    "forest_features",
     "NeighborBlendClassifier",
     "mixture_weights",
     "neighbor_vote",
@@ -40,9 +42,12 @@ __all__ = [
 #: +1.4, inside the spread) for a fit twice as long (docs/real_data.rst).
 DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 10, "hidden_units": 128}
 
-#: Parameters of the blend's forests, ``RandomForestClassifier`` of the unit
-#: vectors, one for each of ``forest_depths``.
+#: Parameters of the blend's forests, ``RandomForestClassifier`` of
+#: :func:`forest_features`, one for each of ``forest_depths``.
 FOREST_PARAMS = {"n_estimators": 100}
+
+# Trees fitted at a time before they are made compact (peak memory).
+_FOREST_BATCH = 20
 
 # Probabilities below this count as this in the held-out log-loss.
 _EPS = 1e-15
@@ -87,6 +92,33 @@ def neighbor_vote(distances, indices, codes, n_classes, weights):
     rows = np.repeat(np.arange(distances.shape[0]), distances.shape[1])
     np.add.at(proba, (rows, codes[indices].ravel()), votes.ravel())
     return proba / proba.sum(axis=1, keepdims=True)
+
+
+def forest_features(lonlat):
+    """What the blend's forests split: ``(x, y, z, lon, lat)``.
+
+    The unit vector is continuous across the antimeridian and at the poles;
+    longitude and latitude make meridians and parallels (the borders of the
+    ocean time zones, of many countries and surveys) single axis-aligned
+    splits.
+
+    Parameters
+    ----------
+    lonlat : ndarray of shape (n_samples, 2)
+        Longitudes and latitudes in degrees.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 5)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> forest_features(np.array([[90.0, 0.0]])).round(6)
+    array([[ 0.,  1.,  0., 90.,  0.]])
+    """
+    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+    return np.column_stack([xyz, lonlat])
 
 
 def _forest_name(forest):
@@ -220,7 +252,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         self,
         estimator=None,
         *,
-        forest_depths=(8,),
+        forest_depths=(8, None),
         n_neighbors=(1, 3, 5, 10, 20, 50, 100),
         scoring="accuracy",
         validation_fraction=0.1,
@@ -261,17 +293,28 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             )
         return depths
 
-    def _make_forests(self, rng):
-        depths = self._check_forest_depths()
-        return [
-            RandomForestClassifier(
-                max_depth=depth,
-                n_jobs=self.n_jobs,
-                random_state=rng.randint(2**31 - 1),
-                **FOREST_PARAMS,
+    def _fit_forests(self, features, y, rng):
+        """One compact forest for each of ``forest_depths``, on ``features``."""
+        forests = []
+        for depth in self._check_forest_depths():
+
+            def make_forest(n_estimators, seed, depth=depth):
+                params = {**FOREST_PARAMS, "n_estimators": n_estimators}
+                return RandomForestClassifier(
+                    max_depth=depth, n_jobs=self.n_jobs, random_state=seed, **params
+                )
+
+            forests.append(
+                fit_compact_forest(
+                    make_forest,
+                    features,
+                    y,
+                    n_estimators=FOREST_PARAMS["n_estimators"],
+                    batch_size=_FOREST_BATCH,
+                    rng=rng,
+                )
             )
-            for depth in depths
-        ]
+        return forests
 
     def _candidate_k(self, n_train):
         values = np.asarray(self.n_neighbors).ravel()
@@ -295,10 +338,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     def _fitted_models(self, lonlat, y, rows, rng):
         """The estimator and the forests trained on ``lonlat[rows]``."""
         estimator = self._make_estimator(rng).fit(lonlat[rows], y[rows])
-        forests = self._make_forests(rng)
-        if forests:
-            xyz = unit_vectors_from_degrees(lonlat[rows, 0], lonlat[rows, 1])
-            forests = [forest.fit(xyz, y[rows]) for forest in forests]
+        forests = []
+        if self.forest_depths:
+            forests = self._fit_forests(forest_features(lonlat[rows]), y[rows], rng)
         return estimator, forests
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -360,9 +402,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)
         # Each component's probabilities of the held-out records.
         probas = {"estimator": self._proba_of(estimator, query)}
-        xyz = unit_vectors_from_degrees(query[:, 0], query[:, 1])
+        features = forest_features(query)
         for forest in forests:
-            probas[_forest_name(forest)] = self._proba_of(forest, xyz)
+            probas[_forest_name(forest)] = self._proba_of(forest, features)
         probas["prior"] = np.broadcast_to(prior, (len(truth), n_classes))
         fixed = [proba[rows, truth] for proba in probas.values()]
         candidates = self._candidate_k(len(train_codes))
@@ -412,9 +454,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             proba += weights["estimator"] * self._proba_of(self.estimator_, lonlat)
         weighted = [f for f in self.forests_ if weights[_forest_name(f)]]
         if weighted:
-            xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+            features = forest_features(lonlat)
         for forest in weighted:
-            proba += weights[_forest_name(forest)] * self._proba_of(forest, xyz)
+            proba += weights[_forest_name(forest)] * self._proba_of(forest, features)
         if weights["knn"]:
             k = min(self.n_neighbors_, len(self._codes))
             distances, indices = self._tree.query(haversine_radians(lonlat), k=k)

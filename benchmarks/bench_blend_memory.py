@@ -1,41 +1,55 @@
-"""Memory of the blend's forests on the coral records, by depth.
+"""Memory of the blend's forests, as scikit-learn stores them and as the blend does.
 
 A ``RandomForestClassifier`` stores ``n_classes`` float64 values per node, so
-the forests of :class:`~skgeo_s2v.NeighborBlendClassifier` grow with the
-number of classes and, for full trees, with the number of distinct sites.
-This fits the blend's forest (``FOREST_PARAMS``, on unit vectors) of each
-depth on the coral training records of ``bench_real.py`` (seed 0) and prints
-its node count and pickled size::
+its size grows with the number of classes and, for full trees, with the
+number of distinct sites. :class:`~skgeo_s2v.NeighborBlendClassifier` keeps
+each forest as a ``CompactForest`` (the splits and a sparse table of the
+leaves' class fractions), with the same probabilities. This fits the blend's
+forest (``FOREST_PARAMS`` on ``forest_features``) of each depth on the
+training data of a ``bench_real.py`` task and prints the node count, the
+pickled size of the scikit-learn forest and of its compact form, and the
+largest difference of their probabilities on the training points::
 
-    python benchmarks/bench_blend_memory.py --depths 8 None
+    python benchmarks/bench_blend_memory.py --tasks corals tz_uniform --depths 8 None
 """
 
 import argparse
 import pickle
 
+import numpy as np
 from bench_real import load
 from sklearn.ensemble import RandomForestClassifier
 
-from skgeo_s2v._geometry import unit_vectors_from_degrees
-from skgeo_s2v.blend import FOREST_PARAMS
+from skgeo_s2v._compact_forest import CompactForest
+from skgeo_s2v.blend import FOREST_PARAMS, forest_features
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", nargs="+", default=["corals", "tz_uniform"])
     parser.add_argument("--depths", nargs="+", default=["8", "None"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    X, y, *_ = load("corals", args.seed)
-    xyz = unit_vectors_from_degrees(X[:, 0], X[:, 1])
-    print(f"corals seed {args.seed}: {len(y)} records, {len(set(y))} classes")
-    for text in args.depths:
-        depth = None if text == "None" else int(text)
-        forest = RandomForestClassifier(
-            max_depth=depth, n_jobs=-1, random_state=args.seed, **FOREST_PARAMS
-        ).fit(xyz, y)
-        nodes = sum(tree.tree_.node_count for tree in forest.estimators_)
-        size = len(pickle.dumps(forest)) / 1e6
-        print(f"  max_depth={depth}: {nodes} nodes, pickled {size:.0f} MB")
+    for task in args.tasks:
+        X, y, *_ = load(task, args.seed)
+        features = forest_features(X)
+        print(f"{task} seed {args.seed}: {len(y)} records, {len(set(y))} classes")
+        for text in args.depths:
+            depth = None if text == "None" else int(text)
+            forest = RandomForestClassifier(
+                max_depth=depth, n_jobs=-1, random_state=args.seed, **FOREST_PARAMS
+            ).fit(features, y)
+            compact = CompactForest.from_forest(forest)
+            nodes = sum(tree.tree_.node_count for tree in forest.estimators_)
+            full = len(pickle.dumps(forest)) / 1e6
+            small = len(pickle.dumps(compact)) / 1e6
+            gap = np.abs(
+                compact.predict_proba(features) - forest.predict_proba(features)
+            ).max()
+            print(
+                f"  max_depth={depth}: {nodes} nodes, pickled {full:.0f} MB, "
+                f"compact {small:.1f} MB, largest probability difference {gap:.1e}"
+            )
 
 
 if __name__ == "__main__":

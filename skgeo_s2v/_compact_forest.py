@@ -55,7 +55,9 @@ def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
         forest = make_forest(size, rng.randint(2**31 - 1)).fit(X, y)
         batches.append(CompactForest.from_forest(forest))
         del forest
-    return CompactForest.concatenate(batches)
+    compact = CompactForest.concatenate(batches)
+    compact.n_samples_fit_ = len(X)
+    return compact
 
 
 class CompactForest:
@@ -76,6 +78,8 @@ class CompactForest:
         Number of trees.
     n_features_in_ : int
         Number of input features.
+    n_samples_fit_ : int
+        Number of training rows, when made by :func:`fit_compact_forest`.
 
     Examples
     --------

@@ -1,7 +1,7 @@
 """NeighborBlendClassifier: a location classifier blended with local estimates.
 
 On clustered occurrence records the commonest class nearby is hard to beat,
-which a great-circle k-nearest-neighbour vote and forests on unit vectors
+which a great-circle k-nearest-neighbour vote and forests of the locations
 capture, while a trained prior ranks the remaining classes better (issue 16).
 The blend is the mixture ``p = w_est p_est + sum_d w_d p_forest_d + w_knn
 p_knn + w_prior p_prior`` whose weights maximise the likelihood of spatially
@@ -131,10 +131,11 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
 
     ``predict_proba`` is the mixture ``w_est p_est(x) + sum_d w_d p_d(x) +
     w_knn p_knn(x) + w_prior p_prior``: the estimator's probabilities, those
-    of random forests of depth ``d`` on the unit vectors ``(x, y, z)`` of the
-    locations (shallow trees give a regional estimate, deep ones sharp
-    borders), a vote of the ``k`` nearest training records (great-circle
-    distance; a local estimate) and the training class frequencies. The weights
+    of random forests of depth ``d`` on the unit vectors and the coordinates
+    ``(x, y, z, lon, lat)`` of the locations (:func:`forest_features`;
+    shallow trees give a regional estimate, full trees sharp borders), a
+    vote of the ``k`` nearest training records (great-circle distance; a
+    local estimate) and the training class frequencies. The weights
     maximise the likelihood of a held-out ``validation_fraction`` of the
     records (:func:`mixture_weights`; the held-out log-loss is convex in
     them), ``k`` and the vote's weighting being chosen by ``scoring``; the
@@ -154,18 +155,18 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         of a small network, which keeps the blend's fit within a few forest
         fits; 256 units ranked a little better on the real-data benchmark, at
         twice the network's time (docs/real_data.rst).
-    forest_depths : tuple of int or None, default=(8,)
+    forest_depths : tuple of int or None, default=(8, None)
         ``max_depth`` of each forest, a ``RandomForestClassifier`` of 100
-        trees (``FOREST_PARAMS``) on the unit vectors; ``None`` grows full
-        trees; ``()`` leaves forests out. Depth 8 (a regional estimate) took
-        the weight on clustered occurrence records; ``(8, None)`` adds full
-        trees, which took it on dense labels with sharp borders (countries,
-        time zones, land and sea) and gained there a few tenths of a point
-        (docs/real_data.rst). A forest holds ``n_classes`` float64 values per
-        node: pickled, 100 trees of depth 8 took 106 MB on the 330 classes
-        of the coral records, full trees 1 GB
-        (``benchmarks/bench_blend_memory.py``); with thousands of classes
-        pass ``()`` or a smaller forest.
+        trees (``FOREST_PARAMS``) on :func:`forest_features`; ``None`` grows
+        full trees; ``()`` leaves forests out. Depth 8 (a regional estimate)
+        took the weight on clustered occurrence records, full trees on dense
+        labels with sharp borders (time zones, land and sea;
+        docs/real_data.rst). Each forest is kept compact, as its splits and a
+        sparse table of its leaves (the same probabilities): on the 330
+        classes of the coral records, 4.8 MB at depth 8 and 21 MB for full
+        trees, where scikit-learn's forests take 103 MB and 1 GB
+        (``benchmarks/bench_blend_memory.py``). Full trees cost most of the
+        forests' fit time; ``(8,)`` leaves them out.
     n_neighbors : tuple of int, default=(1, 3, 5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
@@ -201,8 +202,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         Class labels, sorted.
     estimator_ : classifier
         The fitted estimator.
-    forests_ : list of RandomForestClassifier
-        The fitted forests, in the order of ``forest_depths``.
+    forests_ : list of CompactForest
+        The fitted forests, in the order of ``forest_depths``, each with
+        ``predict_proba(forest_features(lonlat))``, ``classes_``,
+        ``max_depth`` and ``n_estimators``.
     weights_ : dict
         ``{"estimator": w_est, "forest(max_depth=8)": w_8, ..., "knn": w_knn,
         "prior": w_prior}``, summing to 1.

@@ -8,6 +8,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
+from skgeo_s2v._compact_forest import CompactForest
 from skgeo_s2v.blend import (
     FOREST_PARAMS,
     NeighborBlendClassifier,
@@ -49,7 +50,13 @@ def test_predict_proba_is_the_stated_mixture():
     X, y = _sites()
     blend = NeighborBlendClassifier(LogisticRegression(), random_state=0).fit(X, y)
     w = blend.weights_
-    assert list(w) == ["estimator", "forest(max_depth=8)", "knn", "prior"]
+    assert list(w) == [
+        "estimator",
+        "forest(max_depth=8)",
+        "forest(max_depth=None)",
+        "knn",
+        "prior",
+    ]
     assert sum(w.values()) == pytest.approx(1.0)
     # The vote and the prior, derived independently with scikit-learn on all rows.
     knn = KNeighborsClassifier(
@@ -64,7 +71,7 @@ def test_predict_proba_is_the_stated_mixture():
         w["estimator"] * blend.estimator_.predict_proba(query)
         + sum(
             w[f"forest(max_depth={forest.max_depth})"]
-            * forest.predict_proba(_unit_vectors(query))
+            * forest.predict_proba(np.column_stack([_unit_vectors(query), query]))
             for forest in blend.forests_
         )
         + w["knn"] * knn.predict_proba(np.deg2rad(query[:, ::-1]))
@@ -76,20 +83,33 @@ def test_predict_proba_is_the_stated_mixture():
     )
 
 
-def test_default_forests_are_random_forests_of_unit_vectors():
+def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat():
     X, y = _sites()
     blend = NeighborBlendClassifier(_Spy(), n_jobs=1, random_state=0).fit(X, y)
-    assert [f.max_depth for f in blend.forests_] == [8]
+    assert [f.max_depth for f in blend.forests_] == [8, None]
+    rows = blend.estimator_.fitted_rows_
+    features = np.column_stack([_unit_vectors(rows), rows])
     for forest in blend.forests_:
-        assert isinstance(forest, RandomForestClassifier)
+        assert isinstance(forest, CompactForest)
         assert forest.n_estimators == FOREST_PARAMS["n_estimators"]
-        assert forest.n_features_in_ == 3
-        # Trained on unit vectors (every split threshold inside [-1, 1]) of
-        # the estimator's rows (refit=False): a bootstrap draws as many rows.
-        tree = forest.estimators_[0].tree_
-        assert (np.abs(tree.threshold[tree.feature >= 0]) <= 1).all()
-        assert tree.weighted_n_node_samples[0] == len(blend.estimator_.fitted_rows_)
-    assert blend.forests_[0].estimators_[0].get_depth() <= 8
+        assert forest.n_features_in_ == 5
+        # Trained on the estimator's rows (refit=False).
+        assert forest.n_samples_fit_ == len(rows)
+    # A forest of the same depth on the same features and rows, fitted by
+    # scikit-learn with another seed, agrees on the training rows' classes.
+    reference = RandomForestClassifier(max_depth=8, random_state=0)
+    reference.fit(features, _labels_of(X, y, rows))
+    agreement = np.mean(
+        blend.forests_[0].predict_proba(features).argmax(axis=1)
+        == reference.predict_proba(features).argmax(axis=1)
+    )
+    assert agreement > 0.95
+
+
+def _labels_of(X, y, rows):
+    """Labels of the rows of ``X`` listed in ``rows`` (all rows are distinct)."""
+    index = {tuple(row): label for row, label in zip(X, y)}
+    return np.array([index[tuple(row)] for row in rows])
 
 
 def test_forest_depths_choose_the_forests():
@@ -119,7 +139,7 @@ def test_local_classes_give_weight_to_the_neighbours():
         DummyClassifier(strategy="prior"), random_state=0
     ).fit(X, y)
     w = blend.weights_
-    assert w["knn"] + w["forest(max_depth=8)"] >= 0.8
+    assert w["knn"] + w["forest(max_depth=8)"] + w["forest(max_depth=None)"] >= 0.8
     assert blend.weights_["estimator"] + blend.weights_["prior"] < 0.2
     X_test, y_test = _sites(200, seed=1)
     assert blend.score(X_test, y_test) > 0.95
@@ -236,7 +256,7 @@ def test_refit_trains_on_every_record():
     blend = NeighborBlendClassifier(_Spy(), refit=True, random_state=0).fit(X, y)
     assert len(blend.estimator_.fitted_rows_) == len(X)
     for forest in blend.forests_:
-        assert forest.estimators_[0].tree_.weighted_n_node_samples[0] == len(X)
+        assert forest.n_samples_fit_ == len(X)
     unrefit = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
     assert len(unrefit.estimator_.fitted_rows_) < len(X)
 

@@ -1,0 +1,83 @@
+"""CompactForest: a random forest's probabilities from its splits and leaves."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+from skgeo_s2v._compact_forest import CompactForest, fit_compact_forest
+
+
+def _data(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    # Coarse values too, so that test points fall exactly on thresholds.
+    X[:, 1] = np.round(X[:, 1], 1)
+    y = (np.floor(2 * X[:, 0]) + 3 * (X[:, 1] > 0)).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("max_depth", [2, 8, None])
+@pytest.mark.parametrize("forest_class", [RandomForestClassifier, ExtraTreesClassifier])
+def test_probabilities_are_the_forests(forest_class, max_depth):
+    X, y = _data()
+    forest = forest_class(n_estimators=15, max_depth=max_depth, random_state=0)
+    forest.fit(X, y)
+    compact = CompactForest.from_forest(forest)
+    X_test = np.vstack([_data(300, seed=1)[0], X[:50]])
+    np.testing.assert_allclose(
+        compact.predict_proba(X_test), forest.predict_proba(X_test), atol=1e-12
+    )
+    np.testing.assert_array_equal(compact.classes_, forest.classes_)
+    assert (compact.max_depth, compact.n_estimators) == (max_depth, 15)
+
+
+def test_rare_classes_missing_from_a_bootstrap_keep_their_columns():
+    X, y = _data()
+    y = y.copy()
+    y[:2] = 99  # two rows of a class that most bootstraps miss
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    compact = CompactForest.from_forest(forest)
+    proba = compact.predict_proba(X)
+    assert proba.shape == (len(X), len(np.unique(y)))
+    np.testing.assert_allclose(proba, forest.predict_proba(X), atol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_concatenated_batches_average_their_trees():
+    X, y = _data()
+    first = RandomForestClassifier(n_estimators=4, random_state=1).fit(X, y)
+    second = RandomForestClassifier(n_estimators=6, random_state=2).fit(X, y)
+    joined = CompactForest.concatenate(
+        [CompactForest.from_forest(first), CompactForest.from_forest(second)]
+    )
+    expected = (4 * first.predict_proba(X) + 6 * second.predict_proba(X)) / 10
+    assert joined.n_estimators == 10
+    np.testing.assert_allclose(joined.predict_proba(X), expected, atol=1e-12)
+
+
+def test_fit_in_batches_is_reproducible_and_counts_the_rows():
+    X, y = _data()
+
+    def make(n_estimators, seed):
+        return RandomForestClassifier(n_estimators, max_depth=5, random_state=seed)
+
+    fits = [
+        fit_compact_forest(
+            make, X, y, n_estimators=25, batch_size=10, rng=np.random.RandomState(0)
+        )
+        for _ in range(2)
+    ]
+    assert fits[0].n_estimators == 25
+    assert fits[0].n_samples_fit_ == len(X)
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+
+
+def test_full_trees_take_far_less_memory_and_survive_pickling():
+    X, y = _data(2000)
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    compact = CompactForest.from_forest(forest)
+    assert compact.nbytes < len(pickle.dumps(forest)) / 3
+    restored = pickle.loads(pickle.dumps(compact))
+    np.testing.assert_array_equal(restored.predict_proba(X), compact.predict_proba(X))

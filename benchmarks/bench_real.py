@@ -245,13 +245,14 @@ class Forest:
         self.classes_, codes = np.unique(y, return_inverse=True)
         self.prior_ = np.bincount(codes) / len(y)
         self.xyz_, best = make_encoder("xyz").fit(X), None
+        features, features_val = self._features(X), self._features(X_val)
         for depth in FOREST_DEPTHS:
             start = time.perf_counter()
             forest = RandomForestClassifier(
                 n_estimators=200, max_depth=depth, n_jobs=-1, random_state=self.seed
-            ).fit(self._features(X), y)
+            ).fit(features, y)
             seconds = time.perf_counter() - start
-            proba = forest.predict_proba(self._features(X_val))
+            proba = forest.predict_proba(features_val)
             s = scores(y_val, smooth(proba, self.prior_, 1e-6), self.classes_)
             if best is None or (s["top1"], s["mrr"]) > best[0]:
                 best = (s["top1"], s["mrr"]), forest, proba, seconds, depth

@@ -165,8 +165,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         sparse table of its leaves (the same probabilities): on the 330
         classes of the coral records, 4.8 MB at depth 8 and 21 MB for full
         trees, where scikit-learn's forests take 103 MB and 1 GB
-        (``benchmarks/bench_blend_memory.py``). Full trees cost most of the
-        forests' fit time; ``(8,)`` leaves them out.
+        (``benchmarks/bench_blend_memory.py``). ``(8,)`` leaves the full
+        trees out, for a shorter fit.
     n_neighbors : tuple of int, default=(1, 3, 5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
@@ -296,10 +296,12 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             )
         return depths
 
-    def _fit_forests(self, features, y, rng):
-        """One compact forest for each of ``forest_depths``, on ``features``."""
+    def _fit_forests(self, lonlat, y, rng):
+        """One compact forest for each of ``forest_depths``, on ``lonlat``."""
+        depths = self._check_forest_depths()
+        features = forest_features(lonlat) if depths else None
         forests = []
-        for depth in self._check_forest_depths():
+        for depth in depths:
 
             def make_forest(n_estimators, seed, depth=depth):
                 params = {**FOREST_PARAMS, "n_estimators": n_estimators}
@@ -341,10 +343,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     def _fitted_models(self, lonlat, y, rows, rng):
         """The estimator and the forests trained on ``lonlat[rows]``."""
         estimator = self._make_estimator(rng).fit(lonlat[rows], y[rows])
-        forests = []
-        if self.forest_depths:
-            forests = self._fit_forests(forest_features(lonlat[rows]), y[rows], rng)
-        return estimator, forests
+        return estimator, self._fit_forests(lonlat[rows], y[rows], rng)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):

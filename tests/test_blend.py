@@ -119,6 +119,8 @@ def test_forest_depths_choose_the_forests():
     assert blend.forests_ == []
     assert list(blend.weights_) == ["estimator", "knn", "prior"]
     assert sum(blend.weights_.values()) == pytest.approx(1.0)
+    blend.set_params(forest_depths=np.array([3, 5])).fit(X, y)  # array-like
+    assert [f.max_depth for f in blend.forests_] == [3, 5]
     blend.set_params(forest_depths=[3, None]).fit(X, y)
     assert [f.max_depth for f in blend.forests_] == [3, None]
     assert list(blend.weights_) == [

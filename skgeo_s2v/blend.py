@@ -8,9 +8,12 @@ p_knn + w_prior p_prior`` whose weights maximise the likelihood of spatially
 held-out records (:func:`mixture_weights`), ``k`` chosen with them.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import effective_n_jobs
+from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import BallTree
@@ -37,14 +40,18 @@ __all__ = [
     "neighbor_vote",
 ]
 
-#: Parameters of the default estimator: short training of a small network.
-#: Inside the blend, 256 units ranked the coral records a little better (top-5
-#: +1.4, inside the spread) for a fit twice as long (docs/real_data.rst).
-DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 10, "hidden_units": 128}
+#: Parameters of the default estimator: short training of a small network,
+#: without dropout (a network trained for 6 epochs does not overfit, and
+#: dropout took a fifth of its time). Inside the blend, 6 such epochs ranked
+#: the coral records as well as the 10 epochs with dropout of the previous
+#: default, in 0.4 of the time (docs/real_data.rst).
+DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 6, "hidden_units": 128, "dropout": 0.0}
 
 #: Parameters of the blend's forests, ``RandomForestClassifier`` of
-#: :func:`forest_features`, one for each of ``forest_depths``.
-FOREST_PARAMS = {"n_estimators": 100}
+#: :func:`forest_features`, one for each of ``forest_depths``: 50 trees gave
+#: the probabilities of 100 within the spread over seeds, in half the time
+#: (docs/real_data.rst).
+FOREST_PARAMS = {"n_estimators": 50}
 
 # Trees fitted at a time before they are made compact (peak memory).
 _FOREST_BATCH = 20
@@ -150,21 +157,21 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     estimator : classifier or None, default=None
         A classifier of ``(lon, lat)`` with ``predict_proba``, cloned in
         :meth:`fit`; None means
-        :class:`~skgeo_s2v.SphereLocationClassifier` ``(max_epochs=10,
-        hidden_units=128)`` (``DEFAULT_ESTIMATOR_PARAMS``): short training
-        of a small network, which keeps the blend's fit within a few forest
-        fits; 256 units ranked a little better on the real-data benchmark, at
-        twice the network's time (docs/real_data.rst).
+        :class:`~skgeo_s2v.SphereLocationClassifier` ``(max_epochs=6,
+        hidden_units=128, dropout=0.0)`` (``DEFAULT_ESTIMATOR_PARAMS``):
+        short training of a small network, which keeps the blend's fit within
+        a few forest fits (docs/real_data.rst). With ``n_jobs`` other than 1
+        it trains in a second thread while the forests grow.
     forest_depths : tuple of int or None, default=(8, None)
-        ``max_depth`` of each forest, a ``RandomForestClassifier`` of 100
+        ``max_depth`` of each forest, a ``RandomForestClassifier`` of 50
         trees (``FOREST_PARAMS``) on :func:`forest_features`; ``None`` grows
         full trees; ``()`` leaves forests out. Depth 8 (a regional estimate)
         took the weight on clustered occurrence records, full trees on dense
         labels with sharp borders (time zones, land and sea;
         docs/real_data.rst). Each forest is kept compact, as its splits and a
         sparse table of its leaves (the same probabilities): on the 330
-        classes of the coral records, 4.8 MB at depth 8 and 21 MB for full
-        trees, where scikit-learn's forests take 103 MB and 1 GB
+        classes of the coral records, 2.4 MB at depth 8 and 10 MB for full
+        trees, where scikit-learn's forests take 51 MB and 507 MB
         (``benchmarks/bench_blend_memory.py``). ``(8,)`` leaves the full
         trees out, for a shorter fit.
     n_neighbors : tuple of int, default=(1, 3, 5, 10, 20, 50, 100)
@@ -191,7 +198,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         weights are chosen (about twice the training time). False keeps them
         trained without the held-out records.
     n_jobs : int or None, default=None
-        Parallel jobs of the forests (``-1``: every core).
+        Parallel jobs of the forests (``-1``: every core). Other than 1, the
+        estimator also trains in a thread of its own beside the forests (the
+        same blend as one after the other: each has its own seed).
     random_state : int, RandomState instance or None, default=None
         Draws the held-out groups, seeds the forests and, when ``estimator``
         is None, the default estimator.
@@ -341,9 +350,29 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def _fitted_models(self, lonlat, y, rows, rng):
-        """The estimator and the forests trained on ``lonlat[rows]``."""
-        estimator = self._make_estimator(rng).fit(lonlat[rows], y[rows])
-        return estimator, self._fit_forests(lonlat[rows], y[rows], rng)
+        """The estimator and the forests trained on ``lonlat[rows]``.
+
+        With more than one job the estimator trains in a second thread while
+        the forests grow (a torch network and scikit-learn's trees both
+        release the GIL): the same models as one after the other, since each
+        has its own seed drawn first.
+        """
+        estimator = self._make_estimator(rng)
+        forest_rng = np.random.RandomState(rng.randint(2**31 - 1))
+        lonlat, y = lonlat[rows], y[rows]
+        if effective_n_jobs(self.n_jobs) == 1:
+            estimator.fit(lonlat, y)
+            return estimator, self._fit_forests(lonlat, y, forest_rng)
+        config = get_config()
+
+        def fit_estimator():
+            with config_context(**config):
+                return estimator.fit(lonlat, y)
+
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            fitted = executor.submit(fit_estimator)
+            forests = self._fit_forests(lonlat, y, forest_rng)
+            return fitted.result(), forests
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):

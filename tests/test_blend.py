@@ -281,6 +281,47 @@ def test_same_random_state_same_blend():
     np.testing.assert_array_equal(a.predict_proba(X[:20]), b.predict_proba(X[:20]))
 
 
+def test_parallel_fit_gives_the_sequential_blend():
+    # With n_jobs > 1 the estimator trains in a thread beside the forests;
+    # each has its own seed, so the blend is the one fitted one after the other.
+    from skgeo_s2v import SphereLocationClassifier
+
+    X, y = _sites(200)
+    net = SphereLocationClassifier(
+        hidden_units=16, max_epochs=3, random_state=0, n_threads=1
+    )
+    one = NeighborBlendClassifier(net, n_jobs=1, random_state=3).fit(X, y)
+    two = NeighborBlendClassifier(net, n_jobs=2, random_state=3).fit(X, y)
+    assert one.weights_ == two.weights_
+    np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+
+
+class _ConfigSpy(_Spy):
+    """Records scikit-learn's ``assume_finite`` as ``fit`` sees it."""
+
+    def fit(self, X, y):
+        from sklearn import get_config
+
+        self.assume_finite_ = get_config()["assume_finite"]
+        return super().fit(X, y)
+
+
+class _Failing(_Spy):
+    def fit(self, X, y):
+        raise ValueError("the estimator refused these records")
+
+
+def test_parallel_fit_keeps_the_config_and_raises_the_estimators_error():
+    from sklearn import config_context
+
+    X, y = _sites()
+    with config_context(assume_finite=True):
+        blend = NeighborBlendClassifier(_ConfigSpy(), n_jobs=2, random_state=0)
+        assert blend.fit(X, y).estimator_.assume_finite_ is True
+    with pytest.raises(ValueError, match="refused these records"):
+        NeighborBlendClassifier(_Failing(), n_jobs=2, random_state=0).fit(X, y)
+
+
 def test_with_the_package_classifier():
     from skgeo_s2v import SphereLocationClassifier
 
@@ -352,7 +393,11 @@ def test_default_estimator_is_the_short_trained_classifier(monkeypatch):
     from skgeo_s2v import SphereLocationClassifier
     from skgeo_s2v.blend import DEFAULT_ESTIMATOR_PARAMS
 
-    assert DEFAULT_ESTIMATOR_PARAMS == {"max_epochs": 10, "hidden_units": 128}
+    assert DEFAULT_ESTIMATOR_PARAMS == {
+        "max_epochs": 6,
+        "hidden_units": 128,
+        "dropout": 0.0,
+    }
     # Shrink the default so that the test runs in seconds; what is checked is
     # that None builds the package's classifier with these parameters.
     monkeypatch.setitem(DEFAULT_ESTIMATOR_PARAMS, "max_epochs", 2)
@@ -362,3 +407,4 @@ def test_default_estimator_is_the_short_trained_classifier(monkeypatch):
     assert isinstance(blend.estimator_, SphereLocationClassifier)
     assert blend.estimator_.max_epochs == 2
     assert blend.estimator_.hidden_units == 8
+    assert blend.estimator_.dropout == 0.0

@@ -39,6 +39,9 @@ records each, and the true range the cap of radius ``2 / √κ`` around the
 centre (86 % of the species' mass). Test sites: 3,000 uniform by area in the
 region, present where inside the true range. A seed draws a new data set.
 
+``--rank-average`` adds an ensemble of Maxent and each covariate model:
+the mean of their ranks of the test sites (``ranks of ...``).
+
 ``--set NAME=VALUE ...`` adds the covariate models again, marked
 ``[set]``, with those classifier parameters (``max_epochs=60``,
 ``background__n_per_example=4``, ``encoder__min_radius=1e-3``,
@@ -62,6 +65,7 @@ import warnings
 import numpy as np
 import torch
 from bench_vmf import add_settings_argument, parse_params
+from scipy.stats import rankdata
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
@@ -185,6 +189,21 @@ def covariate_classifier_fitter(background, max_epochs, settings=None, ensemble=
     return fit
 
 
+def rank_average_fitter(*fitters):
+    """The mean of the models' ranks of the test sites (an ensemble of scores
+    on different scales, which a ROC AUC compares by rank only)."""
+
+    def fit(lonlat, presence, covariates, train, seed):
+        predicts = [f(lonlat, presence, covariates, train, seed) for f in fitters]
+
+        def predict(test):
+            return np.mean([rankdata(p(test)) for p in predicts], axis=0) / len(test)
+
+        return predict
+
+    return fit
+
+
 # The backgrounds that carry covariates: the training fold's bundled sites
 # (with their covariates) and all its records (presences and sites).
 COVARIATE_BACKGROUNDS = {
@@ -297,6 +316,12 @@ def main(argv=None):
         help="with --set: average the presence scores of this many classifiers "
         "(seeds 1000 * seed + k)",
     )
+    parser.add_argument(
+        "--rank-average",
+        action="store_true",
+        help="add the mean of the ranks of Maxent and of each covariate model "
+        "(an ensemble of the two; rows 'ranks of ...')",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     max_epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
@@ -319,6 +344,12 @@ def main(argv=None):
                 background, max_epochs, settings, args.ensemble
             )
             models[f"SLC coords+cov [set], {name}"] = fitter
+    if args.rank_average:
+        for name, background in COVARIATE_BACKGROUNDS.items():
+            fitter = covariate_classifier_fitter(background, max_epochs)
+            models[f"ranks of Maxent + SLC coords+cov, {name}"] = rank_average_fitter(
+                fit_maxent, fitter
+            )
     if args.only:
         models = {
             name: fit

@@ -1,4 +1,4 @@
-"""A fitted random forest kept as its split structure and a sparse leaf table.
+"""A fitted forest of trees kept as its split structure and a sparse leaf table.
 
 scikit-learn's trees store ``n_classes`` float64 values for every node, leaves
 and internal nodes alike: 100 full trees on a few hundred classes take a
@@ -15,7 +15,7 @@ __all__ = ["CompactForest", "fit_compact_forest"]
 
 
 def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
-    """Fit a random forest ``batch_size`` trees at a time, kept compact.
+    """Fit a forest ``batch_size`` trees at a time, kept compact.
 
     Only one batch of full scikit-learn trees is held in memory at a time.
 
@@ -23,7 +23,7 @@ def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
     ----------
     make_forest : callable
         ``make_forest(n_estimators, random_state)`` returns an unfitted
-        ``RandomForestClassifier``.
+        ``RandomForestClassifier`` or ``ExtraTreesClassifier``.
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
     n_estimators : int
@@ -61,7 +61,7 @@ def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
 
 
 class CompactForest:
-    """The prediction of a fitted ``RandomForestClassifier``, in less memory.
+    """The prediction of a fitted scikit-learn forest, in less memory.
 
     Built by :meth:`from_forest`; ``predict_proba`` gives the forest's
     ``predict_proba`` (the mean over trees of each leaf's class fractions),

@@ -15,7 +15,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -34,6 +34,7 @@ from .model_selection import SphericalBlockKFold
 __all__ = [
     "DEFAULT_ESTIMATOR_PARAMS",
     "FOREST_PARAMS",
+    "FOREST_TYPES",
     "forest_features",
     "NeighborBlendClassifier",
     "mixture_weights",
@@ -47,11 +48,16 @@ __all__ = [
 #: default, in 0.4 of the time (docs/real_data.rst).
 DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 6, "hidden_units": 128, "dropout": 0.0}
 
-#: Parameters of the blend's forests, ``RandomForestClassifier`` of
-#: :func:`forest_features`, one for each of ``forest_depths``: 50 trees gave
-#: the probabilities of 100 within the spread over seeds, in half the time
-#: (docs/real_data.rst).
+#: Parameters of the blend's forests of :func:`forest_features`, one for each
+#: of ``forest_depths``: 50 trees gave the probabilities of 100 within the
+#: spread over seeds, in half the time (docs/real_data.rst).
 FOREST_PARAMS = {"n_estimators": 50}
+
+#: The scikit-learn forest of each ``forest_type``.
+FOREST_TYPES = {
+    "extra_trees": ExtraTreesClassifier,
+    "random_forest": RandomForestClassifier,
+}
 
 # Trees fitted at a time before they are made compact (peak memory).
 _FOREST_BATCH = 20
@@ -138,7 +144,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
 
     ``predict_proba`` is the mixture ``w_est p_est(x) + sum_d w_d p_d(x) +
     w_knn p_knn(x) + w_prior p_prior``: the estimator's probabilities, those
-    of random forests of depth ``d`` on the unit vectors and the coordinates
+    of forests of depth ``d`` on the unit vectors and the coordinates
     ``(x, y, z, lon, lat)`` of the locations (:func:`forest_features`;
     shallow trees give a regional estimate, full trees sharp borders), a
     vote of the ``k`` nearest training records (great-circle distance; a
@@ -163,8 +169,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         a few forest fits (docs/real_data.rst). With ``n_jobs`` other than 1
         it trains in a second thread while the forests grow.
     forest_depths : tuple of int or None, default=(8, None)
-        ``max_depth`` of each forest, a ``RandomForestClassifier`` of 50
-        trees (``FOREST_PARAMS``) on :func:`forest_features`; ``None`` grows
+        ``max_depth`` of each forest, of 50 trees (``FOREST_PARAMS``) on
+        :func:`forest_features`; ``None`` grows
         full trees; ``()`` leaves forests out. Depth 8 (a regional estimate)
         took the weight on clustered occurrence records, full trees on dense
         labels with sharp borders (time zones, land and sea;
@@ -174,6 +180,13 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         trees, where scikit-learn's forests take 51 MB and 507 MB
         (``benchmarks/bench_blend_memory.py``). ``(8,)`` leaves the full
         trees out, for a shorter fit.
+    forest_type : {"extra_trees", "random_forest"}, default="extra_trees"
+        scikit-learn's ``ExtraTreesClassifier`` (random thresholds, every
+        record in every tree) or ``RandomForestClassifier`` (the best
+        thresholds, bootstrap samples). Extra trees fitted faster on many
+        classes and found coasts better (land/sea); a random forest finds
+        meridians exactly and did better on the uniform time zones near the
+        poles (docs/real_data.rst).
     n_neighbors : tuple of int, default=(1, 3, 5, 10, 20, 50, 100)
         Candidate ``k`` of the neighbour vote (those above the number of
         training records are skipped).
@@ -251,6 +264,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "forest_depths": ["array-like"],
+        "forest_type": [StrOptions(set(FOREST_TYPES))],
         "n_neighbors": ["array-like"],
         "scoring": [StrOptions({"accuracy", "neg_log_loss"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -265,6 +279,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         estimator=None,
         *,
         forest_depths=(8, None),
+        forest_type="extra_trees",
         n_neighbors=(1, 3, 5, 10, 20, 50, 100),
         scoring="accuracy",
         validation_fraction=0.1,
@@ -275,6 +290,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.estimator = estimator
         self.forest_depths = forest_depths
+        self.forest_type = forest_type
         self.n_neighbors = n_neighbors
         self.scoring = scoring
         self.validation_fraction = validation_fraction
@@ -314,7 +330,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
 
             def make_forest(n_estimators, seed, depth=depth):
                 params = {**FOREST_PARAMS, "n_estimators": n_estimators}
-                return RandomForestClassifier(
+                return FOREST_TYPES[self.forest_type](
                     max_depth=depth, n_jobs=self.n_jobs, random_state=seed, **params
                 )
 

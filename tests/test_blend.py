@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -83,9 +83,22 @@ def test_predict_proba_is_the_stated_mixture():
     )
 
 
-def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat():
+@pytest.mark.parametrize(
+    "forest_type, forest_class",
+    [
+        (None, ExtraTreesClassifier),  # the default
+        ("random_forest", RandomForestClassifier),
+        ("extra_trees", ExtraTreesClassifier),
+    ],
+)
+def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat(
+    forest_type, forest_class
+):
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), n_jobs=1, random_state=0).fit(X, y)
+    blend = NeighborBlendClassifier(_Spy(), n_jobs=1, random_state=0)
+    if forest_type is not None:
+        blend.set_params(forest_type=forest_type)
+    blend.fit(X, y)
     assert [f.max_depth for f in blend.forests_] == [8, None]
     rows = blend.estimator_.fitted_rows_
     features = np.column_stack([_unit_vectors(rows), rows])
@@ -97,13 +110,40 @@ def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat():
         assert forest.n_samples_fit_ == len(rows)
     # A forest of the same depth on the same features and rows, fitted by
     # scikit-learn with another seed, agrees on the training rows' classes.
-    reference = RandomForestClassifier(max_depth=8, random_state=0)
+    reference = forest_class(
+        n_estimators=FOREST_PARAMS["n_estimators"], max_depth=8, random_state=0
+    )
     reference.fit(features, _labels_of(X, y, rows))
     agreement = np.mean(
         blend.forests_[0].predict_proba(features).argmax(axis=1)
         == reference.predict_proba(features).argmax(axis=1)
     )
     assert agreement > 0.95
+
+
+def test_forest_type_chooses_the_trees():
+    # Labels at random: full extra trees see every record (no bootstrap) and
+    # so give each training record its own class with certainty; a random
+    # forest's bootstrap leaves each record out of about a third of its trees.
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(-60, 60, 300), rng.uniform(-40, 40, 300)])
+    y = rng.choice(["a", "b", "c"], 300)
+    certain = {}
+    for forest_type in ("extra_trees", "random_forest"):
+        blend = NeighborBlendClassifier(
+            _Spy(), forest_depths=(None,), forest_type=forest_type, random_state=0
+        ).fit(X, y)
+        rows = blend.estimator_.fitted_rows_
+        features = np.column_stack([_unit_vectors(rows), rows])
+        proba = blend.forests_[0].predict_proba(features)
+        labels = _labels_of(X, y, rows)
+        certain[forest_type] = np.mean(np.isclose(proba.max(axis=1), 1.0))
+        if forest_type == "extra_trees":
+            np.testing.assert_array_equal(
+                blend.forests_[0].classes_[proba.argmax(axis=1)], labels
+            )
+    assert certain["extra_trees"] == 1.0
+    assert certain["random_forest"] < 0.5
 
 
 def _labels_of(X, y, rows):
@@ -346,6 +386,7 @@ def test_with_the_package_classifier():
         ({"forest_depths": (0,)}, {}, "forest_depths must be distinct"),
         ({"forest_depths": (2.5,)}, {}, "forest_depths must be distinct"),
         ({"scoring": "top5"}, {}, "scoring"),
+        ({"forest_type": "boosted"}, {}, "forest_type"),
     ],
 )
 def test_bad_parameters_are_clear_errors(params, fit_kwargs, message):

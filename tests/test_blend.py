@@ -86,7 +86,7 @@ def test_predict_proba_is_the_stated_mixture():
 @pytest.mark.parametrize(
     "forest_type, forest_class",
     [
-        (None, ExtraTreesClassifier),  # the default
+        (None, RandomForestClassifier),  # the default
         ("random_forest", RandomForestClassifier),
         ("extra_trees", ExtraTreesClassifier),
     ],

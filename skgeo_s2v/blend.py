@@ -43,9 +43,9 @@ __all__ = [
 
 #: Parameters of the default estimator: short training of a small network,
 #: without dropout (a network trained for 6 epochs does not overfit, and
-#: dropout took a fifth of its time). Inside the blend, 6 such epochs ranked
-#: the coral records as well as the 10 epochs with dropout of the previous
-#: default, in 0.4 of the time (docs/real_data.rst).
+#: dropout took a fifth of its time). With 6 such epochs the blend ranked
+#: the coral records as well as with the 10 epochs and dropout 0.5 of the
+#: previous default (docs/real_data.rst).
 DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 6, "hidden_units": 128, "dropout": 0.0}
 
 #: Parameters of the blend's forests of :func:`forest_features`, one for each

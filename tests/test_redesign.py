@@ -66,6 +66,26 @@ _OLD_NAMES = {"validation_fraction", "pos_weight", "background_weight"}
 _OLD_NAMES |= {"n_background", "weight_decay"}
 
 
+# The reference predictions are float32 results of one machine. On the same
+# machine a retrained model matches them exactly (make_fixtures.py --compare:
+# largest difference 0); another CPU's kernels round differently (an AVX-512
+# Xeon, 2026-12-02: logits up to 4.8e-5 apart after training, probabilities
+# of the saved model 1.5e-7 apart). The tolerance admits that rounding and
+# nothing else: another seed moves the logits by far more (tested below).
+LOGIT_ATOL = 1e-3
+PROBA_ATOL = 1e-5
+
+
+def test_the_tolerance_tells_another_model_apart(one_thread):
+    fixtures = _fixtures()
+    reference = np.load(DATA / "reference_predictions.npz")
+    params, _ = fixtures.CASES["fixed_seed0"]
+    clf = SphereLocationClassifier(**{**params, "random_state": 1})
+    clf.fit(*fixtures.quadrant_data())
+    gap = np.abs(clf.decision_function(reference["grid"]) - reference["fixed_seed0"])
+    assert gap.max() > 100 * LOGIT_ATOL
+
+
 @pytest.mark.parametrize("case", sorted(NEW_SPELLINGS))
 def test_same_model_as_before_the_redesign(case, one_thread):
     fixtures = _fixtures()
@@ -78,7 +98,10 @@ def test_same_model_as_before_the_redesign(case, one_thread):
         warnings.simplefilter("error", FutureWarning)  # new spellings only
         clf.fit(X, y)
     np.testing.assert_allclose(
-        clf.decision_function(reference["grid"]), reference[case], rtol=0, atol=1e-6
+        clf.decision_function(reference["grid"]),
+        reference[case],
+        rtol=0,
+        atol=LOGIT_ATOL,
     )
     assert clf.n_epochs_ == int(reference[f"{case}__n_epochs"])
 
@@ -99,7 +122,7 @@ def test_old_spellings_give_the_same_model(one_thread):
         clf.decision_function(reference["grid"]),
         reference["loss_background_seed4"],
         rtol=0,
-        atol=1e-6,
+        atol=LOGIT_ATOL,
     )
 
 
@@ -107,9 +130,11 @@ def test_old_spellings_give_the_same_model(one_thread):
 def test_a_model_saved_before_the_redesign_loads():
     expected = np.load(DATA / "classifier_format2" / "expected.npz")
     model = SphereLocationClassifier.load(DATA / "classifier_format2")
-    np.testing.assert_allclose(model.predict_proba(expected["X"]), expected["proba"])
     np.testing.assert_allclose(
-        model.decision_function(expected["X"]), expected["logits"], atol=1e-6
+        model.predict_proba(expected["X"]), expected["proba"], atol=PROBA_ATOL
+    )
+    np.testing.assert_allclose(
+        model.decision_function(expected["X"]), expected["logits"], atol=LOGIT_ATOL
     )
     np.testing.assert_array_equal(model.predict(expected["X"]), expected["predict"])
     assert model.loss == "presence_absence" and model.background is None

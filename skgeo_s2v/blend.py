@@ -42,10 +42,9 @@ __all__ = [
 ]
 
 #: Parameters of the default estimator: short training of a small network,
-#: without dropout (which took a fifth of the network's time on the coral
-#: records). With 6 such epochs the blend ranked the coral records as well as
-#: with the 10 epochs and dropout 0.5 of the previous default
-#: (docs/real_data.rst).
+#: without dropout (each step draws no mask). With 6 such epochs the blend
+#: ranked the coral records as well as with the 10 epochs and dropout 0.5 of
+#: the previous default, in less time (docs/real_data.rst).
 DEFAULT_ESTIMATOR_PARAMS = {"max_epochs": 6, "hidden_units": 128, "dropout": 0.0}
 
 #: Parameters of the blend's forests of :func:`forest_features`, one for each

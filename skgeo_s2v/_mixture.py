@@ -1,11 +1,17 @@
-"""Held-out mixtures: the weights of highest held-out likelihood, and the
-held-out groups they are chosen on (used by
+"""Held-out mixtures: the weights of highest held-out likelihood of a linear
+or a logarithmic pool, and the held-out groups they are chosen on (used by
 :class:`~skgeo_s2v.NeighborBlendClassifier`).
 """
 
 import numpy as np
 
-__all__ = ["holdout_groups", "mixture_weights"]
+__all__ = [
+    "MAX_EXPONENT",
+    "holdout_groups",
+    "log_pool",
+    "log_pool_weights",
+    "mixture_weights",
+]
 
 
 def mixture_weights(likelihoods, *, tol=1e-9, max_iter=10_000):
@@ -51,6 +57,140 @@ def mixture_weights(likelihoods, *, tol=1e-9, max_iter=10_000):
         if moved < tol:
             break
     return weights
+
+
+def _log_pool(exponents, log_probas):
+    """Rows of ``softmax(sum_j a_j log_probas[j])`` and its log-normaliser."""
+    scores = np.tensordot(exponents, log_probas, axes=1)
+    top = scores.max(axis=1, keepdims=True)
+    pooled = np.exp(scores - top)
+    total = pooled.sum(axis=1, keepdims=True)
+    return scores, pooled / total, (np.log(total) + top)[:, 0]
+
+
+def log_pool(exponents, log_probas):
+    """The logarithmic pool ``p ∝ prod_j p_j ** a_j`` of the components ``j``.
+
+    Parameters
+    ----------
+    exponents : ndarray of shape (n_components,)
+        Non-negative exponents ``a_j``.
+    log_probas : ndarray of shape (n_components, n_records, n_classes)
+        Logarithms of each component's (positive) class probabilities.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_records, n_classes)
+        Rows sum to 1.
+
+    Examples
+    --------
+    Two components that disagree, the first trusted twice as much:
+
+    >>> import numpy as np
+    >>> log_pool(np.array([2.0, 1.0]), np.log([[[0.8, 0.2]], [[0.2, 0.8]]]))
+    array([[0.8, 0.2]])
+    """
+    return _log_pool(np.asarray(exponents, float), log_probas)[1]
+
+
+#: Largest exponent of :func:`log_pool_weights`: on held-out records that the
+#: components separate perfectly the likelihood grows without bound as the
+#: exponents do, so they stop here (the pool then is all but one-hot).
+MAX_EXPONENT = 10.0
+
+
+def log_pool_weights(log_probas, truth, *, start=None, tol=1e-6, max_iter=50):
+    """Exponents of the logarithmic pool of highest mean log-likelihood.
+
+    Finds ``0 <= a <= MAX_EXPONENT`` maximising the mean over records ``i`` of
+    ``log softmax(sum_j a_j log_probas[j, i])[truth[i]]``: a multinomial
+    logistic regression whose features are the components' log-probabilities,
+    one shared coefficient each, concave in ``a``. Solved by Newton's method on
+    the coefficients not held at a bound (an active set), with a
+    backtracking line search; a handful of steps from equal exponents.
+
+    Parameters
+    ----------
+    log_probas : ndarray of shape (n_components, n_records, n_classes)
+        Logarithms of each component's (positive) class probabilities of the
+        held-out records.
+    truth : ndarray of shape (n_records,), int
+        Column of each record's true class.
+    start : ndarray of shape (n_components,) or None, default=None
+        Exponents to start from (a warm start); None starts every exponent
+        at ``1 / n_components``.
+    tol : float, default=1e-6
+        Stop when no exponent moves by more than this.
+    max_iter : int, default=50
+        Most Newton steps.
+
+    Returns
+    -------
+    exponents : ndarray of shape (n_components,)
+        In ``[0, MAX_EXPONENT]``.
+    log_loss : float
+        The pool's mean negative log-likelihood of the true classes.
+
+    Examples
+    --------
+    The first component is right on every record, the second never:
+
+    >>> import numpy as np
+    >>> logs = np.log([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.9, 0.1]]])
+    >>> exponents, loss = log_pool_weights(logs, np.array([0, 1]))
+    >>> bool(exponents[0] > 1 and exponents[1] == 0)
+    True
+    """
+    n_components, n_records, _ = log_probas.shape
+    rows = np.arange(n_records)
+    true_logs = log_probas[:, rows, truth]
+    true_mean = true_logs.mean(axis=1)
+    flat = log_probas.reshape(n_components, -1)
+
+    def loss_of(exponents):
+        scores, pooled, normaliser = _log_pool(exponents, log_probas)
+        return -np.mean(exponents @ true_logs - normaliser), pooled
+
+    if start is None:
+        exponents = np.full(n_components, 1.0 / n_components)
+    else:
+        exponents = np.clip(np.asarray(start, dtype=float), 0.0, MAX_EXPONENT)
+    loss, pooled = loss_of(exponents)
+    for _ in range(max_iter):
+        weighted = pooled[None] * log_probas
+        expected = weighted.sum(axis=2)  # E_pool[log p_j] of each record
+        gradient = expected.mean(axis=1) - true_mean
+        free = ~(
+            ((exponents <= 0) & (gradient > 0))
+            | ((exponents >= MAX_EXPONENT) & (gradient < 0))
+        )
+        if not free.any():
+            break
+        # The Hessian: the mean over records of the pool's covariance of the
+        # components' log-probabilities.
+        hessian = (
+            weighted.reshape(n_components, -1) @ flat.T - expected @ expected.T
+        ) / n_records
+        step = np.zeros(n_components)
+        step[free] = -np.linalg.lstsq(
+            hessian[np.ix_(free, free)], gradient[free], rcond=None
+        )[0]
+        size = 1.0
+        while True:
+            moved_to = np.clip(exponents + size * step, 0.0, MAX_EXPONENT)
+            new_loss, new_pooled = loss_of(moved_to)
+            decrease = gradient @ (moved_to - exponents)
+            if new_loss <= loss + 1e-4 * decrease or size < 1e-6:
+                break
+            size /= 2
+        moved = np.abs(moved_to - exponents).max()
+        if new_loss > loss:  # no step decreases the loss: at the optimum
+            break
+        exponents, loss, pooled = moved_to, new_loss, new_pooled
+        if moved < tol:
+            break
+    return exponents, float(loss)
 
 
 def holdout_groups(groups, fraction, rng):

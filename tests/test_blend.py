@@ -9,9 +9,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
 from skgeo_s2v._compact_forest import CompactForest
+from skgeo_s2v._mixture import MAX_EXPONENT
 from skgeo_s2v.blend import (
     FOREST_PARAMS,
+    LOG_POOL_FLOOR,
     NeighborBlendClassifier,
+    log_pool_weights,
     mixture_weights,
     neighbor_vote,
 )
@@ -48,7 +51,10 @@ class _Spy(ClassifierMixin, BaseEstimator):
 
 def test_predict_proba_is_the_stated_mixture():
     X, y = _sites()
-    blend = NeighborBlendClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    blend = NeighborBlendClassifier(
+        LogisticRegression(), pooling="linear", random_state=0
+    ).fit(X, y)
+    assert blend.pooling_ == "linear"
     w = blend.weights_
     assert list(w) == [
         "estimator",
@@ -154,7 +160,9 @@ def _labels_of(X, y, rows):
 
 def test_forest_depths_choose_the_forests():
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), forest_depths=(), random_state=0)
+    blend = NeighborBlendClassifier(
+        _Spy(), forest_depths=(), pooling="linear", random_state=0
+    )
     blend.fit(X, y)
     assert blend.forests_ == []
     assert list(blend.weights_) == ["estimator", "knn", "prior"]
@@ -206,7 +214,9 @@ def _held_out_vote(blend, X, y):
 
 def test_weights_maximise_the_held_out_likelihood():
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), forest_depths=(), random_state=0)
+    blend = NeighborBlendClassifier(
+        _Spy(), forest_depths=(), pooling="linear", random_state=0
+    )
     blend.fit(X, y)
     held, codes, train_prior, knn_proba = _held_out_vote(blend, X, y)
     p_knn = knn_proba[np.arange(held.sum()), codes[held]]
@@ -231,7 +241,12 @@ def test_k_is_the_best_candidate_by_the_scoring(scoring):
     X, y = _sites(400, seed=2)
     flip = np.random.default_rng(0).random(len(y)) < 0.2  # noisy labels
     y = np.where(flip, np.roll(y, 1), y)
-    params = {"scoring": scoring, "forest_depths": (), "random_state": 0}
+    params = {
+        "scoring": scoring,
+        "forest_depths": (),
+        "pooling": "linear",
+        "random_state": 0,
+    }
     single = {}
     for k in (1, 5, 20):
         blend = NeighborBlendClassifier(_Spy(), n_neighbors=(k,), **params).fit(X, y)
@@ -278,6 +293,120 @@ def test_mixture_weights_meet_the_optimality_conditions():
         if a + b <= 1
     )
     assert np.mean(np.log(L @ w)) >= best - 1e-9
+
+
+def _noisy_sites(n=400, seed=2, flip=0.2):
+    X, y = _sites(n, seed=seed)
+    flipped = np.random.default_rng(seed).random(len(y)) < flip
+    return X, np.where(flipped, np.roll(y, 1), y)
+
+
+def test_log_pool_is_the_stated_product():
+    X, y = _noisy_sites()
+    blend = NeighborBlendClassifier(
+        LogisticRegression(), pooling="log", random_state=0
+    ).fit(X, y)
+    assert blend.pooling_ == "log"
+    a = blend.weights_
+    assert a["prior"] == 0.0 and all(v >= 0 for v in a.values())
+    # Each component derived independently (scikit-learn's kNN on all rows,
+    # the Laplace prior counted here), floored, raised to its exponent.
+    counts = np.array([np.sum(y == c) for c in blend.classes_])
+    floor = (counts + 1) / (counts.sum() + len(counts))
+    knn = KNeighborsClassifier(
+        n_neighbors=blend.n_neighbors_,
+        weights=blend.vote_weights_,
+        metric="haversine",
+        algorithm="ball_tree",
+    ).fit(np.deg2rad(X[:, ::-1]), y)
+    query = np.array([[-118.0, 41.0], [12.0, 48.0], [0.0, -80.0], [139.0, -31.0]])
+    features = np.column_stack([_unit_vectors(query), query])
+    components = {
+        "estimator": blend.estimator_.predict_proba(query),
+        "knn": knn.predict_proba(np.deg2rad(query[:, ::-1])),
+    }
+    for forest in blend.forests_:
+        name = f"forest(max_depth={forest.max_depth})"
+        components[name] = forest.predict_proba(features)
+    product = np.ones((len(query), len(blend.classes_)))
+    for name, proba in components.items():
+        product *= ((1 - LOG_POOL_FLOOR) * proba + LOG_POOL_FLOOR * floor) ** a[name]
+    expected = product / product.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(blend.predict_proba(query), expected, rtol=1e-9)
+
+
+def test_auto_pooling_takes_the_better_pool_on_held_out_records():
+    X, y = _noisy_sites()
+    fitted = {
+        pooling: NeighborBlendClassifier(
+            _Spy(), pooling=pooling, random_state=0
+        ).fit(X, y)
+        for pooling in ("linear", "log", "auto")
+    }
+    auto = fitted.pop("auto")
+    best = max(
+        fitted.values(),
+        key=lambda b: (b.validation_accuracy_, -b.validation_log_loss_),
+    )
+    assert auto.pooling_ == best.pooling_
+    assert auto.validation_accuracy_ == best.validation_accuracy_
+    assert auto.validation_log_loss_ == pytest.approx(best.validation_log_loss_)
+    np.testing.assert_allclose(auto.predict_proba(X[:20]), best.predict_proba(X[:20]))
+
+
+def test_log_pool_weights_meet_the_optimality_conditions():
+    # Checked against an independent solver (scipy's L-BFGS-B on the same
+    # objective) and the Karush-Kuhn-Tucker conditions of a >= 0.
+    from scipy.optimize import minimize
+    from scipy.special import log_softmax
+
+    rng = np.random.default_rng(0)
+    n, n_classes = 400, 4
+    truth = rng.integers(0, n_classes, n)
+
+    def pointing(right):  # one-hot at the truth on a share `right` of rows
+        guess = np.where(rng.random(n) < right, truth, rng.integers(0, n_classes, n))
+        return np.eye(n_classes)[guess]
+
+    sharp = 0.6 * pointing(0.7) + 0.4 * rng.dirichlet(np.ones(n_classes), n)
+    vague = 0.2 * pointing(0.5) + 0.8 * rng.dirichlet(np.ones(n_classes), n)
+    wrong = np.eye(n_classes)[(truth + 1) % n_classes]  # misleads
+    misleading = 0.5 * wrong + 0.5 * rng.dirichlet(np.ones(n_classes), n)
+    logs = np.log(np.stack([sharp, vague, misleading]))
+
+    def loss(a):
+        pooled = log_softmax(np.tensordot(a, logs, axes=1), axis=1)
+        return -np.mean(pooled[np.arange(n), truth])
+
+    a, value = log_pool_weights(logs, truth)
+    assert value == pytest.approx(loss(a))
+    reference = minimize(loss, np.ones(3) / 3, bounds=[(0, MAX_EXPONENT)] * 3)
+    assert value <= reference.fun + 1e-8
+    np.testing.assert_allclose(a, reference.x, atol=1e-3)
+    assert a[0] > a[1] > 0 and a[2] == 0
+    # Karush-Kuhn-Tucker: no slope where a_j > 0, an upward one where a_j = 0.
+    from scipy.optimize import approx_fprime
+
+    slope = approx_fprime(a + np.array([0, 0, 1e-7]), loss, 1e-7)
+    np.testing.assert_allclose(slope[:2], 0, atol=1e-4)
+    assert slope[2] > 0
+    # A warm start reaches the same optimum.
+    warm, _ = log_pool_weights(logs, truth, start=np.array([2.0, 0.0, 1.0]))
+    np.testing.assert_allclose(warm, a, atol=1e-5)
+
+
+def test_log_pool_exponents_stop_at_their_bound_when_records_separate():
+    # A component right on every held-out record: the likelihood grows with
+    # its exponent without end; the exponent stops at MAX_EXPONENT and every
+    # probability stays finite.
+    X, y = _sites()  # three well-separated classes
+    blend = NeighborBlendClassifier(
+        _Spy(), pooling="log", forest_depths=(), random_state=0
+    ).fit(X, y)
+    assert max(blend.weights_.values()) <= MAX_EXPONENT
+    proba = blend.predict_proba(X)
+    assert np.isfinite(proba).all() and (proba > 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
 def test_held_out_records_are_whole_groups():
@@ -387,6 +516,7 @@ def test_with_the_package_classifier():
         ({"forest_depths": (2.5,)}, {}, "forest_depths must be distinct"),
         ({"scoring": "top5"}, {}, "scoring"),
         ({"forest_type": "boosted"}, {}, "forest_type"),
+        ({"pooling": "geometric"}, {}, "pooling"),
     ],
 )
 def test_bad_parameters_are_clear_errors(params, fit_kwargs, message):

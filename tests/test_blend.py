@@ -338,9 +338,9 @@ def test_log_pool_is_the_stated_product():
 def test_auto_pooling_takes_the_better_pool_on_held_out_records():
     X, y = _noisy_sites()
     fitted = {
-        pooling: NeighborBlendClassifier(
-            _Spy(), pooling=pooling, random_state=0
-        ).fit(X, y)
+        pooling: NeighborBlendClassifier(_Spy(), pooling=pooling, random_state=0).fit(
+            X, y
+        )
         for pooling in ("linear", "log", "auto")
     }
     auto = fitted.pop("auto")

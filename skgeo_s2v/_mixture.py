@@ -87,7 +87,7 @@ def mixture_weights(likelihoods, *, tol=1e-9, max_iter=10_000):
 
 def _log_pool(exponents, log_probas):
     """Rows of ``softmax(sum_j a_j log_probas[j])`` and its log-normaliser."""
-    scores = np.tensordot(exponents, log_probas, axes=1)
+    scores = np.tensordot(exponents.astype(log_probas.dtype), log_probas, axes=1)
     top = scores.max(axis=1, keepdims=True)
     pooled = np.exp(scores - top)
     total = pooled.sum(axis=1, keepdims=True)
@@ -126,7 +126,9 @@ def log_pool(exponents, log_probas):
 MAX_EXPONENT = 10.0
 
 
-def log_pool_weights(log_probas, truth, *, start=None, tol=1e-6, max_iter=50):
+def log_pool_weights(
+    log_probas, truth, *, start=None, tol=1e-6, max_iter=50, return_proba=False
+):
     """Exponents of the logarithmic pool of highest mean log-likelihood.
 
     Finds ``0 <= a <= MAX_EXPONENT`` maximising the mean over records ``i`` of
@@ -150,6 +152,8 @@ def log_pool_weights(log_probas, truth, *, start=None, tol=1e-6, max_iter=50):
         Stop when no exponent moves by more than this.
     max_iter : int, default=50
         Most Newton steps.
+    return_proba : bool, default=False
+        Also return the pool's probabilities of the records.
 
     Returns
     -------
@@ -157,6 +161,8 @@ def log_pool_weights(log_probas, truth, *, start=None, tol=1e-6, max_iter=50):
         In ``[0, MAX_EXPONENT]``.
     log_loss : float
         The pool's mean negative log-likelihood of the true classes.
+    proba : ndarray of shape (n_records, n_classes)
+        Only with ``return_proba``: :func:`log_pool` of the exponents.
 
     Examples
     --------
@@ -216,6 +222,8 @@ def log_pool_weights(log_probas, truth, *, start=None, tol=1e-6, max_iter=50):
         exponents, loss, pooled = moved_to, new_loss, new_pooled
         if moved < tol:
             break
+    if return_proba:
+        return exponents, float(loss), pooled
     return exponents, float(loss)
 
 

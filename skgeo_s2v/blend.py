@@ -76,7 +76,7 @@ _EPS = 1e-15
 LOG_POOL_FLOOR = 0.02
 
 # Newton steps of the logarithmic pool for each candidate k during the search.
-_SEARCH_STEPS = 2
+_SEARCH_STEPS = 1
 
 
 def neighbor_vote(distances, indices, codes, n_classes, weights):
@@ -508,7 +508,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             # floor instead (it has no exponent of its own).
             floor = _laplace_prior(train_codes, n_classes)
             pooled = [proba for name, proba in probas.items() if name != "prior"]
-            pooled_logs = _floored_logs(pooled, floor)
+            # The search ranks the candidates in single precision (half the
+            # memory traffic); the chosen pool is solved in double precision.
+            pooled_logs = _floored_logs(pooled, floor).astype(np.float32)
             exponents = None  # warm start from the previous candidate's
         candidates = self._candidate_k(len(train_codes))
         neighbors = SiteNeighbors(lonlat[~held], train_codes, n_classes)
@@ -527,14 +529,20 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
                             mixture += weight * proba
                     else:
                         logs = np.concatenate(
-                            [pooled_logs, _floored_logs([knn], floor)]
+                            [
+                                pooled_logs,
+                                _floored_logs([knn], floor).astype(np.float32),
+                            ]
                         )
-                        # Ranked after a few Newton steps from the previous
+                        # Ranked after one Newton step from the previous
                         # candidate's exponents; the chosen one is solved fully.
-                        exponents, loss = log_pool_weights(
-                            logs, truth, start=exponents, max_iter=_SEARCH_STEPS
+                        exponents, loss, mixture = log_pool_weights(
+                            logs,
+                            truth,
+                            start=exponents,
+                            max_iter=_SEARCH_STEPS,
+                            return_proba=True,
                         )
-                        mixture = log_pool(exponents, logs)
                         weights = (exponents, logs)
                     accuracy = float(np.mean(mixture.argmax(axis=1) == truth))
                     key = (-loss,)
@@ -548,8 +556,11 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             chosen = dict(zip([*probas, "knn"], weights.tolist()))
         else:
             start, logs = weights
-            weights, loss = log_pool_weights(logs, truth, start=start)
-            accuracy = float(np.mean(log_pool(weights, logs).argmax(axis=1) == truth))
+            logs = logs.astype(float)
+            weights, loss, pooled = log_pool_weights(
+                logs, truth, start=start, return_proba=True
+            )
+            accuracy = float(np.mean(pooled.argmax(axis=1) == truth))
             names = [name for name in probas if name != "prior"]
             chosen = {**dict(zip([*names, "knn"], weights.tolist())), "prior": 0.0}
         order = ["estimator", *(_forest_name(f) for f in forests), "knn", "prior"]

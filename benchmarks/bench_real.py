@@ -329,6 +329,7 @@ class Classifier:
             return (
                 f"n_epochs_={getattr(model.estimator_, 'n_epochs_', '')} "
                 f"k={model.n_neighbors_} {model.vote_weights_} "
+                f"pooling={model.pooling_} "
                 + " ".join(f"w_{name}={value:.3f}" for name, value in w.items())
             )
         return f"n_epochs_={getattr(model, 'n_epochs_', '')}"

@@ -75,6 +75,11 @@ _EPS = 1e-15
 #: estimate ``(n_c + 1) / (n + n_classes)``, positive for every class.
 LOG_POOL_FLOOR = 0.02
 
+# Fewest spatial blocks to hold records out from, and the smallest blocks
+# tried to reach them (records of one site are never split).
+_MIN_GROUPS = 10
+_MIN_BLOCK_KM = 1.0
+
 # Newton steps of the logarithmic pool for each candidate k during the search.
 _SEARCH_STEPS = 1
 
@@ -156,6 +161,24 @@ def _floored_logs(probas, prior):
 
 def _laplace_prior(codes, n_classes):
     return (np.bincount(codes, minlength=n_classes) + 1) / (len(codes) + n_classes)
+
+
+def _spatial_groups(lonlat, block_size_km):
+    """HEALPix blocks of about ``block_size_km``, halved until enough of them.
+
+    Records of a study region smaller than a few blocks would otherwise form
+    fewer groups than it takes to hold out a fraction of them; the blocks
+    are halved until they hold the records in ``_MIN_GROUPS`` groups (or the
+    blocks reach ``_MIN_BLOCK_KM``). Returns the groups and the block size
+    used (that of the HEALPix cells).
+    """
+    size = block_size_km
+    while True:
+        blocks = SphericalBlockKFold(block_size_km=size)
+        groups = blocks.get_blocks(lonlat)
+        if len(np.unique(groups)) >= _MIN_GROUPS or size / 2 < _MIN_BLOCK_KM:
+            return groups, blocks.get_block_size_km()
+        size /= 2
 
 
 def _forest_name(forest):
@@ -250,7 +273,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         Size of the spatial blocks used as groups when ``fit`` is given none:
         the equal-area HEALPix cells of
         :class:`~skgeo_s2v.model_selection.SphericalBlockKFold` nearest this
-        size (200 km gives cells of 204 km).
+        size (200 km gives cells of 204 km). Where the records fall in fewer
+        than 10 such blocks (a study region of a few hundred km), the blocks
+        are halved until they fall in 10, down to about 1 km;
+        ``block_size_km_`` gives the size used.
     refit : bool, default=False
         Train the estimator and the forests again on all the records once the
         weights are chosen (about twice the training time). False keeps them
@@ -281,6 +307,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         floor).
     pooling_ : {"linear", "log"}
         The chosen pool.
+    block_size_km_ : float or None
+        Size of the HEALPix blocks the held-out records were drawn from (None
+        when ``fit`` was given ``groups``).
     n_neighbors_ : int
         The chosen ``k``.
     vote_weights_ : {"uniform", "distance"}
@@ -470,9 +499,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         self._check_forest_depths()
         self._candidate_k(len(y))  # bad n_neighbors fail before any training
         if groups is None:
-            blocks = SphericalBlockKFold(block_size_km=self.block_size_km)
-            groups = blocks.get_blocks(lonlat)
+            groups, self.block_size_km_ = _spatial_groups(lonlat, self.block_size_km)
         else:
+            self.block_size_km_ = None
             groups = column_or_1d(groups)
             check_consistent_length(lonlat, groups)
         rng = check_random_state(self.random_state)

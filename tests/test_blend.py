@@ -560,6 +560,41 @@ def test_default_groups_are_whole_healpix_blocks():
         assert len(set(in_training[blocks == block])) == 1
 
 
+def test_a_small_study_region_gets_smaller_blocks():
+    # Records within about 40 km fall in one or two blocks of 200 km, too few
+    # to hold some out: the blocks are halved until the records fall in 10,
+    # and the held-out records are still whole blocks of the size used.
+    from skgeo_s2v.model_selection import SphericalBlockKFold
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(10, 10.5, 300), rng.uniform(50, 50.3, 300)])
+    y = np.where(X[:, 0] > 10.25, "east", "west")
+    blend = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
+    assert blend.block_size_km_ < 30
+    blocks = SphericalBlockKFold(block_size_km=blend.block_size_km_).get_blocks(X)
+    assert len(np.unique(blocks)) >= 10
+    trained = {tuple(row) for row in blend.estimator_.fitted_rows_}
+    in_training = np.array([tuple(row) in trained for row in X])
+    assert 0 < (~in_training).sum() < len(X)
+    for block in np.unique(blocks):
+        assert len(set(in_training[blocks == block])) == 1
+    # Records across the globe keep the blocks asked for; given groups, none.
+    world = np.column_stack([rng.uniform(-180, 180, 300), rng.uniform(-60, 60, 300)])
+    wide = NeighborBlendClassifier(_Spy(), random_state=0).fit(world, y)
+    assert wide.block_size_km_ == pytest.approx(
+        SphericalBlockKFold(block_size_km=200).get_block_size_km()
+    )
+    grouped = NeighborBlendClassifier(_Spy(), random_state=0)
+    assert grouped.fit(X, y, groups=np.arange(300) % 7).block_size_km_ is None
+
+
+def test_records_at_one_site_are_a_clear_error():
+    X = np.tile([[10.0, 50.0]], (50, 1))
+    y = np.repeat(["a", "b"], 25)
+    with pytest.raises(ValueError, match="at least 2 distinct"):
+        NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
+
+
 def test_default_estimator_is_the_short_trained_classifier(monkeypatch):
     from skgeo_s2v import SphereLocationClassifier
     from skgeo_s2v.blend import DEFAULT_ESTIMATOR_PARAMS

@@ -13,6 +13,9 @@ compact form's ``predict_proba`` time as a ratio to the forest's (both on
 one core)::
 
     python benchmarks/bench_blend_memory.py --tasks corals tz_uniform --depths 8 None
+
+``--forest-type extra_trees`` measures the blend's extra trees instead
+(``NeighborBlendClassifier(forest_type="extra_trees")``).
 """
 
 import argparse
@@ -21,10 +24,9 @@ import time
 
 import numpy as np
 from bench_real import load
-from sklearn.ensemble import RandomForestClassifier
 
 from skgeo_s2v._compact_forest import CompactForest
-from skgeo_s2v.blend import FOREST_PARAMS, forest_features
+from skgeo_s2v.blend import FOREST_PARAMS, FOREST_TYPES, forest_features
 
 
 def main():
@@ -32,14 +34,21 @@ def main():
     parser.add_argument("--tasks", nargs="+", default=["corals", "tz_uniform"])
     parser.add_argument("--depths", nargs="+", default=["8", "None"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--forest-type", choices=sorted(FOREST_TYPES), default="random_forest"
+    )
     args = parser.parse_args()
+    forest_class = FOREST_TYPES[args.forest_type]
     for task in args.tasks:
         X, y, *_ = load(task, args.seed)
         features = forest_features(X)
-        print(f"{task} seed {args.seed}: {len(y)} records, {len(set(y))} classes")
+        print(
+            f"{task} seed {args.seed}: {len(y)} records, {len(set(y))} classes, "
+            f"{args.forest_type}"
+        )
         for text in args.depths:
             depth = None if text == "None" else int(text)
-            forest = RandomForestClassifier(
+            forest = forest_class(
                 max_depth=depth, n_jobs=-1, random_state=args.seed, **FOREST_PARAMS
             ).fit(features, y)
             compact = CompactForest.from_forest(forest)

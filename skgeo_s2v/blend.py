@@ -262,7 +262,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         candidate ``k``. On the real-data benchmark ``"auto"`` took the log
         pool on 10 of 15 fits (every fit of the uniform time zones, one of
         three on the coral records), where the network, which the linear
-        mixture all but left out, got an exponent of 0.9 to 1.7. With the
+        mixture all but left out, got an exponent of 0.9 to 1.7 on GeoNames
+        and the time zones. With the
         vote by sites, it moved the mean top-1 by +0.8 on GeoNames
         countries, +1.1 at the poles of the time zones and by at most 0.2
         elsewhere, inside the spread over seeds (docs/real_data.rst).

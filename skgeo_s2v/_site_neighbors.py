@@ -15,7 +15,42 @@ from sklearn.neighbors import BallTree
 
 from ._geometry import haversine_radians
 
-__all__ = ["SiteNeighbors"]
+__all__ = ["SiteNeighbors", "weighted_votes"]
+
+
+def weighted_votes(counts, distances, weights):
+    """The votes of neighbours that hold ``counts`` records each.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_queries, m)
+        Records each neighbour contributes (1 for a single record).
+    distances : ndarray of shape (n_queries, m)
+        Their distances.
+    weights : {"uniform", "distance"}
+        Equal votes per record, or votes ``1 / distance``; a query with
+        neighbours at distance 0 counts only those, equally per record (as
+        scikit-learn's ``KNeighborsClassifier``).
+
+    Returns
+    -------
+    votes : ndarray of shape (n_queries, m)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_votes(np.array([[2.0, 1.0]]), np.array([[1.0, 4.0]]), "distance")
+    array([[2.  , 0.25]])
+    >>> weighted_votes(np.array([[2.0, 1.0]]), np.array([[0.0, 4.0]]), "distance")
+    array([[2., 0.]])
+    """
+    counts = np.asarray(counts, dtype=float)
+    if weights == "uniform":
+        return counts
+    exact = distances == 0
+    with np.errstate(divide="ignore"):
+        by_distance = counts / distances
+    return np.where(exact.any(axis=1, keepdims=True), counts * exact, by_distance)
 
 
 class SiteNeighbors:
@@ -98,25 +133,20 @@ class SiteNeighbors:
         Returns
         -------
         proba : ndarray of shape (n_queries, n_classes)
-            Rows sum to 1. Where no two sites are at the same distance, the
-            vote of the records at the site where the ``k``-th record lies is
-            shared in proportion to their classes; otherwise it is
-            :func:`~skgeo_s2v.blend.neighbor_vote` of the ``k`` nearest
-            records.
+            Rows sum to 1. The site where the ``k``-th nearest record lies
+            votes with as many of its records as reach ``k``, shared in
+            proportion to its classes; where every site holds one record,
+            this is :func:`~skgeo_s2v.blend.neighbor_vote` of the ``k``
+            nearest records (two sites at the same distance are taken in the
+            tree's order).
         """
         sizes = self._sizes[sites]
         before = np.cumsum(sizes, axis=1) - sizes
-        counted = np.clip(k - before, 0, sizes).astype(float)  # records of each site
-        if weights == "distance":
-            exact = distances == 0
-            with np.errstate(divide="ignore"):
-                by_distance = counted / distances
-            counted = np.where(
-                exact.any(axis=1, keepdims=True), counted * exact, by_distance
-            )
+        counted = np.clip(k - before, 0, sizes)  # records of each site
+        votes = weighted_votes(counted, distances, weights)
         rows = np.repeat(np.arange(len(sites)), sites.shape[1])
         matrix = sparse.csr_matrix(
-            (counted.ravel(), (rows, sites.ravel())),
+            (votes.ravel(), (rows, sites.ravel())),
             shape=(len(sites), self._shares.shape[0]),
         )
         proba = np.asarray((matrix @ self._shares).todense())

@@ -29,7 +29,7 @@ from sklearn.utils.validation import (
 from ._compact_forest import fit_compact_forest
 from ._geometry import unit_vectors_from_degrees
 from ._mixture import holdout_groups, log_pool, log_pool_weights, mixture_weights
-from ._site_neighbors import SiteNeighbors
+from ._site_neighbors import SiteNeighbors, weighted_votes
 from ._validation import check_class_labels, validate_lonlat
 from .model_selection import SphericalBlockKFold
 
@@ -112,13 +112,7 @@ def neighbor_vote(distances, indices, codes, n_classes, weights):
     ...               np.array([0, 1]), 2, "distance")
     array([[0.75, 0.25]])
     """
-    if weights == "uniform":
-        votes = np.ones_like(distances, dtype=float)
-    else:
-        with np.errstate(divide="ignore"):
-            votes = 1.0 / distances
-        exact = np.isinf(votes)
-        votes = np.where(exact.any(axis=1, keepdims=True), exact, votes)
+    votes = weighted_votes(np.ones_like(distances), distances, weights)
     proba = np.zeros((distances.shape[0], n_classes))
     rows = np.repeat(np.arange(distances.shape[0]), distances.shape[1])
     np.add.at(proba, (rows, codes[indices].ravel()), votes.ravel())

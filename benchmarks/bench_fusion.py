@@ -13,6 +13,11 @@ per country); ``--priors`` names one or more:
     ``--hidden-units`` and ``--min-radius`` (batch 512, lr 1e-3): the
     script's original prior, and its default.
 ``default``
+    GeoPriorFusion's default location model (``location_estimator=None``),
+    with ``random_state=seed``: ``NeighborBlendClassifier`` at its defaults,
+    the same model as ``blend``. Before it became the default it was
+    ``sphere``.
+``sphere``
     ``SphereLocationClassifier(random_state=seed)`` at the package defaults
     (``max_epochs="auto"``); the three options above do not apply.
 ``knn``
@@ -23,7 +28,7 @@ per country); ``--priors`` names one or more:
     ``NeighborBlendClassifier(random_state=seed)`` at its defaults.
 
 GeoPriorFusion multiplies ``predict_presence`` where the prior has one
-(the two classifiers), ``predict_proba`` otherwise (kNN, blend). The prior's weight
+(the classifiers), ``predict_proba`` otherwise (kNN, blend). The prior's weight
 ``w`` is picked from ``--prior-weights`` by the MRR on validation cities that
 neither model was trained on. Each source alone and the fused model are
 scored on held-out test cities by top-1 accuracy and mean reciprocal rank.
@@ -50,7 +55,7 @@ import numpy as np
 import pandas as pd
 import torch
 from bench_real import KNN
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -60,12 +65,13 @@ from skgeo_s2v import (
     SphereLocationClassifier,
     SphereMPlusEncoder,
 )
+from skgeo_s2v._fusion_routing import default_location
 from skgeo_s2v.datasets import embed_texts, load_geonames_cities
 from skgeo_s2v.fusion import GeoPriorFusion
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
 
 SOURCES = ("name only", "location only", "fused", "fused / P(y)")
-PRIORS = ("configured", "default", "knn", "blend")
+PRIORS = ("configured", "default", "sphere", "knn", "blend")
 
 
 def parse_args():
@@ -189,6 +195,8 @@ class TunedKNN(ClassifierMixin, BaseEstimator):
 def location_model(prior, args, seed, validation):
     """The location prior named ``prior`` (see the module docstring)."""
     if prior == "default":
+        return clone(default_location(None)).set_params(random_state=seed)
+    if prior == "sphere":
         return SphereLocationClassifier(random_state=seed)
     if prior == "knn":
         return TunedKNN(validation)

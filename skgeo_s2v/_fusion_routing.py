@@ -20,7 +20,7 @@ __all__ = ["default_location", "fit_router", "route_fit_params"]
 
 
 def default_location(location_estimator):
-    """``location_estimator``, or a default SphereLocationClassifier for None.
+    """``location_estimator``, or a default NeighborBlendClassifier for None.
 
     Parameters
     ----------
@@ -35,12 +35,12 @@ def default_location(location_estimator):
     Examples
     --------
     >>> default_location(None)
-    SphereLocationClassifier()
+    NeighborBlendClassifier()
     """
     if location_estimator is None:
-        from .classifier import SphereLocationClassifier
+        from .blend import NeighborBlendClassifier
 
-        return SphereLocationClassifier()
+        return NeighborBlendClassifier()
     return location_estimator
 
 

@@ -15,7 +15,11 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgeo_s2v import SphereLocationClassifier, SphereMPlusEncoder
+from skgeo_s2v import (
+    NeighborBlendClassifier,
+    SphereLocationClassifier,
+    SphereMPlusEncoder,
+)
 from skgeo_s2v.fusion import GeoPriorFusion
 
 # -- a location prior whose output is known exactly ---------------------------
@@ -198,11 +202,22 @@ def test_fit_with_sphere_classifier(fitted, species):
     )
 
 
-def test_default_location_estimator_is_sphere_classifier(species):
+def test_default_location_estimator_is_the_blend(species):
     X, y = species
     fusion = GeoPriorFusion(LogisticRegression())
     assert fusion.location_estimator is None
     assert fusion.__sklearn_tags__().non_deterministic
+    fusion.fit(X, y)
+    location = fusion.location_estimator_
+    assert isinstance(location, NeighborBlendClassifier)
+    # the blend has no presences: its class probabilities are the prior
+    lonlat = X[["lon", "lat"]].to_numpy()
+    prior = fusion.predict_location_prior(X)
+    np.testing.assert_allclose(prior, location.predict_proba(lonlat))
+    image = fusion.image_estimator_.predict_proba(X[["fur", "ears"]])
+    expected = image * prior
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(fusion.predict_proba(X), expected, atol=1e-12)
 
 
 def test_array_input_with_column_positions(species):

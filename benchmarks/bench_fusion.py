@@ -28,9 +28,10 @@ per country); ``--priors`` names one or more:
     ``NeighborBlendClassifier(random_state=seed)`` at its defaults.
 
 GeoPriorFusion multiplies ``predict_presence`` where the prior has one
-(the classifiers), ``predict_proba`` otherwise (kNN, blend). The prior's weight
-``w`` is picked from ``--prior-weights`` by the MRR on validation cities that
-neither model was trained on. Each source alone and the fused model are
+(``configured``, ``sphere``), ``predict_proba`` otherwise (``default``,
+``knn``, ``blend``). The prior's weight ``w`` is picked from
+``--prior-weights`` by the MRR on validation cities that neither model was
+trained on. Each source alone and the fused model are
 scored on held-out test cities by top-1 accuracy and mean reciprocal rank.
 
     python benchmarks/bench_fusion.py --min-population 50000 --fractions 0.05 1.0 \

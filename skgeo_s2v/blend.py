@@ -175,6 +175,30 @@ def _spatial_groups(lonlat, block_size_km):
         size /= 2
 
 
+def _check_holdout(codes, held, classes):
+    """Raise unless the held-out split leaves something to train and to score.
+
+    The records kept for training must hold at least two classes (the
+    estimator and the forests are classifiers), and some held-out record a
+    class among them (the weights are chosen on those records).
+    """
+    kept = np.unique(codes[~held])
+    if len(kept) < 2:
+        raise ValueError(
+            f"NeighborBlendClassifier held out {int(held.sum())} of {len(codes)} "
+            f"records to choose its weights, and the other records hold the "
+            f"single class {classes[kept[0]].item()!r}, too few to train on; pass more "
+            "records per class, or groups= that keep at least two classes "
+            "outside any one group."
+        )
+    if not np.isin(codes[held], kept).any():
+        raise ValueError(
+            "None of the held-out records has a class seen in the rest of the "
+            "data, so the blend weights cannot be chosen; pass more records "
+            "per class or groups= that do not split classes off entirely."
+        )
+
+
 def _forest_name(forest):
     """Key of a forest in ``weights_``: ``"forest(max_depth=8)"``."""
     return f"forest(max_depth={forest.max_depth})"
@@ -502,6 +526,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.classes_, codes = np.unique(y, return_inverse=True)
         held = holdout_groups(groups, self.validation_fraction, rng)
+        _check_holdout(codes, held, self.classes_)
         estimator, forests = self._fitted_models(lonlat, y, ~held, rng)
         self._choose(lonlat, codes, held, estimator, forests)
         if self.refit:
@@ -517,12 +542,6 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         n_classes = len(self.classes_)
         train_codes = codes[~held]
         seen = np.isin(codes[held], train_codes)
-        if not seen.any():
-            raise ValueError(
-                "None of the held-out records has a class seen in the rest of the "
-                "data, so the blend weights cannot be chosen; pass more records "
-                "per class or groups= that do not split classes off entirely."
-            )
         query, truth = lonlat[held][seen], codes[held][seen]
         rows = np.arange(len(truth))
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)

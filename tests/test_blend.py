@@ -595,6 +595,32 @@ def test_records_at_one_site_are_a_clear_error():
         NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
 
 
+class _MustNotTrain(_Spy):
+    def fit(self, X, y):
+        raise AssertionError("trained before the split was checked")
+
+
+def test_a_hold_out_without_two_classes_left_is_a_clear_error():
+    # Two records, one of each class: whichever is held out, the other holds
+    # a single class. The blend says so before training anything.
+    X = np.array([[0.0, 60.0], [5.0, 0.0]])
+    with pytest.raises(
+        ValueError, match="hold the single class '(fox|jackal)', too few"
+    ):
+        NeighborBlendClassifier(_MustNotTrain(), random_state=0).fit(
+            X, ["fox", "jackal"], groups=["north", "south"]
+        )
+
+
+def test_a_hold_out_of_unseen_classes_only_is_a_clear_error():
+    # Each group holds the only records of its class: whichever is held out,
+    # no held-out record has a class seen in training.
+    X = np.column_stack([np.arange(30.0), np.zeros(30)])
+    y = np.repeat(["a", "b", "c"], 10)
+    with pytest.raises(ValueError, match="None of the held-out records"):
+        NeighborBlendClassifier(_MustNotTrain(), random_state=0).fit(X, y, groups=y)
+
+
 def test_default_estimator_is_the_short_trained_classifier(monkeypatch):
     from skgeo_s2v import SphereLocationClassifier
     from skgeo_s2v.blend import DEFAULT_ESTIMATOR_PARAMS

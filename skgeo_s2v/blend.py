@@ -562,8 +562,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             floor = _laplace_prior(train_codes, n_classes)
             pooled = [proba for name, proba in probas.items() if name != "prior"]
             # The search ranks the candidates in single precision (half the
-            # memory traffic); the chosen pool is solved in double precision.
-            pooled_logs = _floored_logs(pooled, floor).astype(np.float32)
+            # memory traffic), the kNN's logs written into the last slot for
+            # each candidate; the chosen pool is solved in double precision.
+            search_logs = np.empty((len(pooled) + 1, *pooled[0].shape), np.float32)
+            search_logs[:-1] = _floored_logs(pooled, floor)
             exponents = None  # warm start from the previous candidate's
         candidates = self._candidate_k(len(train_codes))
         neighbors = SiteNeighbors(lonlat[~held], train_codes, n_classes)
@@ -581,22 +583,17 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
                         for weight, proba in zip(weights, probas.values()):
                             mixture += weight * proba
                     else:
-                        logs = np.concatenate(
-                            [
-                                pooled_logs,
-                                _floored_logs([knn], floor).astype(np.float32),
-                            ]
-                        )
+                        search_logs[-1] = _floored_logs([knn], floor)[0]
                         # Ranked after one Newton step from the previous
                         # candidate's exponents; the chosen one is solved fully.
                         exponents, loss, mixture = log_pool_weights(
-                            logs,
+                            search_logs,
                             truth,
                             start=exponents,
                             max_iter=_SEARCH_STEPS,
                             return_proba=True,
                         )
-                        weights = (exponents, logs)
+                        weights = (exponents, knn)
                     accuracy = float(np.mean(mixture.argmax(axis=1) == truth))
                     key = (-loss,)
                     if self.scoring == "accuracy":
@@ -608,12 +605,12 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         if pool == "linear":
             chosen = dict(zip([*probas, "knn"], weights.tolist()))
         else:
-            start, logs = weights
-            logs = logs.astype(float)
-            weights, loss, pooled = log_pool_weights(
+            start, knn = weights
+            logs = _floored_logs([*pooled, knn], floor)
+            weights, loss, pool_proba = log_pool_weights(
                 logs, truth, start=start, return_proba=True
             )
-            accuracy = float(np.mean(pooled.argmax(axis=1) == truth))
+            accuracy = float(np.mean(pool_proba.argmax(axis=1) == truth))
             names = [name for name in probas if name != "prior"]
             chosen = {**dict(zip([*names, "knn"], weights.tolist())), "prior": 0.0}
         order = ["estimator", *(_forest_name(f) for f in forests), "knn", "prior"]

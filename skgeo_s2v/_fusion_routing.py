@@ -19,13 +19,16 @@ from ._sklearn_helpers import routing_enabled
 __all__ = ["default_location", "fit_router", "route_fit_params"]
 
 
-def default_location(location_estimator):
+def default_location(location_estimator, random_state=None):
     """``location_estimator``, or a default NeighborBlendClassifier for None.
 
     Parameters
     ----------
     location_estimator : estimator or None
         The fusion's parameter.
+    random_state : int, RandomState instance or None, default=None
+        The fusion's ``random_state``: the seed of the default estimator
+        only; an estimator that is given is returned as it is.
 
     Returns
     -------
@@ -36,11 +39,13 @@ def default_location(location_estimator):
     --------
     >>> default_location(None)
     NeighborBlendClassifier()
+    >>> default_location(None, random_state=0)
+    NeighborBlendClassifier(random_state=0)
     """
     if location_estimator is None:
         from .blend import NeighborBlendClassifier
 
-        return NeighborBlendClassifier()
+        return NeighborBlendClassifier(random_state=random_state)
     return location_estimator
 
 

@@ -111,6 +111,11 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Divide by the class frequency ``P(y)`` of the training labels. Both
         models already include the class imbalance of their training data;
         dividing once removes the prior that would otherwise be counted twice.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default location estimator (``location_estimator=None``):
+        the same value gives the same fused model on the same machine. A
+        ``location_estimator`` that is given keeps its own ``random_state``
+        (set it there), and so does the image model.
 
     Attributes
     ----------
@@ -170,6 +175,7 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "image_columns": [None, list, tuple],
         "prior_weight": [Interval(Real, 0, None, closed="left")],
         "divide_by_class_frequency": ["boolean"],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -181,6 +187,7 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         image_columns=None,
         prior_weight=1.0,
         divide_by_class_frequency=False,
+        random_state=None,
     ):
         self.image_estimator = image_estimator
         self.location_estimator = location_estimator
@@ -188,6 +195,7 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.image_columns = image_columns
         self.prior_weight = prior_weight
         self.divide_by_class_frequency = divide_by_class_frequency
+        self.random_state = random_state
 
     # -- columns -------------------------------------------------------------
     def _split(self, X, *, reset):
@@ -299,9 +307,9 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return image
 
     def _fit_location(self, X_location, y, params):
-        location = clone(default_location(self.location_estimator)).fit(
-            X_location, y, **params
-        )
+        location = clone(
+            default_location(self.location_estimator, self.random_state)
+        ).fit(X_location, y, **params)
         prior = response_method(location, _PRIOR_METHODS)
         if prior is None:
             raise ValueError(
@@ -450,9 +458,10 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         location = self.location_estimator
-        tags.non_deterministic = (
-            location is None or get_tags(location).non_deterministic
-        )
+        if location is None:
+            tags.non_deterministic = self.random_state is None
+        else:
+            tags.non_deterministic = get_tags(location).non_deterministic
         if not self._is_passthrough():
             tags.non_deterministic |= get_tags(self.image_estimator).non_deterministic
         return tags

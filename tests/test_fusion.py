@@ -220,6 +220,20 @@ def test_default_location_estimator_is_the_blend(species):
     np.testing.assert_allclose(fusion.predict_proba(X), expected, atol=1e-12)
 
 
+def test_random_state_seeds_the_default_location_estimator(species):
+    X, y = species
+    fusion = GeoPriorFusion(LogisticRegression(), random_state=3)
+    assert not fusion.__sklearn_tags__().non_deterministic
+    first = fusion.fit(X, y)
+    assert first.location_estimator_.random_state == 3
+    again = clone(fusion).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    # A location estimator that is given keeps its own seed.
+    blend = NeighborBlendClassifier(random_state=5)
+    fusion = GeoPriorFusion(LogisticRegression(), blend, random_state=3).fit(X, y)
+    assert fusion.location_estimator_.random_state == 5
+
+
 def test_array_input_with_column_positions(species):
     X, y = species
     array = X[["fur", "lon", "ears", "lat"]].to_numpy()

@@ -42,9 +42,10 @@ on the validation data only; metrics are computed on the test data:
     ``max_depth`` chosen by validation top-1, then smoothed towards the prior
     like the kNN.
 ``forest_ll``
-    the same forest on ``(x, y, z, lon, lat)``, the features of the blend's
-    forests (not a baseline of issue 16: a check of what those features alone
-    give).
+    the same forest on the features of the blend's forests
+    (``skgeo_s2v.blend.forest_features``: ``(x, y, z, lon, lat)`` and the
+    projections onto the cube's diagonals; not a baseline of issue 16: a
+    check of what those features alone give).
 ``prior``
     the training class frequencies, everywhere.
 
@@ -232,8 +233,9 @@ class KNN:
 class Forest:
     """200-tree forest on unit vectors, depth by validation top-1, smoothed.
 
-    ``lonlat=True`` adds longitude and latitude to the unit vectors (the
-    blend's ``forest_features``).
+    ``lonlat=True`` splits the blend's ``forest_features`` instead (the unit
+    vectors, longitude and latitude, and the projections onto the cube's
+    diagonals).
     """
 
     def __init__(self, seed, lonlat=False):

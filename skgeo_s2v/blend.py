@@ -10,6 +10,7 @@ prod_j p_j ** a_j`` of the same components whose exponents do
 (:func:`log_pool_weights`); ``k`` and the pool are chosen with them.
 """
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
@@ -39,6 +40,7 @@ __all__ = [
     "FOREST_TYPES",
     "forest_features",
     "LOG_POOL_FLOOR",
+    "OBLIQUE_DIRECTIONS",
     "NeighborBlendClassifier",
     "log_pool",
     "log_pool_weights",
@@ -119,13 +121,42 @@ def neighbor_vote(distances, indices, codes, n_classes, weights):
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def forest_features(lonlat):
-    """What the blend's forests split: ``(x, y, z, lon, lat)``.
+def _oblique_directions():
+    """The 10 directions of the cube's diagonals, one of each ``±`` pair.
 
-    The unit vector is continuous across the antimeridian and at the poles;
-    longitude and latitude make meridians and parallels (the borders of the
-    ocean time zones, of many countries and surveys) single axis-aligned
-    splits.
+    The 6 face diagonals ``(±1, ±1, 0) / √2`` (and permutations) and the 4 body
+    diagonals ``(±1, ±1, ±1) / √3``: with the 3 axes, the 13 axes of the cube's
+    rotations, spread evenly over the sphere. Of each pair, the one whose
+    first non-zero component is positive.
+    """
+    steps = itertools.product((-1, 0, 1), repeat=3)
+    directions = [
+        v for v in steps if sum(map(abs, v)) >= 2 and tuple(-c for c in v) < v
+    ]
+    directions = np.array(directions, dtype=float)
+    return directions / np.linalg.norm(directions, axis=1, keepdims=True)
+
+
+#: Unit vectors onto which :func:`forest_features` projects each location
+#: beside its ``(x, y, z)``: the cube's 6 face and 4 body diagonals.
+OBLIQUE_DIRECTIONS = _oblique_directions()
+
+
+def forest_features(lonlat):
+    """What the blend's forests split: ``(x, y, z, lon, lat)`` and 10 projections.
+
+    The unit vector ``v`` is continuous across the antimeridian and at the
+    poles; longitude and latitude make meridians and parallels (the borders of
+    the ocean time zones, of many countries and surveys) single axis-aligned
+    splits; the projections ``v · d`` onto the cube's diagonals
+    (``OBLIQUE_DIRECTIONS``) make small circles about 10 more axes single
+    splits, so that a border at an angle to the meridians and the parallels
+    needs fewer splits (a staircase of axis-aligned cuts otherwise). On the
+    real-data benchmark they raised the blend's top-1 on GeoNames countries
+    (+0.8 points), uniform time zones (+0.6) and land and sea (+0.3), and
+    lowered it at ``|lat| > 70`` on the time zones (-0.7), where the zones are
+    sectors of longitude and a forest finds ``lon`` among fewer of the
+    features it tries (docs/real_data.rst).
 
     Parameters
     ----------
@@ -134,16 +165,21 @@ def forest_features(lonlat):
 
     Returns
     -------
-    features : ndarray of shape (n_samples, 5)
+    features : ndarray of shape (n_samples, 15)
+        ``x, y, z, lon, lat``, then ``v · d`` for each row ``d`` of
+        ``OBLIQUE_DIRECTIONS``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> forest_features(np.array([[90.0, 0.0]])).round(6)
-    array([[ 0.,  1.,  0., 90.,  0.]])
+    >>> features = forest_features(np.array([[90.0, 0.0]]))
+    >>> features.shape
+    (1, 15)
+    >>> features[0, :5].round(6)
+    array([ 0.,  1.,  0., 90.,  0.])
     """
     xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-    return np.column_stack([xyz, lonlat])
+    return np.column_stack([xyz, lonlat, xyz @ OBLIQUE_DIRECTIONS.T])
 
 
 def _floored_logs(probas, prior):
@@ -199,6 +235,18 @@ def _check_holdout(codes, held, classes):
         )
 
 
+def _check_forest_inputs(forests, features):
+    """A clear error for forests of another version's :func:`forest_features`."""
+    expected = {forest.n_features_in_ for forest in forests}
+    if expected != {features.shape[1]}:
+        raise ValueError(
+            f"The blend's forests were fitted on {sorted(expected)} features and "
+            f"this version's forest_features gives {features.shape[1]}: the blend "
+            "was fitted (and pickled) by another version of skgeo_s2v. Fit it "
+            "again with this version."
+        )
+
+
 def _forest_name(forest):
     """Key of a forest in ``weights_``: ``"forest(max_depth=8)"``."""
     return f"forest(max_depth={forest.max_depth})"
@@ -212,8 +260,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     logarithmic pool ``p(x) ∝ p_est(x) ** a_est prod_d p_d(x) ** a_d
     p_knn(x) ** a_knn`` (``pooling="log"``, each component first mixed with
     the class prior, ``LOG_POOL_FLOOR``): the estimator's probabilities, those
-    of forests of depth ``d`` on the unit vectors and the coordinates
-    ``(x, y, z, lon, lat)`` of the locations (:func:`forest_features`;
+    of forests of depth ``d`` on the unit vectors, the coordinates
+    ``(x, y, z, lon, lat)`` of the locations and the unit vectors'
+    projections onto the cube's 10 diagonals (:func:`forest_features`;
     shallow trees give a regional estimate, full trees sharp borders), a
     vote of the ``k`` nearest training records (great-circle distance; a
     local estimate) and the training class frequencies. The weights (or the
@@ -640,6 +689,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         weighted = [f for f in self.forests_ if weights[_forest_name(f)]]
         if weighted:
             features = forest_features(lonlat)
+            _check_forest_inputs(weighted, features)
         for forest in weighted:
             components[_forest_name(forest)] = self._proba_of(forest, features)
         if weights["knn"]:

@@ -13,7 +13,9 @@ from skgeo_s2v._mixture import MAX_EXPONENT
 from skgeo_s2v.blend import (
     FOREST_PARAMS,
     LOG_POOL_FLOOR,
+    OBLIQUE_DIRECTIONS,
     NeighborBlendClassifier,
+    forest_features,
     log_pool_weights,
     mixture_weights,
     neighbor_vote,
@@ -25,6 +27,24 @@ def _unit_vectors(lonlat):
     return np.column_stack(
         [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
     )
+
+
+# The cube's 6 face diagonals and 4 body diagonals, one of each pair of
+# opposites (the first non-zero component positive), in lexicographic order.
+_DIAGONALS = np.array(
+    [
+        [0, 1, -1], [0, 1, 1], [1, -1, -1], [1, -1, 0], [1, -1, 1],
+        [1, 0, -1], [1, 0, 1], [1, 1, -1], [1, 1, 0], [1, 1, 1],
+    ],
+    dtype=float,
+)  # fmt: skip
+
+
+def _forest_inputs(lonlat):
+    """``(x, y, z, lon, lat)`` and the projections onto the cube's diagonals."""
+    xyz = _unit_vectors(lonlat)
+    diagonals = _DIAGONALS / np.linalg.norm(_DIAGONALS, axis=1, keepdims=True)
+    return np.column_stack([xyz, lonlat, xyz @ diagonals.T])
 
 
 def _sites(n=300, seed=0):
@@ -77,7 +97,7 @@ def test_predict_proba_is_the_stated_mixture():
         w["estimator"] * blend.estimator_.predict_proba(query)
         + sum(
             w[f"forest(max_depth={forest.max_depth})"]
-            * forest.predict_proba(np.column_stack([_unit_vectors(query), query]))
+            * forest.predict_proba(_forest_inputs(query))
             for forest in blend.forests_
         )
         + w["knn"] * knn.predict_proba(np.deg2rad(query[:, ::-1]))
@@ -97,7 +117,7 @@ def test_predict_proba_is_the_stated_mixture():
         ("extra_trees", ExtraTreesClassifier),
     ],
 )
-def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat(
+def test_default_forests_are_compact_forests_of_the_forest_features(
     forest_type, forest_class
 ):
     X, y = _sites()
@@ -107,11 +127,11 @@ def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat(
     blend.fit(X, y)
     assert [f.max_depth for f in blend.forests_] == [8, None]
     rows = blend.estimator_.fitted_rows_
-    features = np.column_stack([_unit_vectors(rows), rows])
+    features = _forest_inputs(rows)
     for forest in blend.forests_:
         assert isinstance(forest, CompactForest)
         assert forest.n_estimators == FOREST_PARAMS["n_estimators"]
-        assert forest.n_features_in_ == 5
+        assert forest.n_features_in_ == 15
         # Trained on the estimator's rows (refit=False).
         assert forest.n_samples_fit_ == len(rows)
     # A forest of the same depth on the same features and rows, fitted by
@@ -127,6 +147,42 @@ def test_default_forests_are_compact_forests_of_unit_vectors_and_lonlat(
     assert agreement > 0.95
 
 
+def test_forest_features_project_onto_the_cube_diagonals():
+    rng = np.random.default_rng(0)
+    lonlat = np.column_stack([rng.uniform(-180, 180, 50), rng.uniform(-90, 90, 50)])
+    features = forest_features(lonlat)
+    np.testing.assert_allclose(features, _forest_inputs(lonlat), atol=1e-12)
+    # Each projection is the cosine of the great-circle angle to the
+    # diagonal's point on the sphere (the haversine formula).
+    lon_d = np.arctan2(OBLIQUE_DIRECTIONS[:, 1], OBLIQUE_DIRECTIONS[:, 0])
+    lat_d = np.arcsin(OBLIQUE_DIRECTIONS[:, 2])
+    lon, lat = (np.radians(a)[:, None] for a in lonlat.T)
+    half = (
+        np.sin((lat_d - lat) / 2) ** 2
+        + np.cos(lat) * np.cos(lat_d) * np.sin((lon_d - lon) / 2) ** 2
+    )
+    angle = 2 * np.arcsin(np.sqrt(half))
+    np.testing.assert_allclose(features[:, 5:], np.cos(angle), atol=1e-12)
+    # With x, y and z, 13 distinct axes: no two parallel or opposite.
+    axes = np.vstack([np.eye(3), OBLIQUE_DIRECTIONS])
+    cosines = np.abs(axes @ axes.T)[~np.eye(13, dtype=bool)]
+    assert cosines.max() < 0.82  # at most cos(35.26°), a body and a face diagonal
+    before = lonlat.copy()
+    forest_features(lonlat)
+    np.testing.assert_array_equal(lonlat, before)
+
+
+def test_forests_of_another_feature_version_are_a_clear_error():
+    X, y = _sites()
+    blend = NeighborBlendClassifier(
+        _Spy(), forest_depths=(8,), pooling="linear", random_state=0
+    ).fit(X, y)
+    blend.weights_ = {**blend.weights_, "forest(max_depth=8)": 0.5, "knn": 0.5}
+    blend.forests_[0].n_features_in_ = 5  # a blend pickled before the projections
+    with pytest.raises(ValueError, match="fitted on \\[5\\] features.*Fit it again"):
+        blend.predict_proba(X[:3])
+
+
 def test_forest_type_chooses_the_trees():
     # Labels at random: full extra trees see every record (no bootstrap) and
     # so give each training record its own class with certainty; a random
@@ -140,7 +196,7 @@ def test_forest_type_chooses_the_trees():
             _Spy(), forest_depths=(None,), forest_type=forest_type, random_state=0
         ).fit(X, y)
         rows = blend.estimator_.fitted_rows_
-        features = np.column_stack([_unit_vectors(rows), rows])
+        features = _forest_inputs(rows)
         proba = blend.forests_[0].predict_proba(features)
         labels = _labels_of(X, y, rows)
         certain[forest_type] = np.mean(np.isclose(proba.max(axis=1), 1.0))
@@ -320,7 +376,7 @@ def test_log_pool_is_the_stated_product():
         algorithm="ball_tree",
     ).fit(np.deg2rad(X[:, ::-1]), y)
     query = np.array([[-118.0, 41.0], [12.0, 48.0], [0.0, -80.0], [139.0, -31.0]])
-    features = np.column_stack([_unit_vectors(query), query])
+    features = _forest_inputs(query)
     components = {
         "estimator": blend.estimator_.predict_proba(query),
         "knn": knn.predict_proba(np.deg2rad(query[:, ::-1])),

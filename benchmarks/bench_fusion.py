@@ -14,7 +14,8 @@ per country); ``--priors`` names one or more:
     script's original prior, and its default.
 ``default``
     GeoPriorFusion's default location model (``location_estimator=None``),
-    with ``random_state=seed``: ``NeighborBlendClassifier`` at its defaults,
+    as ``GeoPriorFusion(random_state=seed)`` builds it:
+    ``NeighborBlendClassifier`` at its defaults,
     the same model as ``blend``. Before it became the default it was
     ``sphere``.
 ``sphere``
@@ -56,7 +57,7 @@ import numpy as np
 import pandas as pd
 import torch
 from bench_real import KNN
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -196,7 +197,7 @@ class TunedKNN(ClassifierMixin, BaseEstimator):
 def location_model(prior, args, seed, validation):
     """The location prior named ``prior`` (see the module docstring)."""
     if prior == "default":
-        return clone(default_location(None)).set_params(random_state=seed)
+        return default_location(None, random_state=seed)
     if prior == "sphere":
         return SphereLocationClassifier(random_state=seed)
     if prior == "knn":

@@ -89,12 +89,12 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``predict_presence`` (used when present) or ``predict_proba``, cloned
         and fitted on the location columns, given as a float array of shape
         ``(n_samples, 2)``: longitude then latitude. None means
-        :class:`~skgeo_s2v.NeighborBlendClassifier` with its defaults: on
-        GeoNames with a place-name model it gave a fused top-1 0.5 points
-        above a tuned kNN prior on countries (every seed) and level on time
-        zones, where :class:`~skgeo_s2v.SphereLocationClassifier` at its
-        defaults gave 0.7 and 2.0 points below the kNN's
-        (docs/benchmarks.rst). Pass ``SphereLocationClassifier()`` for the
+        :class:`~skgeo_s2v.NeighborBlendClassifier` with its defaults (and
+        ``random_state``): on GeoNames with a place-name model it gave a
+        fused top-1 0.6 points above a tuned kNN prior on countries and 0.4
+        on time zones (above on every seed of both), where
+        :class:`~skgeo_s2v.SphereLocationClassifier` at its defaults gave
+        0.7 and 2.0 points below the kNN's (docs/benchmarks.rst). Pass ``SphereLocationClassifier()`` for the
         paper's fusion of presences, or to pretrain the location encoder
         (``pretrain_X``, ``pretrain_features``).
     location_columns : tuple of two str or two int, default=("lon", "lat")

@@ -94,9 +94,10 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         fused top-1 0.6 points above a tuned kNN prior on countries and 0.4
         on time zones (above on every seed of both), where
         :class:`~skgeo_s2v.SphereLocationClassifier` at its defaults gave
-        0.7 and 2.0 points below the kNN's (docs/benchmarks.rst). Pass ``SphereLocationClassifier()`` for the
-        paper's fusion of presences, or to pretrain the location encoder
-        (``pretrain_X``, ``pretrain_features``).
+        0.7 and 2.0 points below the kNN's (docs/benchmarks.rst). Pass
+        ``SphereLocationClassifier()`` for the paper's fusion of presences,
+        or to pretrain the location encoder (``pretrain_X``,
+        ``pretrain_features``).
     location_columns : tuple of two str or two int, default=("lon", "lat")
         The longitude and latitude columns of ``X``: names for a DataFrame,
         integer positions for an array.

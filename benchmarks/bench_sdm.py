@@ -24,7 +24,10 @@ Models, side by side in one run:
   DataFrame, issue 17) with the backgrounds that carry covariates: the
   bundled sites of the training fold (``PointsBackground`` of a DataFrame)
   and all its records (``TargetGroupBackground``). ``--only cov`` runs these
-  (and Maxent, the baseline) alone.
+  (and Maxent, the baseline) alone;
+- extra trees (500, at least 5 records a leaf) on the six covariates and
+  the blend's location features (``forest_features``): a tree baseline of
+  location and covariates.
 
 Every model is scored on the same folds; a seed draws new folds (and seeds
 the classifier), and the table gives the mean and standard deviation over
@@ -40,7 +43,8 @@ centre (86 % of the species' mass). Test sites: 3,000 uniform by area in the
 region, present where inside the true range. A seed draws a new data set.
 
 ``--rank-average`` adds an ensemble of Maxent and each covariate model:
-the mean of their ranks of the test sites (``ranks of ...``).
+the mean of their ranks of the test sites (``ranks of ...``), and that of
+Maxent, the classifier (bundled sites) and the extra trees.
 
 ``--set NAME=VALUE ...`` adds the covariate models again, marked
 ``[set]``, with those classifier parameters (``max_epochs=60``,
@@ -66,6 +70,7 @@ import numpy as np
 import torch
 from bench_vmf import add_settings_argument, parse_params
 from scipy.stats import rankdata
+from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
@@ -76,6 +81,7 @@ from skgeo_s2v.background import (
     TargetGroupBackground,
     UniformSphereBackground,
 )
+from skgeo_s2v.blend import forest_features
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import continuous_boyce_index, presence_auc
 
@@ -187,6 +193,22 @@ def covariate_classifier_fitter(background, max_epochs, settings=None, ensemble=
         return predict
 
     return fit
+
+
+def extra_trees_fitter(lonlat, presence, covariates, train, seed):
+    """Extra trees on the six covariates and the blend's location features.
+
+    ``ExtraTreesClassifier(n_estimators=500, min_samples_leaf=5)`` of presence
+    against the training fold's background sites, on the covariates beside
+    :func:`skgeo_s2v.blend.forest_features` of the location (unit vector,
+    longitude and latitude, projections onto the cube's diagonals); the
+    score is the probability of presence.
+    """
+    X = np.column_stack([covariates.to_numpy(float), forest_features(lonlat)])
+    model = ExtraTreesClassifier(
+        n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
+    ).fit(X[train], presence[train])
+    return lambda test: model.predict_proba(X[test])[:, 1]
 
 
 def rank_average_fitter(*fitters):
@@ -344,12 +366,19 @@ def main(argv=None):
                 background, max_epochs, settings, args.ensemble
             )
             models[f"SLC coords+cov [set], {name}"] = fitter
+    models["extra trees coords+cov"] = extra_trees_fitter
     if args.rank_average:
         for name, background in COVARIATE_BACKGROUNDS.items():
             fitter = covariate_classifier_fitter(background, max_epochs)
             models[f"ranks of Maxent + SLC coords+cov, {name}"] = rank_average_fitter(
                 fit_maxent, fitter
             )
+        fitter = covariate_classifier_fitter(
+            COVARIATE_BACKGROUNDS["bundled sites"], max_epochs
+        )
+        models["ranks of Maxent + SLC + extra trees"] = rank_average_fitter(
+            fit_maxent, fitter, extra_trees_fitter
+        )
     if args.only:
         models = {
             name: fit

@@ -125,6 +125,7 @@ def validate_lonlat(estimator, X, *, reset):
     ...
     ValueError: Column 1 (lat) of X holds 120.0 at row 0, outside [-90, 90]. ...
     """
+    owner = "skgeo_s2v" if estimator is None else type(estimator).__name__
     if estimator is None:  # a throwaway that validate_data records on
         estimator, reset = BaseEstimator(), True
     _refuse_lat_lon_frame(X)
@@ -139,8 +140,8 @@ def validate_lonlat(estimator, X, *, reset):
     )
     if lonlat.shape[1] != 2:
         raise ValueError(
-            f"X has {lonlat.shape[1]} columns, but {type(estimator).__name__} "
-            "expects 2: longitude then latitude, in degrees."
+            f"X has {lonlat.shape[1]} columns, but {owner} expects 2: longitude "
+            "then latitude, in degrees."
         )
     check_lonlat_values(lonlat, labels)
     return lonlat

@@ -160,8 +160,9 @@ def forest_features(lonlat):
 
     Parameters
     ----------
-    lonlat : ndarray of shape (n_samples, 2)
-        Longitudes and latitudes in degrees.
+    lonlat : array-like or DataFrame of shape (n_samples, 2)
+        Longitudes and latitudes in degrees (checked as the estimators check
+        them: a ValueError names a bad column, row and value).
 
     Returns
     -------
@@ -177,7 +178,21 @@ def forest_features(lonlat):
     (1, 15)
     >>> features[0, :5].round(6)
     array([ 0.,  1.,  0., 90.,  0.])
+
+    A forest on these features alone, as a scikit-learn pipeline:
+
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> X = np.array([[-100.0, 40.0], [-90.0, 35.0], [10.0, 50.0], [20.0, 45.0]])
+    >>> forest = make_pipeline(
+    ...     FunctionTransformer(forest_features),
+    ...     RandomForestClassifier(n_estimators=20, random_state=0),
+    ... ).fit(X, ["west", "west", "east", "east"])
+    >>> forest.predict([[-95.0, 38.0]])
+    array(['west'], dtype='<U4')
     """
+    lonlat = validate_lonlat(None, lonlat, reset=True)
     xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([xyz, lonlat, xyz @ OBLIQUE_DIRECTIONS.T])
 

@@ -1,6 +1,7 @@
 """NeighborBlendClassifier: the blend's formula, its held-out choice, bad input."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
@@ -170,6 +171,22 @@ def test_forest_features_project_onto_the_cube_diagonals():
     before = lonlat.copy()
     forest_features(lonlat)
     np.testing.assert_array_equal(lonlat, before)
+    frame = pd.DataFrame({"lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+    np.testing.assert_array_equal(forest_features(frame), features)
+
+
+@pytest.mark.parametrize(
+    "lonlat, message",
+    [
+        (np.array([1.0, 2.0]), "2D array"),
+        (np.zeros((3, 3)), "X has 3 columns, but skgeo_s2v expects 2"),
+        (np.array([[0.0, 95.0]]), "outside \\[-90, 90\\]"),
+        (np.array([[np.nan, 0.0]]), "holds nan at row 0"),
+    ],
+)
+def test_forest_features_refuse_bad_locations(lonlat, message):
+    with pytest.raises(ValueError, match=message):
+        forest_features(lonlat)
 
 
 def test_forests_of_another_feature_version_are_a_clear_error():

@@ -163,6 +163,13 @@ class CompactForest:
     def _leaves(self, X):
         """Row of ``_leaf_table`` reached by each sample, one column per tree."""
         X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has shape {X.shape}, but the forest was fitted on "
+                f"{self.n_features_in_} features. A NeighborBlendClassifier "
+                "pickled by another version of skgeo_s2v (whose forest_features "
+                "gave another number of columns) must be fitted again."
+            )
         rows = np.arange(len(X))
         leaves = np.empty((len(X), self.n_estimators), dtype=np.int64)
         for t, (left, right, feature, threshold, leaf_row) in enumerate(self._trees):

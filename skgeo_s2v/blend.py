@@ -192,7 +192,11 @@ def forest_features(lonlat):
     >>> forest.predict([[-95.0, 38.0]])
     array(['west'], dtype='<U4')
     """
-    lonlat = validate_lonlat(None, lonlat, reset=True)
+    return _forest_features(validate_lonlat(None, lonlat, reset=True))
+
+
+def _forest_features(lonlat):
+    """:func:`forest_features` of ``(lon, lat)`` rows already validated."""
     xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([xyz, lonlat, xyz @ OBLIQUE_DIRECTIONS.T])
 
@@ -247,18 +251,6 @@ def _check_holdout(codes, held, classes):
             "None of the held-out records has a class seen in the rest of the "
             "data, so the blend weights cannot be chosen; pass more records "
             "per class or groups= that do not split classes off entirely."
-        )
-
-
-def _check_forest_inputs(forests, features):
-    """A clear error for forests of another version's :func:`forest_features`."""
-    expected = {forest.n_features_in_ for forest in forests}
-    if expected != {features.shape[1]}:
-        raise ValueError(
-            f"The blend's forests were fitted on {sorted(expected)} features and "
-            f"this version's forest_features gives {features.shape[1]}: the blend "
-            "was fitted (and pickled) by another version of skgeo_s2v. Fit it "
-            "again with this version."
         )
 
 
@@ -494,7 +486,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
     def _fit_forests(self, lonlat, y, rng):
         """One compact forest for each of ``forest_depths``, on ``lonlat``."""
         depths = self._check_forest_depths()
-        features = forest_features(lonlat) if depths else None
+        features = _forest_features(lonlat) if depths else None
         forests = []
         for depth in depths:
 
@@ -614,7 +606,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         prior = np.bincount(train_codes, minlength=n_classes) / len(train_codes)
         # Each component's probabilities of the held-out records.
         probas = {"estimator": self._proba_of(estimator, query)}
-        features = forest_features(query)
+        features = _forest_features(query)
         for forest in forests:
             probas[_forest_name(forest)] = self._proba_of(forest, features)
         probas["prior"] = np.broadcast_to(prior, (len(truth), n_classes))
@@ -703,8 +695,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             components["estimator"] = self._proba_of(self.estimator_, lonlat)
         weighted = [f for f in self.forests_ if weights[_forest_name(f)]]
         if weighted:
-            features = forest_features(lonlat)
-            _check_forest_inputs(weighted, features)
+            features = _forest_features(lonlat)
         for forest in weighted:
             components[_forest_name(forest)] = self._proba_of(forest, features)
         if weights["knn"]:

@@ -81,3 +81,14 @@ def test_full_trees_take_far_less_memory_and_survive_pickling():
     assert compact.nbytes < len(pickle.dumps(forest)) / 3
     restored = pickle.loads(pickle.dumps(compact))
     np.testing.assert_array_equal(restored.predict_proba(X), compact.predict_proba(X))
+
+
+@pytest.mark.parametrize("n_columns", [3, 5])
+def test_other_number_of_columns_is_a_clear_error(n_columns):
+    # More columns would otherwise be read silently by the fitted indices.
+    X, y = _data()
+    compact = CompactForest.from_forest(
+        RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    )
+    with pytest.raises(ValueError, match=f"shape \\(2, {n_columns}\\).*fitted on 4"):
+        compact.predict_proba(np.zeros((2, n_columns)))

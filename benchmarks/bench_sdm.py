@@ -27,7 +27,8 @@ Models, side by side in one run:
   (and Maxent, the baseline) alone;
 - extra trees (500, at least 5 records a leaf) on the six covariates and
   the blend's location features (``forest_features``): a tree baseline of
-  location and covariates.
+  location and covariates; the same on the covariates and the unit vector
+  only (``xyz+cov``), and on the covariates alone (``cov``).
 
 Every model is scored on the same folds; a seed draws new folds (and seeds
 the classifier), and the table gives the mean and standard deviation over
@@ -195,20 +196,29 @@ def covariate_classifier_fitter(background, max_epochs, settings=None, ensemble=
     return fit
 
 
-def extra_trees_fitter(lonlat, presence, covariates, train, seed):
-    """Extra trees on the six covariates and the blend's location features.
+def extra_trees_fitter(location="forest_features"):
+    """Extra trees on the six covariates and the location.
 
     ``ExtraTreesClassifier(n_estimators=500, min_samples_leaf=5)`` of presence
     against the training fold's background sites, on the covariates beside
-    :func:`skgeo_s2v.blend.forest_features` of the location (unit vector,
-    longitude and latitude, projections onto the cube's diagonals); the
-    score is the probability of presence.
+    ``location``: ``"forest_features"`` (:func:`skgeo_s2v.blend.forest_features`:
+    unit vector, longitude and latitude, projections onto the cube's
+    diagonals), ``"xyz"`` (the unit vector only) or None (covariates only);
+    the score is the probability of presence.
     """
-    X = np.column_stack([covariates.to_numpy(float), forest_features(lonlat)])
-    model = ExtraTreesClassifier(
-        n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
-    ).fit(X[train], presence[train])
-    return lambda test: model.predict_proba(X[test])[:, 1]
+
+    def fit(lonlat, presence, covariates, train, seed):
+        columns = [covariates.to_numpy(float)]
+        if location is not None:
+            features = forest_features(lonlat)
+            columns.append(features[:, :3] if location == "xyz" else features)
+        X = np.column_stack(columns)
+        model = ExtraTreesClassifier(
+            n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
+        ).fit(X[train], presence[train])
+        return lambda test: model.predict_proba(X[test])[:, 1]
+
+    return fit
 
 
 def rank_average_fitter(*fitters):
@@ -366,7 +376,9 @@ def main(argv=None):
                 background, max_epochs, settings, args.ensemble
             )
             models[f"SLC coords+cov [set], {name}"] = fitter
-    models["extra trees coords+cov"] = extra_trees_fitter
+    models["extra trees coords+cov"] = extra_trees_fitter()
+    models["extra trees xyz+cov"] = extra_trees_fitter("xyz")
+    models["extra trees cov"] = extra_trees_fitter(None)
     if args.rank_average:
         for name, background in COVARIATE_BACKGROUNDS.items():
             fitter = covariate_classifier_fitter(background, max_epochs)
@@ -377,7 +389,7 @@ def main(argv=None):
             COVARIATE_BACKGROUNDS["bundled sites"], max_epochs
         )
         models["ranks of Maxent + SLC + extra trees"] = rank_average_fitter(
-            fit_maxent, fitter, extra_trees_fitter
+            fit_maxent, fitter, extra_trees_fitter()
         )
     if args.only:
         models = {

@@ -11,23 +11,30 @@ forest it was made from.
 import numpy as np
 from scipy import sparse
 
-__all__ = ["CompactForest", "fit_compact_forest"]
+__all__ = ["CompactForest", "fit_compact_forests"]
 
 
-def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
-    """Fit a forest ``batch_size`` trees at a time, kept compact.
+def fit_compact_forests(make_forest, X, y, *, depths, n_estimators, batch_size, rng):
+    """Forests of each of ``depths``, cut from one forest of the deepest, kept compact.
 
-    Only one batch of full scikit-learn trees is held in memory at a time.
+    One forest is grown to the largest of ``depths`` (None: full trees),
+    ``batch_size`` trees at a time, and each shallower forest is its trees cut
+    at that depth (:meth:`CompactForest.from_forest`): a node at the cut
+    holds the class fractions of the records that reached it, as the leaf of
+    a tree grown to that depth would. One fit gives every depth, and only one
+    batch of full scikit-learn trees is held in memory at a time.
 
     Parameters
     ----------
     make_forest : callable
-        ``make_forest(n_estimators, random_state)`` returns an unfitted
-        ``RandomForestClassifier`` or ``ExtraTreesClassifier``.
+        ``make_forest(n_estimators, random_state, max_depth)`` returns an
+        unfitted ``RandomForestClassifier`` or ``ExtraTreesClassifier``.
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
+    depths : sequence of int or None
+        ``max_depth`` of each forest returned, distinct; None is full trees.
     n_estimators : int
-        Number of trees in all.
+        Number of trees of each forest.
     batch_size : int
         Trees per batch.
     rng : numpy.random.RandomState
@@ -35,7 +42,9 @@ def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
 
     Returns
     -------
-    compact : CompactForest
+    compacts : list of CompactForest
+        One for each of ``depths``, in their order, sharing their splits down
+        to each depth.
 
     Examples
     --------
@@ -43,21 +52,56 @@ def fit_compact_forest(make_forest, X, y, *, n_estimators, batch_size, rng):
     >>> from sklearn.ensemble import RandomForestClassifier
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(100, 2)), rng.integers(0, 3, 100)
-    >>> forest = fit_compact_forest(
-    ...     lambda n, seed: RandomForestClassifier(n, random_state=seed),
-    ...     X, y, n_estimators=25, batch_size=10, rng=np.random.RandomState(0))
-    >>> forest.n_estimators, forest.predict_proba(X[:2]).shape
-    (25, (2, 3))
+    >>> shallow, full = fit_compact_forests(
+    ...     lambda n, seed, depth: RandomForestClassifier(
+    ...         n, max_depth=depth, random_state=seed),
+    ...     X, y, depths=(2, None), n_estimators=25, batch_size=10,
+    ...     rng=np.random.RandomState(0))
+    >>> shallow.max_depth, full.max_depth, full.n_estimators
+    (2, None, 25)
+    >>> full.predict_proba(X[:2]).shape
+    (2, 3)
     """
-    batches = []
+    depths = list(depths)
+    deepest = None if None in depths else max(depths)
+    batches = {depth: [] for depth in depths}
     for start in range(0, n_estimators, batch_size):
         size = min(batch_size, n_estimators - start)
-        forest = make_forest(size, rng.randint(2**31 - 1)).fit(X, y)
-        batches.append(CompactForest.from_forest(forest))
+        forest = make_forest(size, rng.randint(2**31 - 1), deepest).fit(X, y)
+        for depth in depths:
+            batches[depth].append(CompactForest.from_forest(forest, max_depth=depth))
         del forest
-    compact = CompactForest.concatenate(batches)
-    compact.n_samples_fit_ = len(X)
-    return compact
+    compacts = [CompactForest.concatenate(batches[depth]) for depth in depths]
+    for compact in compacts:
+        compact.n_samples_fit_ = len(X)
+    return compacts
+
+
+def _cut_tree(tree, max_depth):
+    """A ``tree_``'s children, features, thresholds and values, cut at ``max_depth``.
+
+    Nodes deeper than ``max_depth`` are dropped and those at it become leaves;
+    the nodes kept are numbered in their original order. ``max_depth=None``
+    keeps every node.
+    """
+    left = tree.children_left.astype(np.int32)
+    right = tree.children_right.astype(np.int32)
+    feature = tree.feature.astype(np.int32)
+    threshold = tree.threshold.copy()
+    values = tree.value[:, 0, :]
+    if max_depth is None:
+        return left, right, feature, threshold, values
+    # Parents precede their children in scikit-learn's node order.
+    depth = np.zeros(len(left), dtype=np.int64)
+    for node in np.flatnonzero(left != -1):
+        depth[left[node]] = depth[right[node]] = depth[node] + 1
+    keep = depth <= max_depth
+    index = np.cumsum(keep) - 1
+    at_cut = keep & (depth == max_depth)
+    left[at_cut] = right[at_cut] = -1
+    inner = left != -1
+    left[inner], right[inner] = index[left[inner]], index[right[inner]]
+    return left[keep], right[keep], feature[keep], threshold[keep], values[keep]
 
 
 class CompactForest:
@@ -94,42 +138,69 @@ class CompactForest:
     """
 
     @classmethod
-    def from_forest(cls, forest):
+    def from_forest(cls, forest, max_depth="forest"):
         """Keep what prediction needs of a fitted single-output forest.
 
         Parameters
         ----------
         forest : RandomForestClassifier or ExtraTreesClassifier
             Fitted, on one output.
+        max_depth : int, None or "forest", default="forest"
+            Depth at which each tree is cut: a node at this depth becomes a
+            leaf holding the class fractions of the training samples that
+            reached it (scikit-learn keeps them for every node), which is the
+            tree the same splits would have grown with this ``max_depth``.
+            "forest" keeps the trees whole, with the forest's ``max_depth``;
+            it must not exceed the forest's own.
 
         Returns
         -------
         compact : CompactForest
+
+        Examples
+        --------
+        Trees that draw nothing at random (every feature tried at each split,
+        no bootstrap), grown in full and cut at depth 2, are those grown to
+        depth 2:
+
+        >>> import numpy as np
+        >>> from sklearn.ensemble import RandomForestClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(300, 3)), rng.integers(0, 4, 300)
+        >>> exact = {"max_features": None, "bootstrap": False, "random_state": 0}
+        >>> forest = RandomForestClassifier(3, **exact).fit(X, y)
+        >>> cut = CompactForest.from_forest(forest, max_depth=2)
+        >>> grown = RandomForestClassifier(3, max_depth=2, **exact).fit(X, y)
+        >>> bool(np.allclose(cut.predict_proba(X), grown.predict_proba(X)))
+        True
         """
+        if max_depth == "forest":
+            max_depth = forest.max_depth
+        elif forest.max_depth is not None and (
+            max_depth is None or max_depth > forest.max_depth
+        ):
+            raise ValueError(
+                f"Cannot cut trees of max_depth={forest.max_depth} at "
+                f"max_depth={max_depth}; fit the forest deeper."
+            )
         self = cls()
         self.classes_ = forest.classes_
-        self.max_depth = forest.max_depth
+        self.max_depth = max_depth
         self.n_estimators = len(forest.estimators_)
         self.n_features_in_ = forest.n_features_in_
         self._trees, tables = [], []
         offset = 0
         for estimator in forest.estimators_:
-            tree = estimator.tree_
-            is_leaf = tree.children_left == -1
-            leaf_row = np.full(tree.node_count, -1, dtype=np.int64)
+            left, right, feature, threshold, values = _cut_tree(
+                estimator.tree_, max_depth
+            )
+            is_leaf = left == -1
+            leaf_row = np.full(len(left), -1, dtype=np.int64)
             leaf_row[is_leaf] = offset + np.arange(is_leaf.sum())
             offset += int(is_leaf.sum())
-            values = tree.value[is_leaf, 0, :]
+            values = values[is_leaf]
             tables.append(sparse.csr_matrix(values / values.sum(axis=1, keepdims=True)))
-            self._trees.append(
-                (
-                    tree.children_left.astype(np.int32),
-                    tree.children_right.astype(np.int32),
-                    tree.feature.astype(np.int32),
-                    tree.threshold.copy(),
-                    leaf_row,
-                )
-            )
+            self._trees.append((left, right, feature, threshold, leaf_row))
         self._leaf_table = sparse.vstack(tables, format="csr")
         return self
 

@@ -13,6 +13,7 @@ from skgeo_s2v._compact_forest import CompactForest
 from skgeo_s2v._mixture import MAX_EXPONENT
 from skgeo_s2v.blend import (
     FOREST_PARAMS,
+    HOLDOUT_FOREST_TREES,
     LOG_POOL_FLOOR,
     OBLIQUE_DIRECTIONS,
     NeighborBlendClassifier,
@@ -127,20 +128,19 @@ def test_default_forests_are_compact_forests_of_the_forest_features(
         blend.set_params(forest_type=forest_type)
     blend.fit(X, y)
     assert [f.max_depth for f in blend.forests_] == [8, None]
-    rows = blend.estimator_.fitted_rows_
-    features = _forest_inputs(rows)
+    features = _forest_inputs(X)
     for forest in blend.forests_:
         assert isinstance(forest, CompactForest)
         assert forest.n_estimators == FOREST_PARAMS["n_estimators"]
         assert forest.n_features_in_ == 15
-        # Trained on the estimator's rows (refit=False).
-        assert forest.n_samples_fit_ == len(rows)
+        # Grown again on every record once the weights are chosen.
+        assert forest.n_samples_fit_ == len(X)
     # A forest of the same depth on the same features and rows, fitted by
     # scikit-learn with another seed, agrees on the training rows' classes.
     reference = forest_class(
         n_estimators=FOREST_PARAMS["n_estimators"], max_depth=8, random_state=0
     )
-    reference.fit(features, _labels_of(X, y, rows))
+    reference.fit(features, y)
     agreement = np.mean(
         blend.forests_[0].predict_proba(features).argmax(axis=1)
         == reference.predict_proba(features).argmax(axis=1)
@@ -495,14 +495,38 @@ def test_held_out_records_are_whole_groups():
     assert (~in_training).sum() == 60  # 20 % of the rows, as whole groups
 
 
-def test_refit_trains_on_every_record():
+class _ChoiceSpy(NeighborBlendClassifier):
+    """Records the held-out rows and the forests the weights are chosen with."""
+
+    def _choose(self, lonlat, codes, held, estimator, forests):
+        self.held_, self.ranking_forests_ = held, forests
+        return super()._choose(lonlat, codes, held, estimator, forests)
+
+
+@pytest.mark.parametrize(
+    "refit, estimator_on_all, forests_on_all, ranking_trees",
+    [
+        ("forests", False, True, HOLDOUT_FOREST_TREES),  # the default
+        (True, True, True, FOREST_PARAMS["n_estimators"]),
+        (False, False, False, FOREST_PARAMS["n_estimators"]),
+    ],
+)
+def test_refit_trains_on_every_record(
+    refit, estimator_on_all, forests_on_all, ranking_trees
+):
     X, y = _sites()
-    blend = NeighborBlendClassifier(_Spy(), refit=True, random_state=0).fit(X, y)
-    assert len(blend.estimator_.fitted_rows_) == len(X)
-    for forest in blend.forests_:
-        assert forest.n_samples_fit_ == len(X)
-    unrefit = NeighborBlendClassifier(_Spy(), random_state=0).fit(X, y)
-    assert len(unrefit.estimator_.fitted_rows_) < len(X)
+    blend = _ChoiceSpy(_Spy(), refit=refit, random_state=0).fit(X, y)
+    n_kept = int((~blend.held_).sum())
+    assert 0 < n_kept < len(X)
+    n_estimator_rows = len(X) if estimator_on_all else n_kept
+    assert len(blend.estimator_.fitted_rows_) == n_estimator_rows
+    for forest, ranking in zip(blend.forests_, blend.ranking_forests_):
+        assert forest.n_samples_fit_ == (len(X) if forests_on_all else n_kept)
+        assert forest.n_estimators == FOREST_PARAMS["n_estimators"]
+        # The forests that ranked the blends saw only the records kept.
+        assert ranking.n_samples_fit_ == n_kept
+        assert ranking.n_estimators == ranking_trees
+        assert (forest is ranking) == (refit is False)
 
 
 def test_input_is_not_modified_and_clone_keeps_parameters():
@@ -523,17 +547,20 @@ def test_same_random_state_same_blend():
     np.testing.assert_array_equal(a.predict_proba(X[:20]), b.predict_proba(X[:20]))
 
 
-def test_parallel_fit_gives_the_sequential_blend():
-    # With n_jobs > 1 the estimator trains in a thread beside the forests;
-    # each has its own seed, so the blend is the one fitted one after the other.
+@pytest.mark.parametrize("refit", ["forests", True, False])
+def test_parallel_fit_gives_the_sequential_blend(refit):
+    # With n_jobs > 1 the estimator trains in a thread beside the forests,
+    # and the forests of every record grow while the weights are chosen; each
+    # has its own seed, so the blend is the one fitted one after the other.
     from skgeo_s2v import SphereLocationClassifier
 
     X, y = _sites(200)
     net = SphereLocationClassifier(
         hidden_units=16, max_epochs=3, random_state=0, n_threads=1
     )
-    one = NeighborBlendClassifier(net, n_jobs=1, random_state=3).fit(X, y)
-    two = NeighborBlendClassifier(net, n_jobs=2, random_state=3).fit(X, y)
+    blend = NeighborBlendClassifier(net, refit=refit, random_state=3)
+    one = clone(blend).set_params(n_jobs=1).fit(X, y)
+    two = clone(blend).set_params(n_jobs=2).fit(X, y)
     assert one.weights_ == two.weights_
     np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
 

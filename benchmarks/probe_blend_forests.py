@@ -10,16 +10,18 @@ and reports test top-1 in %:
     the training records; every test record counted (``bench_real.py``
     drops those of classes unseen in training, so its numbers differ a little).
 ``refit-forests``
-    the blend, and the blend with its forests fitted again on all the
-    training records, the weights kept (as ``bench_real.py`` scores it).
+    the blend with ``refit=False`` (the default before commit ``4ce4626``),
+    and the same blend with its forests fitted again on all the training
+    records, the weights kept (as ``bench_real.py`` scores it).
 ``split-trees``
-    25 trees per forest on the records left after the hold-out (the weights
-    chosen with them), then each forest averaged with 25 trees on all the
-    records (as ``bench_real.py`` scores it).
+    with ``refit=False``, 25 trees per forest on the records left after the
+    hold-out (the weights chosen with them), then each forest averaged with
+    25 trees on all the records (as ``bench_real.py`` scores it).
 ``bench``
     ``bench_real.py`` itself with the blend's ``FOREST_PARAMS`` updated by
-    ``--forest-params`` (e.g. ``max_features=5`` or ``n_estimators=100``);
-    the arguments after ``--`` go to ``bench_real.py``.
+    ``--forest-params`` (e.g. ``max_features=5`` or ``n_estimators=100``)
+    and its ``HOLDOUT_FOREST_TREES`` set by ``--holdout-trees``; the
+    arguments after ``--`` go to ``bench_real.py``.
 
 Usage::
 
@@ -28,6 +30,8 @@ Usage::
     OMP_NUM_THREADS=1 python probe_blend_forests.py refit-forests --task corals
     OMP_NUM_THREADS=1 python probe_blend_forests.py bench --forest-params \\
         max_features=5 -- --datasets timezone --seeds 0 1 2 --models knn blend
+    OMP_NUM_THREADS=1 python probe_blend_forests.py bench --holdout-trees 50 \\
+        -- --datasets timezone country --seeds 0 1 2 --models knn blend
 """
 
 import argparse
@@ -81,7 +85,8 @@ def components(task, seed, X, y, X_test, y_test):
 
 
 def refit_forests(task, seed, X, y, X_test, y_test):
-    fitted = NeighborBlendClassifier(random_state=seed, n_jobs=-1).fit(X, y)
+    fitted = NeighborBlendClassifier(random_state=seed, n_jobs=-1, refit=False)
+    fitted.fit(X, y)
     refitted = copy.copy(fitted)
     refitted.forests_ = fitted._fit_forests(X, y, check_random_state(seed + 100))
     return {
@@ -94,7 +99,8 @@ def refit_forests(task, seed, X, y, X_test, y_test):
 
 def split_trees(task, seed, X, y, X_test, y_test):
     blend.FOREST_PARAMS["n_estimators"] = 25
-    fitted = NeighborBlendClassifier(random_state=seed, n_jobs=-1).fit(X, y)
+    fitted = NeighborBlendClassifier(random_state=seed, n_jobs=-1, refit=False)
+    fitted.fit(X, y)
     extra = fitted._fit_forests(X, y, check_random_state(seed + 100))
     mixed = copy.copy(fitted)
     mixed.forests_ = [_MeanForest(f, e, fitted) for f, e in zip(fitted.forests_, extra)]
@@ -131,11 +137,16 @@ def main():
     parser.add_argument("--task", default="timezone", choices=DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--forest-params", nargs="*", default=[], metavar="K=V")
+    parser.add_argument(
+        "--holdout-trees", type=int, help="the blend's HOLDOUT_FOREST_TREES"
+    )
     args = parser.parse_args(argv)
     if args.probe == "bench":
         for item in args.forest_params:
             key, value = item.split("=", 1)
             blend.FOREST_PARAMS[key] = _value(value)
+        if args.holdout_trees:
+            blend.HOLDOUT_FOREST_TREES = args.holdout_trees
         sys.argv = ["bench_real.py", *rest]
         runpy.run_path("bench_real.py", run_name="__main__")
         return

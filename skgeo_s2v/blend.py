@@ -562,7 +562,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         """The estimator and the forests trained on ``lonlat[rows]``.
 
         With ``refit_forests``, also forests of every record, returned as a
-        future: the weights are chosen while they grow. With more than one
+        future (its ``result()``), so that the weights are chosen while they
+        grow; the forests of ``rows`` then have ``HOLDOUT_FOREST_TREES``
+        trees. With more than one
         job the estimator (and those forests) train in threads of their own
         while the forests grow (a torch network and scikit-learn's trees
         both release the GIL): the same models as one after the other, since
@@ -570,8 +572,10 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         """
         estimator = self._make_estimator(rng)
         forest_rng = np.random.RandomState(rng.randint(2**31 - 1))
-        refit_rng = refit_forests and np.random.RandomState(rng.randint(2**31 - 1))
-        n_trees = HOLDOUT_FOREST_TREES if refit_forests else None
+        refit_rng, n_trees = None, None  # None: FOREST_PARAMS' trees
+        if refit_forests:
+            refit_rng = np.random.RandomState(rng.randint(2**31 - 1))
+            n_trees = HOLDOUT_FOREST_TREES
         kept, y_kept = lonlat[rows], y[rows]
         if effective_n_jobs(self.n_jobs) == 1:
             estimator.fit(kept, y_kept)

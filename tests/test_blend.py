@@ -617,6 +617,7 @@ def test_with_the_package_classifier():
         ({"scoring": "top5"}, {}, "scoring"),
         ({"forest_type": "boosted"}, {}, "forest_type"),
         ({"pooling": "geometric"}, {}, "pooling"),
+        ({"refit": "estimator"}, {}, "refit"),
     ],
 )
 def test_bad_parameters_are_clear_errors(params, fit_kwargs, message):

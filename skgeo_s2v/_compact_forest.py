@@ -91,10 +91,15 @@ def _cut_tree(tree, max_depth):
     values = tree.value[:, 0, :]
     if max_depth is None:
         return left, right, feature, threshold, values
-    # Parents precede their children in scikit-learn's node order.
-    depth = np.zeros(len(left), dtype=np.int64)
-    for node in np.flatnonzero(left != -1):
-        depth[left[node]] = depth[right[node]] = depth[node] + 1
+    # The depth of each node down to the cut, level by level from the root;
+    # the deeper nodes keep max_depth + 1.
+    depth = np.full(len(left), max_depth + 1, dtype=np.int64)
+    level, nodes = 0, np.array([0])
+    while level <= max_depth and len(nodes):
+        depth[nodes] = level
+        nodes = nodes[left[nodes] != -1]
+        nodes = np.concatenate([left[nodes], right[nodes]])
+        level += 1
     keep = depth <= max_depth
     index = np.cumsum(keep) - 1
     at_cut = keep & (depth == max_depth)

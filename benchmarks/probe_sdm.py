@@ -1,0 +1,232 @@
+"""Probes of tree models and rank ensembles on the Ariolimax benchmark (issue 17).
+
+``bench_sdm.py``'s folds (five of ``SphericalClusterKFold``, 50 clusters,
+stratified), models and scores; every number is a test-fold ROC AUC minus
+Maxent's on the same folds, the mean over the folds of each seed.
+
+``trees``
+    ``ExtraTreesClassifier`` and ``RandomForestClassifier`` of presence
+    against the bundled background sites, on the six covariates and
+    :func:`~skgeo_s2v.blend.forest_features` of the location (or ``lon``,
+    ``lat``), over leaf sizes, ``max_features``, class weights and
+    ``max_samples``; each alone and as the mean rank with Maxent.
+``ensembles``
+    the mean rank of several of Maxent, the extra trees of ``bench_sdm.py``
+    (with ``forest_features`` or the unit vector), the classifier on the
+    covariates (bundled sites or the target group, ``max_epochs=30``) and
+    the kernel density, with weights; and the mean of the extra trees' and
+    the classifier's probabilities. Each model's test scores are computed
+    once per seed and cached (``--cache``, a temporary folder by default).
+
+Usage::
+
+    cd benchmarks
+    OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101
+    OMP_NUM_THREADS=1 python probe_sdm.py ensembles --seeds 100 101
+"""
+
+import argparse
+import os
+import pickle
+import tempfile
+import time
+
+import numpy as np
+import torch
+from bench_sdm import (
+    COVARIATE_BACKGROUNDS,
+    covariate_classifier_fitter,
+    extra_trees_fitter,
+    fit_kde,
+    fit_maxent,
+    load_ariolimax,
+    scores_of,
+)
+from scipy.stats import rankdata
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+from skgeo_s2v.blend import forest_features
+from skgeo_s2v.model_selection import SphericalClusterKFold
+
+LONLAT, PRESENCE, COVARIATES = load_ariolimax()
+
+
+def folds_of(seed):
+    cv = SphericalClusterKFold(
+        n_splits=5, n_clusters=50, stratify=True, random_state=seed
+    )
+    return list(cv.split(LONLAT, PRESENCE))
+
+
+def mean_auc(scores, folds):
+    """Mean over the folds of the test AUC of each fold's scores."""
+    return np.mean(
+        [scores_of(s, PRESENCE[test])[0] for s, (_, test) in zip(scores, folds)]
+    )
+
+
+def test_scores(fit, folds, seed):
+    """Each fold's test scores of the model ``fit`` trains on its training fold."""
+    return [
+        fit(LONLAT, PRESENCE, COVARIATES, train, seed)(test) for train, test in folds
+    ]
+
+
+def _trees(forest, location="forest_features", **params):
+    columns = COVARIATES.to_numpy(float)
+    extra = forest_features(LONLAT) if location == "forest_features" else LONLAT
+    X = np.column_stack([columns, extra])
+
+    def fit(lonlat, presence, covariates, train, seed):
+        model = forest(n_estimators=500, n_jobs=1, random_state=seed, **params)
+        model.fit(X[train], presence[train])
+        return lambda test: model.predict_proba(X[test])[:, 1]
+
+    return fit
+
+
+TREES = {
+    "extra trees, leaf 5 (bench_sdm)": _trees(ExtraTreesClassifier, min_samples_leaf=5),
+    "extra trees, leaf 1": _trees(ExtraTreesClassifier, min_samples_leaf=1),
+    "extra trees, leaf 2": _trees(ExtraTreesClassifier, min_samples_leaf=2),
+    "extra trees, leaf 10": _trees(ExtraTreesClassifier, min_samples_leaf=10),
+    "extra trees, leaf 20": _trees(ExtraTreesClassifier, min_samples_leaf=20),
+    "extra trees, max_features=0.5": _trees(
+        ExtraTreesClassifier, min_samples_leaf=5, max_features=0.5
+    ),
+    "extra trees, max_features=1.0": _trees(
+        ExtraTreesClassifier, min_samples_leaf=5, max_features=1.0
+    ),
+    "extra trees, balanced": _trees(
+        ExtraTreesClassifier, min_samples_leaf=5, class_weight="balanced"
+    ),
+    "extra trees, lon and lat only": _trees(
+        ExtraTreesClassifier, location="lonlat", min_samples_leaf=5
+    ),
+    "random forest, leaf 5": _trees(RandomForestClassifier, min_samples_leaf=5),
+    "random forest, leaf 1": _trees(RandomForestClassifier, min_samples_leaf=1),
+    "random forest, max_samples=0.5": _trees(
+        RandomForestClassifier, min_samples_leaf=5, max_samples=0.5
+    ),
+}
+
+
+def probe_trees(seeds, cache):
+    for seed in seeds:
+        folds = folds_of(seed)
+        maxent = cached_scores(seed, folds, cache)["maxent"]
+        baseline = mean_auc(maxent, folds)
+        for name, fit in TREES.items():
+            start = time.perf_counter()
+            scores = test_scores(fit, folds, seed)
+            ranked = [rankdata(s) + rankdata(m) for s, m in zip(scores, maxent)]
+            print(
+                f"seed {seed} {name:34s} {mean_auc(scores, folds) - baseline:+.4f}"
+                f"  ranks with Maxent {mean_auc(ranked, folds) - baseline:+.4f}"
+                f"  ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
+
+
+#: The models whose test scores the ensembles combine.
+MEMBERS = {
+    "maxent": fit_maxent,
+    "trees": extra_trees_fitter(),
+    "trees_xyz": extra_trees_fitter("xyz"),
+    "slc_sites": covariate_classifier_fitter(
+        COVARIATE_BACKGROUNDS["bundled sites"], 30
+    ),
+    "slc_target": covariate_classifier_fitter(
+        COVARIATE_BACKGROUNDS["target group"], 30
+    ),
+    "kde": fit_kde,
+}
+
+#: Weights of each ensemble's mean rank.
+ENSEMBLES = {
+    **{name: {name: 1} for name in MEMBERS},
+    "trees + slc_sites": {"trees": 1, "slc_sites": 1},
+    "trees + slc_target": {"trees": 1, "slc_target": 1},
+    "maxent + trees": {"maxent": 1, "trees": 1},
+    "maxent + trees + slc_sites": {"maxent": 1, "trees": 1, "slc_sites": 1},
+    "maxent + trees + slc_target": {"maxent": 1, "trees": 1, "slc_target": 1},
+    "maxent + trees + both slc": {
+        "maxent": 1,
+        "trees": 1,
+        "slc_sites": 1,
+        "slc_target": 1,
+    },
+    "maxent + 2 trees + slc_sites": {"maxent": 1, "trees": 2, "slc_sites": 1},
+    "maxent + trees + 2 slc_sites": {"maxent": 1, "trees": 1, "slc_sites": 2},
+    "2 maxent + trees + slc_sites": {"maxent": 2, "trees": 1, "slc_sites": 1},
+    "maxent + trees + slc_sites + kde": {
+        "maxent": 1,
+        "trees": 1,
+        "slc_sites": 1,
+        "kde": 1,
+    },
+}
+
+
+def cached_scores(seed, folds, cache, members=("maxent",)):
+    path = os.path.join(cache, f"probe_sdm_scores_{seed}.pkl")
+    scores = {}
+    if os.path.exists(path):
+        with open(path, "rb") as file:
+            scores = pickle.load(file)
+    for name in members:
+        if name not in scores:
+            scores[name] = test_scores(MEMBERS[name], folds, seed)
+            with open(path, "wb") as file:
+                pickle.dump(scores, file)
+    return scores
+
+
+def probe_ensembles(seeds, cache):
+    margins = {name: [] for name in ENSEMBLES}
+    margins.update({f"probabilities, {a} trees + slc_sites": [] for a in (0.5, 0.75)})
+    for seed in seeds:
+        folds = folds_of(seed)
+        scores = cached_scores(seed, folds, cache, MEMBERS)
+        baseline = mean_auc(scores["maxent"], folds)
+        for name, weights in ENSEMBLES.items():
+            ranked = [
+                sum(w * rankdata(scores[m][i]) for m, w in weights.items())
+                for i in range(len(folds))
+            ]
+            margins[name].append(mean_auc(ranked, folds) - baseline)
+        for a in (0.5, 0.75):
+            mixed = [
+                a * t + (1 - a) * s
+                for t, s in zip(scores["trees"], scores["slc_sites"])
+            ]
+            name = f"probabilities, {a} trees + slc_sites"
+            margins[name].append(mean_auc(mixed, folds) - baseline)
+    print(f"AUC minus Maxent's, seeds {seeds}")
+    for name, values in margins.items():
+        print(
+            f"{name:40s} "
+            + " ".join(f"{m:+.4f}" for m in values)
+            + f"  mean {np.mean(values):+.4f}"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("probe", choices=["trees", "ensembles"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[100, 101])
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument(
+        "--cache",
+        default=os.path.join(tempfile.gettempdir(), "skgeo_s2v_probe_sdm"),
+        help="folder of the cached test scores",
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.cache, exist_ok=True)
+    probe = probe_trees if args.probe == "trees" else probe_ensembles
+    probe(args.seeds, args.cache)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -100,3 +101,48 @@ def test_records_to_thresholded_range_geotiff(tmp_path):
     back = rioxarray.open_rasterio(tmp_path / "range.tif")
     np.testing.assert_array_equal(back.values, expected.astype(np.uint8))
     assert back.attrs["long_name"] == tuple(clf.classes_)
+
+
+def test_tree_recipe_of_covariates_and_location_maps_the_range():
+    # The recipe of docs/sdm.rst, "Which model, when": extra trees of
+    # presence against background sites, on the covariates beside
+    # forest_features of the location, mapped by predict_grid.
+    xr = pytest.importorskip("xarray")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skgeo_s2v.blend import forest_features
+
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(-10, 10, 600), rng.uniform(40, 55, 600)
+    sites = pd.DataFrame({"lon": lon, "lat": lat, "bio1": 10 + (lat - 47.5) / 2})
+    # Present where it is warm (south) and west of 0°E.
+    presence = (sites["bio1"] > 9).to_numpy() & (lon < 0)
+    location = ColumnTransformer(
+        [("location", FunctionTransformer(forest_features), ["lon", "lat"])],
+        remainder="passthrough",
+    )
+    trees = make_pipeline(
+        location, ExtraTreesClassifier(100, min_samples_leaf=5, random_state=0)
+    ).fit(sites, presence)
+    cells_lon, cells_lat = np.arange(-9.5, 10, 1.0), np.arange(40.5, 55, 1.0)
+    grid_lat = np.repeat(cells_lat[:, None], cells_lon.size, axis=1)
+    covariates = xr.Dataset(
+        {"bio1": (("lat", "lon"), 10 + (grid_lat - 47.5) / 2)},
+        coords={"lat": cells_lat, "lon": cells_lon},
+    )
+    grid = predict_grid(
+        trees,
+        resolution_deg=1.0,
+        bbox=(-10, 40, 10, 55),
+        covariates=covariates,
+        method="predict_proba",
+    )
+    assert grid.dims == ("class", "lat", "lon")
+    present = grid.sel({"class": True}).values
+    truth = (grid.lon.values[None, :] < 0) & (
+        10 + (grid.lat.values[:, None] - 47.5) / 2 > 9
+    )
+    assert present[truth].mean() > 0.8 and present[~truth].mean() < 0.2

@@ -142,30 +142,27 @@ MEMBERS = {
     "kde": fit_kde,
 }
 
-#: Weights of each ensemble's mean rank.
-ENSEMBLES = {
-    **{name: {name: 1} for name in MEMBERS},
-    "trees + slc_sites": {"trees": 1, "slc_sites": 1},
-    "trees + slc_target": {"trees": 1, "slc_target": 1},
-    "maxent + trees": {"maxent": 1, "trees": 1},
-    "maxent + trees + slc_sites": {"maxent": 1, "trees": 1, "slc_sites": 1},
-    "maxent + trees + slc_target": {"maxent": 1, "trees": 1, "slc_target": 1},
-    "maxent + trees + both slc": {
-        "maxent": 1,
-        "trees": 1,
-        "slc_sites": 1,
-        "slc_target": 1,
-    },
-    "maxent + 2 trees + slc_sites": {"maxent": 1, "trees": 2, "slc_sites": 1},
-    "maxent + trees + 2 slc_sites": {"maxent": 1, "trees": 1, "slc_sites": 2},
-    "2 maxent + trees + slc_sites": {"maxent": 2, "trees": 1, "slc_sites": 1},
-    "maxent + trees + slc_sites + kde": {
-        "maxent": 1,
-        "trees": 1,
-        "slc_sites": 1,
-        "kde": 1,
-    },
-}
+#: Weights of each ensemble's mean rank (named by :func:`_ensemble_name`).
+ENSEMBLES = [
+    *({name: 1} for name in MEMBERS),
+    {"trees": 1, "slc_sites": 1},
+    {"trees": 1, "slc_target": 1},
+    {"maxent": 1, "trees": 1},
+    {"maxent": 1, "trees": 1, "slc_sites": 1},
+    {"maxent": 1, "trees": 1, "slc_target": 1},
+    {"maxent": 1, "trees": 1, "slc_sites": 1, "slc_target": 1},
+    {"maxent": 1, "trees": 2, "slc_sites": 1},
+    {"maxent": 1, "trees": 1, "slc_sites": 2},
+    {"maxent": 2, "trees": 1, "slc_sites": 1},
+    {"maxent": 1, "trees": 1, "slc_sites": 1, "kde": 1},
+]
+
+
+def _ensemble_name(weights):
+    """``"maxent + 2 trees"`` for ``{"maxent": 1, "trees": 2}``."""
+    return " + ".join(
+        name if weight == 1 else f"{weight} {name}" for name, weight in weights.items()
+    )
 
 
 def cached_scores(seed, folds, cache, members=("maxent",)):
@@ -183,18 +180,18 @@ def cached_scores(seed, folds, cache, members=("maxent",)):
 
 
 def probe_ensembles(seeds, cache):
-    margins = {name: [] for name in ENSEMBLES}
+    margins = {_ensemble_name(weights): [] for weights in ENSEMBLES}
     margins.update({f"probabilities, {a} trees + slc_sites": [] for a in (0.5, 0.75)})
     for seed in seeds:
         folds = folds_of(seed)
         scores = cached_scores(seed, folds, cache, MEMBERS)
         baseline = mean_auc(scores["maxent"], folds)
-        for name, weights in ENSEMBLES.items():
+        for weights in ENSEMBLES:
             ranked = [
                 sum(w * rankdata(scores[m][i]) for m, w in weights.items())
                 for i in range(len(folds))
             ]
-            margins[name].append(mean_auc(ranked, folds) - baseline)
+            margins[_ensemble_name(weights)].append(mean_auc(ranked, folds) - baseline)
         for a in (0.5, 0.75):
             mixed = [
                 a * t + (1 - a) * s

@@ -128,7 +128,7 @@ class CompactForest:
     n_features_in_ : int
         Number of input features.
     n_samples_fit_ : int
-        Number of training rows, when made by :func:`fit_compact_forest`.
+        Number of training rows, when made by :func:`fit_compact_forests`.
 
     Examples
     --------
@@ -154,9 +154,9 @@ class CompactForest:
             Depth at which each tree is cut: a node at this depth becomes a
             leaf holding the class fractions of the training samples that
             reached it (scikit-learn keeps them for every node), which is the
-            tree the same splits would have grown with this ``max_depth``.
-            "forest" keeps the trees whole, with the forest's ``max_depth``;
-            it must not exceed the forest's own.
+            tree the same splits would have grown with this ``max_depth``;
+            it must not exceed the forest's own ``max_depth`` (a ValueError).
+            "forest" keeps the trees whole, with the forest's ``max_depth``.
 
         Returns
         -------

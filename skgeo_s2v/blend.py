@@ -11,7 +11,7 @@ prod_j p_j ** a_j`` of the same components whose exponents do
 """
 
 import itertools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
@@ -260,16 +260,6 @@ def _check_holdout(codes, held, classes):
             "data, so the blend weights cannot be chosen; pass more records "
             "per class or groups= that do not split classes off entirely."
         )
-
-
-class _Done:
-    """A finished result, with the ``result()`` of a future."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
 
 
 def _forest_name(forest):
@@ -582,7 +572,8 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             forests = self._fit_forests(kept, y_kept, forest_rng, n_trees)
             refitted = None
             if refit_forests:
-                refitted = _Done(self._fit_forests(lonlat, y, refit_rng))
+                refitted = Future()
+                refitted.set_result(self._fit_forests(lonlat, y, refit_rng))
             return estimator, forests, refitted
         config = get_config()
 

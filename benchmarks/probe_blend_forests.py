@@ -13,6 +13,10 @@ and reports test top-1 in %:
     the blend with ``refit=False`` (the default before commit ``4ce4626``),
     and the same blend with its forests fitted again on all the training
     records, the weights kept (as ``bench_real.py`` scores it).
+``forest-seeds``
+    the blend at its defaults, and the same blend (its weights) with the
+    forests it keeps grown again from another seed: how much the forests'
+    seeds alone move it.
 ``split-trees``
     with ``refit=False``, 25 trees per forest on the records left after the
     hold-out (the weights chosen with them), then each forest averaged with
@@ -84,17 +88,35 @@ def components(task, seed, X, y, X_test, y_test):
     return row
 
 
-def refit_forests(task, seed, X, y, X_test, y_test):
-    fitted = NeighborBlendClassifier(random_state=seed, n_jobs=-1, refit=False)
+def _with_forests_reseeded(refit, seed, X, y):
+    """A blend fitted with ``refit``, and a copy (its weights) whose forests
+    are grown again on all the training records from another seed."""
+    fitted = NeighborBlendClassifier(random_state=seed, n_jobs=-1, refit=refit)
     fitted.fit(X, y)
-    refitted = copy.copy(fitted)
-    refitted.forests_ = fitted._fit_forests(X, y, check_random_state(seed + 100))
+    reseeded = copy.copy(fitted)
+    reseeded.forests_ = fitted._fit_forests(X, y, check_random_state(seed + 100))
+    return fitted, reseeded
+
+
+def _top1_of(task, models, X_test, y_test):
     return {
         name: evaluate(task, y_test, model.predict_proba(X_test), model.classes_)[
             "top1"
         ]
-        for name, model in (("blend", fitted), ("refit forests", refitted))
+        for name, model in models.items()
     }
+
+
+def refit_forests(task, seed, X, y, X_test, y_test):
+    fitted, refitted = _with_forests_reseeded(False, seed, X, y)
+    models = {"blend": fitted, "refit forests": refitted}
+    return _top1_of(task, models, X_test, y_test)
+
+
+def forest_seeds(task, seed, X, y, X_test, y_test):
+    fitted, reseeded = _with_forests_reseeded("forests", seed, X, y)
+    models = {"blend": fitted, "forests of another seed": reseeded}
+    return _top1_of(task, models, X_test, y_test)
 
 
 def split_trees(task, seed, X, y, X_test, y_test):
@@ -104,17 +126,14 @@ def split_trees(task, seed, X, y, X_test, y_test):
     extra = fitted._fit_forests(X, y, check_random_state(seed + 100))
     mixed = copy.copy(fitted)
     mixed.forests_ = [_MeanForest(f, e, fitted) for f, e in zip(fitted.forests_, extra)]
-    return {
-        name: evaluate(task, y_test, model.predict_proba(X_test), model.classes_)[
-            "top1"
-        ]
-        for name, model in (("25 trees", fitted), ("25 + 25 on all", mixed))
-    }
+    models = {"25 trees": fitted, "25 + 25 on all": mixed}
+    return _top1_of(task, models, X_test, y_test)
 
 
 PROBES = {
     "components": components,
     "refit-forests": refit_forests,
+    "forest-seeds": forest_seeds,
     "split-trees": split_trees,
 }
 

@@ -375,9 +375,9 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
         refitting the forests took top-1 on GeoNames time zones from 93.02
         to 93.34 (from level with the tuned kNN to above it on every seed)
         and moved it on countries from 93.56 to 93.25 (above the kNN on
-        every seed either way; the forests' seeds alone move it by 0.3), for
-        a coral fit of 2.6 forest fits; refitting the estimator too costs
-        about twice the time (docs/real_data.rst).
+        every seed either way; the forests' seeds alone move a seed's top-1
+        by up to 0.6), for a coral fit of 2.6 forest fits; refitting the
+        estimator too costs about twice the time (docs/real_data.rst).
     n_jobs : int or None, default=None
         Parallel jobs of the forests (``-1``: every core). Other than 1, the
         estimator also trains in a thread of its own beside the forests (the

@@ -130,12 +130,17 @@ def _kinds_of(transformer):
     }
 
 
-def _make_transformer(kinds, categories=None):
+def _make_transformer(kinds, categories=None, numeric_transformer=None):
+    """Numeric columns through ``numeric_transformer`` (a ``StandardScaler``
+    when None), categoricals one-hot encoded."""
     numeric = [c for c, kind in kinds.items() if kind == _NUMERIC]
     categorical = [c for c, kind in kinds.items() if kind == _CATEGORICAL]
     steps = []
     if numeric:
-        steps.append((_NUMERIC, StandardScaler(), numeric))
+        scaler = (
+            StandardScaler() if numeric_transformer is None else numeric_transformer
+        )
+        steps.append((_NUMERIC, scaler, numeric))
     if categorical:
         levels = "auto" if categories is None else [categories[c] for c in categorical]
         encoder = OneHotEncoder(categories=levels, sparse_output=False)
@@ -163,12 +168,14 @@ def _split(X):
     return lonlat, X.drop(columns=[lon, lat])
 
 
-def fit_covariate_input(estimator, X, out_of_core):
+def fit_covariate_input(estimator, X, out_of_core, numeric_transformer=None):
     """``(lonlat, covariates)`` of fit's ``X``; sets the fitted input state.
 
     Two-column input (or out-of-core input) is validated as locations and
     gives ``covariates=None``; a DataFrame with more columns fits
-    ``covariate_transformer_`` and gives its raw covariate columns.
+    ``covariate_transformer_`` and gives its raw covariate columns. The
+    numeric covariates go through ``numeric_transformer`` (an unfitted
+    transformer; a ``StandardScaler`` when None).
     """
     columns = getattr(X, "columns", None)
     shape = getattr(X, "shape", ()) if out_of_core or isinstance(X, np.ndarray) else ()
@@ -188,7 +195,8 @@ def fit_covariate_input(estimator, X, out_of_core):
     lonlat, covariates = _split(X)
     kinds = _kinds(covariates, "X")
     _check_values(covariates, kinds, "X")
-    transformer = _make_transformer(kinds).fit(covariates)
+    transformer = _make_transformer(kinds, None, numeric_transformer)
+    transformer.fit(covariates)
     estimator.covariate_transformer_ = transformer
     estimator.n_features_in_ = len(columns)
     estimator.feature_names_in_ = np.asarray(columns, dtype=object)

@@ -98,7 +98,9 @@ def test_an_affine_change_of_units_gives_the_same_model():
 def test_a_categorical_covariate_is_one_hot_encoded_and_learned():
     X, _ = covariate_task(n=500)
     y = np.where(X["soil"] == "clay", "heath", "dune")
-    clf = fit(X[:400], y[:400], max_epochs=30)
+    # No dropout: with 16 hidden units, dropout 0.5 makes the accuracy after
+    # 30 epochs depend on the seed and the thread count (0.70 to 1.00).
+    clf = fit(X[:400], y[:400], max_epochs=30, dropout=0.0)
     encoder = clf.covariate_transformer_.named_transformers_["categorical"]
     assert [list(c) for c in encoder.categories_] == [["clay", "sand"]]
     assert np.mean(clf.predict(X[400:]) == y[400:]) > 0.85

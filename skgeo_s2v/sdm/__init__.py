@@ -1,6 +1,7 @@
-"""Species distribution modelling: metrics, thresholds and gridded maps.
+"""Species distribution modelling: an additive model, metrics, thresholds and maps.
 
-The tools ecologists use to judge and publish a model of where species live:
+An additive model of location and covariates (:class:`SphereGAMClassifier`),
+and the tools ecologists use to judge and publish a model of where species live:
 ROC AUC on presence-absence surveys (:func:`presence_auc`, also a
 ``GridSearchCV`` scorer), the continuous Boyce index for presence-only
 validation, reliability curves of ``predict_presence``, thresholds that turn
@@ -8,6 +9,7 @@ scores into binary ranges, and gridded predictions as an ``xarray.DataArray``
 that can be written as a GeoTIFF (SPEC §10).
 """
 
+from ._gam import SphereGAMClassifier
 from ._grid import grid_coordinates, predict_grid, to_geotiff
 from ._metrics import (
     continuous_boyce_index,
@@ -19,6 +21,7 @@ from ._metrics import (
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
+    "SphereGAMClassifier",
     "binary_range",
     "class_thresholds",
     "continuous_boyce_index",

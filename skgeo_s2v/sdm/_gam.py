@@ -1,0 +1,262 @@
+"""An additive model of location and covariates: Sphere2Vec features and splines.
+
+The log-odds of each class are a sum of a location term, linear in the
+position encoding of ``(lon, lat)``, and one smooth term per covariate (a
+cubic B-spline basis; categoricals one-hot encoded), fitted by L2-penalised
+logistic regression on the standardised basis. It is the generalised additive
+model of species distribution work with a Sphere2Vec basis for the location:
+fast, smooth in both the location and the covariates, and deterministic.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import SplineTransformer, StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from .._covariate_input import covariate_input, fit_covariate_input
+from .._fitting import make_position_encoder
+from .._validation import check_class_labels, validate_lonlat
+
+__all__ = ["SphereGAMClassifier"]
+
+
+class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
+    """Penalised logistic regression, additive in the location and each covariate.
+
+    For two-column input ``(lon, lat)`` the model is a logistic regression on
+    the position encoding. For a DataFrame of ``lon``, ``lat`` and covariate
+    columns, each numeric covariate adds a cubic B-spline basis of
+    ``n_knots`` knots spread over its training range (extended linearly
+    beyond it) and each pandas categorical its one-hot columns; the basis is
+    standardised and the model is linear in it, so the log-odds are a sum of
+    a smooth surface over the sphere and one smooth response curve per
+    covariate, as in a generalised additive model (GAM) of species
+    distribution work.
+
+    On presence-only records, fit it on the presences (one class per
+    species, or ``True``) against background sites carrying the same
+    covariates (a second class, ``False`` or ``"background"``), then use the
+    probability of presence, :meth:`predict_proba`, as a score for ROC AUC,
+    the Boyce index, thresholds and maps
+    (:func:`~skgeo_s2v.sdm.predict_grid` with ``method="predict_proba"``).
+
+    Parameters
+    ----------
+    encoder : str or position encoder, default="sphereC+"
+        The encoding of the location: a name for
+        :func:`~skgeo_s2v.make_encoder` or an encoder of
+        :mod:`skgeo_s2v.encoders` (cloned at fit). ``min_radius`` of the
+        encoder sets the finest scale of the location surface.
+    n_knots : int, default=6
+        Knots of each numeric covariate's spline, spread uniformly over its
+        training range; more knots allow more wiggly response curves.
+    C : float, default=1.0
+        Inverse strength of the L2 penalty on the coefficients of the
+        standardised basis, as in :class:`~sklearn.linear_model.LogisticRegression`.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in
+        :class:`~sklearn.linear_model.LogisticRegression`.
+    max_iter : int, default=1000
+        Most iterations of the L-BFGS solver.
+    random_state : int, RandomState instance or None, default=None
+        Seeds encoders that draw at random (``"rbf"``, ``"rff"``); the fit is
+        otherwise deterministic.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    encoder_ : position encoder
+        The fitted encoder of the location.
+    covariate_transformer_ : ColumnTransformer or None
+        The fitted spline and one-hot bases of the covariates; None for
+        two-column input.
+    scaler_ : StandardScaler
+        Standardises the basis (encoding, then covariates).
+    logistic_ : LogisticRegression
+        The fitted linear model on the standardised basis.
+    n_iter_ : ndarray of shape (1,)
+        Iterations the solver ran.
+    n_features_in_ : int
+        Number of columns of ``X`` at fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X``, when it was a DataFrame.
+
+    See Also
+    --------
+    SphereLocationClassifier : a neural network on the same inputs, and a
+        joint model of many species.
+
+    Notes
+    -----
+    Penalised by ``C`` only, with no smoothness penalty per term: the
+    knots and the encoder's scales bound how wiggly each term can be.
+    Measured on elapid's Ariolimax sample under spatial cross-validation
+    (``benchmarks/bench_sdm.py``; :doc:`/benchmarks`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skgeo_s2v.sdm import SphereGAMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> sites = pd.DataFrame({"lon": rng.uniform(-10, 10, 400),
+    ...                       "lat": rng.uniform(40, 60, 400),
+    ...                       "temperature": rng.normal(10, 3, 400)})
+    >>> presence = (sites["temperature"] > 12) & (sites["lon"] > 0)
+    >>> model = SphereGAMClassifier().fit(sites, presence)
+    >>> model.predict_proba(sites.iloc[:2]).shape
+    (2, 2)
+    >>> float(model.score(sites, presence)) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "encoder": [str, HasMethods(["fit", "transform"])],
+        "n_knots": [Interval(Integral, 2, None, closed="left")],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        encoder="sphereC+",
+        *,
+        n_knots=6,
+        C=1.0,
+        class_weight=None,
+        max_iter=1000,
+        random_state=None,
+    ):
+        self.encoder = encoder
+        self.n_knots = n_knots
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the encoder, the covariate bases and the logistic regression.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            Longitudes and latitudes in degrees, or a DataFrame of ``lon``,
+            ``lat`` and covariate columns (numeric, or pandas categoricals).
+        y : array-like of shape (n_samples,)
+            Class labels, at least two classes (presences against background
+            sites, for a presence-only model).
+
+        Returns
+        -------
+        self : SphereGAMClassifier
+        """
+        splines = SplineTransformer(
+            n_knots=self.n_knots, degree=3, extrapolation="linear"
+        )
+        lonlat, covariates = fit_covariate_input(self, X, False, splines)
+        y = check_class_labels(y)
+        check_consistent_length(lonlat, y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            single = self.classes_[0].tolist()
+            raise ValueError(
+                f"y holds the single class {single!r}; the model needs "
+                "at least two. For presence-only records, add background sites "
+                "(with their covariates) as a second class."
+            )
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.encoder_ = make_position_encoder(self.encoder, seed).fit(lonlat)
+        basis = self._basis(lonlat, covariates)
+        self.scaler_ = StandardScaler().fit(basis)
+        self.logistic_ = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
+        ).fit(self.scaler_.transform(basis), y)
+        self.n_iter_ = self.logistic_.n_iter_
+        return self
+
+    def _basis(self, lonlat, covariates=None):
+        """The encoding of ``lonlat`` beside the covariates' bases."""
+        parts = [np.asarray(self.encoder_.transform(lonlat), dtype=np.float64)]
+        if covariates is not None:
+            parts.append(self.covariate_transformer_.transform(covariates))
+        return np.hstack(parts)
+
+    def _standardised_basis(self, X):
+        check_is_fitted(self, "logistic_")
+        if self.covariate_transformer_ is None:
+            return self.scaler_.transform(
+                self._basis(validate_lonlat(self, X, reset=False))
+            )
+        rows = covariate_input(self, X)  # (lon, lat, covariate bases...)
+        encoding = np.asarray(self.encoder_.transform(rows[:, :2]), dtype=np.float64)
+        return self.scaler_.transform(np.hstack([encoding, rows[:, 2:]]))
+
+    def decision_function(self, X):
+        """Log-odds of the classes (of the second class, for two classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        basis = self._standardised_basis(X)  # checks that the model is fitted
+        return self.logistic_.decision_function(basis)
+
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        basis = self._standardised_basis(X)  # checks that the model is fitted
+        return self.logistic_.predict_proba(basis)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        basis = self._standardised_basis(X)  # checks that the model is fitted
+        return self.logistic_.predict_log_proba(basis)
+
+    def predict(self, X):
+        """The most probable class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        basis = self._standardised_basis(X)  # checks that the model is fitted
+        return self.logistic_.predict(basis)

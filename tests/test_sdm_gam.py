@@ -1,0 +1,208 @@
+"""SphereGAMClassifier: an additive model of the location and the covariates."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV
+
+from skgeo_s2v import RBFEncoder, make_encoder
+from skgeo_s2v.model_selection import SphericalClusterKFold
+from skgeo_s2v.sdm import SphereGAMClassifier, predict_grid, presence_auc_scorer
+
+
+def _sites(n=600, seed=0):
+    """Sites in western Europe; present where warm *and* west of 0°E.
+
+    The temperature is drawn independently of the location, so neither the
+    location nor the temperature alone tells presence apart.
+    """
+    rng = np.random.default_rng(seed)
+    sites = pd.DataFrame(
+        {
+            "lon": rng.uniform(-10, 10, n),
+            "lat": rng.uniform(40, 55, n),
+            "temperature": rng.normal(10.0, 3.0, n),
+        }
+    )
+    presence = (sites["temperature"] > 10).to_numpy() & (sites["lon"] < 0).to_numpy()
+    return sites, presence
+
+
+def _auc(model, sites, presence):
+    return roc_auc_score(presence, model.predict_proba(sites)[:, 1])
+
+
+def test_location_and_covariate_both_enter_the_model():
+    sites, presence = _sites()
+    test, truth = _sites(seed=1)
+    both = SphereGAMClassifier().fit(sites, presence)
+    location_only = SphereGAMClassifier().fit(sites[["lon", "lat"]], presence)
+    assert _auc(both, test, truth) > 0.95
+    # Without the temperature, half the sites west of 0°E are absences.
+    assert _auc(location_only, test[["lon", "lat"]], truth) < 0.85
+    assert both.covariate_transformer_ is not None
+    assert location_only.covariate_transformer_ is None
+    assert list(both.feature_names_in_) == ["lon", "lat", "temperature"]
+    assert both.n_features_in_ == 3
+
+
+def test_two_column_array_is_a_location_only_model():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(-30, 30, 500), rng.uniform(-30, 30, 500)])
+    inside = np.hypot(X[:, 0] - 5, X[:, 1] + 5) < 12
+    model = SphereGAMClassifier().fit(X, inside)
+    assert model.n_features_in_ == 2
+    assert not hasattr(model, "feature_names_in_")
+    assert roc_auc_score(inside, model.predict_proba(X)[:, 1]) > 0.95
+    np.testing.assert_array_equal(model.classes_, [False, True])
+    assert model.predict(X).dtype == bool
+    np.testing.assert_allclose(
+        model.predict_log_proba(X), np.log(model.predict_proba(X)), atol=1e-12
+    )
+    # Two classes: the decision function is the log-odds of the second.
+    proba = model.predict_proba(X)[:, 1]
+    np.testing.assert_allclose(
+        model.decision_function(X), np.log(proba / (1 - proba)), atol=1e-8
+    )
+
+
+def test_categorical_covariate_is_one_hot_encoded_and_unseen_levels_refused():
+    sites, _ = _sites()
+    habitat = np.where(np.arange(len(sites)) % 3 == 0, "forest", "meadow")
+    sites = sites.assign(habitat=pd.Categorical(habitat))
+    presence = (sites["habitat"] == "forest").to_numpy()
+    model = SphereGAMClassifier().fit(sites, presence)
+    assert _auc(model, sites, presence) > 0.99
+    unseen = sites.iloc[:3].assign(
+        habitat=pd.Categorical(["forest", "swamp", "meadow"])
+    )
+    with pytest.raises(ValueError, match="'habitat'.*'swamp' at row 1"):
+        model.predict_proba(unseen)
+
+
+def test_bad_covariates_get_clear_errors():
+    sites, presence = _sites(200)
+    model = SphereGAMClassifier().fit(sites, presence)
+    with pytest.raises(ValueError, match=r"lacks the covariates \['temperature'\]"):
+        model.predict_proba(sites[["lon", "lat"]].assign(other=1.0))
+    bad = sites.copy()
+    bad.loc[4, "temperature"] = np.nan
+    with pytest.raises(ValueError, match="'temperature' of X holds nan at row 4"):
+        model.predict(bad)
+    with pytest.raises(ValueError, match="'temperature' of X holds nan at row 4"):
+        clone(model).fit(bad, presence)
+    with pytest.raises(ValueError, match="pass a DataFrame"):
+        model.predict(sites.to_numpy())
+    with pytest.raises(ValueError, match="numeric or pandas categoricals"):
+        clone(model).fit(sites.assign(temperature="warm"), presence)
+    with pytest.raises(ValueError, match="single class True.*background sites"):
+        clone(model).fit(sites, np.ones(len(sites), dtype=bool))
+    with pytest.raises(ValueError, match="outside \\[-90, 90\\]"):
+        clone(model).fit(sites.assign(lat=sites["lat"] + 50), presence)
+
+
+def test_bad_parameters_are_refused():
+    sites, presence = _sites(100)
+    with pytest.raises(ValueError, match="'C' parameter"):
+        SphereGAMClassifier(C=0.0).fit(sites, presence)
+    with pytest.raises(ValueError, match="'n_knots' parameter"):
+        SphereGAMClassifier(n_knots=1).fit(sites, presence)
+    with pytest.raises(ValueError, match="Unknown encoder"):
+        SphereGAMClassifier("sphereQ").fit(sites, presence)
+
+
+def test_input_is_untouched_and_fit_is_deterministic():
+    sites, presence = _sites(300)
+    before, labels = sites.copy(), presence.copy()
+    first = SphereGAMClassifier().fit(sites, presence)
+    pd.testing.assert_frame_equal(sites, before)
+    np.testing.assert_array_equal(presence, labels)
+    second = SphereGAMClassifier().fit(sites, presence)
+    np.testing.assert_array_equal(
+        first.predict_proba(sites), second.predict_proba(sites)
+    )
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(
+        restored.predict_proba(sites), first.predict_proba(sites)
+    )
+
+
+def test_random_encoders_follow_random_state():
+    sites, presence = _sites(300)
+
+    def proba(random_state):
+        model = SphereGAMClassifier(
+            RBFEncoder(n_anchors=20, bandwidth=5.0), random_state=random_state
+        ).fit(sites, presence)
+        return model.predict_proba(sites)
+
+    np.testing.assert_array_equal(proba(3), proba(3))
+    assert not np.allclose(proba(3), proba(4))
+
+
+def test_encoder_by_name_or_instance_and_the_instance_is_not_fitted():
+    sites, presence = _sites(300)
+    encoder = make_encoder("sphereC+", n_scales=8)
+    by_instance = SphereGAMClassifier(encoder).fit(sites, presence)
+    assert not hasattr(encoder, "n_features_in_")  # cloned, not fitted in place
+    by_name = SphereGAMClassifier("sphereC+").fit(sites, presence)
+    assert by_instance.encoder_.n_scales == 8 and by_name.encoder_.n_scales == 32
+
+
+def test_class_weight_reaches_the_logistic_regression():
+    # Presence depends on the temperature only, so with a three-column basis
+    # of the location (xyz) the classes overlap everywhere: a heavy weight on
+    # the rarer class makes it the prediction almost everywhere.
+    sites, _ = _sites(400)
+    presence = (sites["temperature"] > 12).to_numpy()
+    X = sites[["lon", "lat"]]
+    plain = SphereGAMClassifier("xyz").fit(X, presence)
+    heavy = SphereGAMClassifier("xyz", class_weight={True: 100.0, False: 1.0})
+    heavy.fit(X, presence)
+    assert plain.predict(X).mean() < 0.05
+    assert heavy.predict(X).mean() > 0.95
+
+
+def test_grid_search_with_spatial_folds_and_the_presence_auc_scorer():
+    sites, presence = _sites(400)
+    search = GridSearchCV(
+        SphereGAMClassifier(),
+        {"C": [0.01, 1.0]},
+        cv=SphericalClusterKFold(
+            n_splits=3, n_clusters=12, columns=("lon", "lat"), random_state=0
+        ),
+        scoring=presence_auc_scorer,
+    ).fit(sites, presence)
+    assert search.best_params_["C"] in (0.01, 1.0)
+    assert search.best_score_ > 0.85
+
+
+def test_predict_grid_maps_the_range_from_covariates():
+    xr = pytest.importorskip("xarray")
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(-10, 10, 600), rng.uniform(40, 55, 600)
+    sites = pd.DataFrame({"lon": lon, "lat": lat, "bio1": 10 + (lat - 47.5) / 2})
+    presence = (sites["bio1"] > 9).to_numpy() & (lon < 0)
+    model = SphereGAMClassifier().fit(sites, presence)
+    cells_lon, cells_lat = np.arange(-9.5, 10, 1.0), np.arange(40.5, 55, 1.0)
+    grid_lat = np.repeat(cells_lat[:, None], cells_lon.size, axis=1)
+    covariates = xr.Dataset(
+        {"bio1": (("lat", "lon"), 10 + (grid_lat - 47.5) / 2)},
+        coords={"lat": cells_lat, "lon": cells_lon},
+    )
+    grid = predict_grid(
+        model,
+        resolution_deg=1.0,
+        bbox=(-10, 40, 10, 55),
+        covariates=covariates,
+        method="predict_proba",
+    )
+    present = grid.sel({"class": True}).values
+    truth = (grid.lon.values[None, :] < 0) & (
+        10 + (grid.lat.values[:, None] - 47.5) / 2 > 9
+    )
+    assert present[truth].mean() > 0.7 and present[~truth].mean() < 0.3

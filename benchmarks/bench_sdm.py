@@ -25,6 +25,10 @@ Models, side by side in one run:
   bundled sites of the training fold (``PointsBackground`` of a DataFrame)
   and all its records (``TargetGroupBackground``). ``--only cov`` runs these
   (and Maxent, the baseline) alone;
+- :class:`~skgeo_s2v.sdm.SphereGAMClassifier` (``GAM``, its defaults) of
+  presence against the training fold's bundled sites, on the DataFrame of
+  ``lon``, ``lat`` and the six covariates (``GAM coords+cov``) and on the
+  coordinates alone (``GAM coords``);
 - extra trees (500, at least 5 records a leaf) on the six covariates and
   the blend's location features (``forest_features``): a tree baseline of
   location and covariates; the same on the covariates and the unit vector
@@ -45,7 +49,8 @@ region, present where inside the true range. A seed draws a new data set.
 
 ``--rank-average`` adds an ensemble of Maxent and each covariate model:
 the mean of their ranks of the test sites (``ranks of ...``), and that of
-Maxent, the classifier (bundled sites) and the extra trees.
+Maxent, the classifier (bundled sites) and the extra trees; and those of
+Maxent, the GAM and the extra trees, with and without the classifier.
 
 ``--set NAME=VALUE ...`` adds the covariate models again, marked
 ``[set]``, with those classifier parameters (``max_epochs=60``,
@@ -84,7 +89,7 @@ from skgeo_s2v.background import (
 )
 from skgeo_s2v.blend import forest_features
 from skgeo_s2v.model_selection import SphericalClusterKFold
-from skgeo_s2v.sdm import continuous_boyce_index, presence_auc
+from skgeo_s2v.sdm import SphereGAMClassifier, continuous_boyce_index, presence_auc
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -217,6 +222,22 @@ def extra_trees_fitter(location="forest_features"):
             n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
         ).fit(X[train], presence[train])
         return lambda test: model.predict_proba(X[test])[:, 1]
+
+    return fit
+
+
+def gam_fitter(covariates_too=True, **params):
+    """``SphereGAMClassifier(**params)`` of presence against the bundled sites,
+    on ``lon``, ``lat`` and the covariates (or the coordinates alone); the
+    score is the probability of presence."""
+
+    def fit(lonlat, presence, covariates, train, seed):
+        frame = covariates.assign(lon=lonlat[:, 0], lat=lonlat[:, 1])
+        if not covariates_too:
+            frame = frame[["lon", "lat"]]
+        model = SphereGAMClassifier(random_state=seed, **params)
+        model.fit(frame.iloc[train], presence[train])
+        return lambda test: model.predict_proba(frame.iloc[test])[:, 1]
 
     return fit
 
@@ -376,6 +397,8 @@ def main(argv=None):
                 background, max_epochs, settings, args.ensemble
             )
             models[f"SLC coords+cov [set], {name}"] = fitter
+    models["GAM coords+cov"] = gam_fitter()
+    models["GAM coords"] = gam_fitter(covariates_too=False)
     models["extra trees coords+cov"] = extra_trees_fitter()
     models["extra trees xyz+cov"] = extra_trees_fitter("xyz")
     models["extra trees cov"] = extra_trees_fitter(None)
@@ -390,6 +413,12 @@ def main(argv=None):
         )
         models["ranks of Maxent + SLC + extra trees"] = rank_average_fitter(
             fit_maxent, fitter, extra_trees_fitter()
+        )
+        models["ranks of Maxent + GAM + extra trees"] = rank_average_fitter(
+            fit_maxent, gam_fitter(), extra_trees_fitter()
+        )
+        models["ranks of Maxent + GAM + SLC + extra trees"] = rank_average_fitter(
+            fit_maxent, gam_fitter(), fitter, extra_trees_fitter()
         )
     if args.only:
         models = {

@@ -17,12 +17,18 @@ Maxent's on the same folds, the mean over the folds of each seed.
     the kernel density, with weights; and the mean of the extra trees' and
     the classifier's probabilities. Each model's test scores are computed
     once per seed and cached (``--cache``, a temporary folder by default).
+``gam``
+    :class:`~skgeo_s2v.sdm.SphereGAMClassifier` of presence against the
+    bundled sites on the location and the covariates, over encoders, ``C``
+    and ``n_knots``; each alone, as the mean rank with the extra trees, and
+    with the extra trees and Maxent.
 
 Usage::
 
     cd benchmarks
     OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101
     OMP_NUM_THREADS=1 python probe_sdm.py ensembles --seeds 100 101
+    OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101
 """
 
 import argparse
@@ -39,6 +45,7 @@ from bench_sdm import (
     extra_trees_fitter,
     fit_kde,
     fit_maxent,
+    gam_fitter,
     load_ariolimax,
     scores_of,
 )
@@ -208,9 +215,69 @@ def probe_ensembles(seeds, cache):
         )
 
 
+#: The GAM's settings of ``probe_sdm.py gam`` (the first is its defaults).
+GAMS = {
+    "defaults (sphereC+, C=1, 6 knots)": {},
+    "C=0.1": {"C": 0.1},
+    "C=10": {"C": 10.0},
+    "4 knots": {"n_knots": 4},
+    "10 knots": {"n_knots": 10},
+    "sphereC+, 8 scales": {"encoder": "sphereC+", "n_scales": 8},
+    "sphereC+, min_radius=0.003": {"encoder": "sphereC+", "min_radius": 0.003},
+    "sphereC+, min_radius=0.03": {"encoder": "sphereC+", "min_radius": 0.03},
+    "sphereM+": {"encoder": "sphereM+"},
+    "spherical harmonics, degree 16": {"encoder": "sh"},
+    "spherical harmonics, degree 16, C=0.1": {"encoder": "sh", "C": 0.1},
+    "balanced class weights": {"class_weight": "balanced"},
+}
+
+
+def _gam(settings):
+    from skgeo_s2v import make_encoder
+
+    settings = dict(settings)
+    encoder = settings.pop("encoder", "sphereC+")
+    encoder_params = {
+        name: settings.pop(name)
+        for name in ("n_scales", "min_radius")
+        if name in settings
+    }
+    return gam_fitter(encoder=make_encoder(encoder, **encoder_params), **settings)
+
+
+def probe_gam(seeds, cache):
+    margins = {name: [] for name in GAMS}
+    for seed in seeds:
+        folds = folds_of(seed)
+        scores = cached_scores(seed, folds, cache, ("maxent", "trees"))
+        baseline = mean_auc(scores["maxent"], folds)
+        for name, settings in GAMS.items():
+            gam = test_scores(_gam(settings), folds, seed)
+            with_trees = [
+                rankdata(g) + rankdata(t) for g, t in zip(gam, scores["trees"])
+            ]
+            with_both = [w + rankdata(m) for w, m in zip(with_trees, scores["maxent"])]
+            margins[name].append(
+                [mean_auc(s, folds) - baseline for s in (gam, with_trees, with_both)]
+            )
+    print(
+        f"AUC minus Maxent's, seeds {seeds}: alone | ranks with the trees | "
+        "ranks with the trees and Maxent"
+    )
+    for name, rows in margins.items():
+        rows = np.array(rows)
+        print(
+            f"{name:40s} "
+            + " | ".join(
+                " ".join(f"{m:+.4f}" for m in column) + f" ({column.mean():+.4f})"
+                for column in rows.T
+            )
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("probe", choices=["trees", "ensembles"])
+    parser.add_argument("probe", choices=["trees", "ensembles", "gam"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[100, 101])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument(
@@ -221,8 +288,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.cache, exist_ok=True)
-    probe = probe_trees if args.probe == "trees" else probe_ensembles
-    probe(args.seeds, args.cache)
+    probes = {"trees": probe_trees, "ensembles": probe_ensembles, "gam": probe_gam}
+    probes[args.probe](args.seeds, args.cache)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         Iterations the solver ran.
     n_features_in_ : int
         Number of columns of ``X`` at fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str
         Column names of ``X``, when it was a DataFrame.
 
     See Also

@@ -40,8 +40,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
 
     On presence-only records, fit it on the presences (one class per
     species, or ``True``) against background sites carrying the same
-    covariates (a second class, ``False`` or ``"background"``), then use the
-    probability of presence, :meth:`predict_proba`, as a score for ROC AUC,
+    covariates (a second class, ``False`` or ``"background"``), then use
+    :meth:`predict_proba` of the presence class (the probability that a
+    site is a presence rather than a background site) as a score for ROC AUC,
     the Boyce index, thresholds and maps
     (:func:`~skgeo_s2v.sdm.predict_grid` with ``method="predict_proba"``).
 
@@ -175,7 +176,10 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.encoder_ = make_position_encoder(self.encoder, seed).fit(lonlat)
-        basis = self._basis(lonlat, covariates)
+        features = None
+        if covariates is not None:
+            features = self.covariate_transformer_.transform(covariates)
+        basis = self._basis(lonlat, features)
         self.scaler_ = StandardScaler().fit(basis)
         self.logistic_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
@@ -183,25 +187,25 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = self.logistic_.n_iter_
         return self
 
-    def _basis(self, lonlat, covariates=None):
-        """The encoding of ``lonlat`` beside the covariates' bases."""
+    def _basis(self, lonlat, covariate_features=None):
+        """The encoding of ``lonlat`` beside the covariates' transformed bases."""
         parts = [np.asarray(self.encoder_.transform(lonlat), dtype=np.float64)]
-        if covariates is not None:
-            parts.append(self.covariate_transformer_.transform(covariates))
+        if covariate_features is not None:
+            parts.append(covariate_features)
         return np.hstack(parts)
 
     def _standardised_basis(self, X):
         check_is_fitted(self, "logistic_")
         if self.covariate_transformer_ is None:
-            return self.scaler_.transform(
-                self._basis(validate_lonlat(self, X, reset=False))
-            )
-        rows = covariate_input(self, X)  # (lon, lat, covariate bases...)
-        encoding = np.asarray(self.encoder_.transform(rows[:, :2]), dtype=np.float64)
-        return self.scaler_.transform(np.hstack([encoding, rows[:, 2:]]))
+            basis = self._basis(validate_lonlat(self, X, reset=False))
+        else:
+            rows = covariate_input(self, X)  # (lon, lat, covariate bases...)
+            basis = self._basis(rows[:, :2], rows[:, 2:])
+        return self.scaler_.transform(basis)
 
     def decision_function(self, X):
-        """Log-odds of the classes (of the second class, for two classes).
+        """Scores of the linear model: the log-odds of the second class for
+        two classes, one score per class (the softmax's logits) for more.
 
         Parameters
         ----------

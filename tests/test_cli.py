@@ -174,7 +174,8 @@ def test_demo_trains_compares_and_writes_maps(tmp_path, capsys):
     table = _table(out)
     assert list(table) == ["sphereM+", "grid"]
     for top1, mrr, seconds in table.values():
-        assert 0 <= top1 <= mrr <= 1 and seconds > 0
+        # The test's short fits can take under 0.05 s, printed as "0.0 s".
+        assert 0 <= top1 <= mrr <= 1 and seconds >= 0
     assert "Best possible top-1" in out
 
     files = sorted(path.name for path in output.iterdir())

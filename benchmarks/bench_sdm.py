@@ -46,6 +46,10 @@ distribution (SPEC §9) with its centre uniform by area in the region and
 records each, and the true range the cap of radius ``2 / √κ`` around the
 centre (86 % of the species' mass). Test sites: 3,000 uniform by area in the
 region, present where inside the true range. A seed draws a new data set.
+Beside the kernel density and the classifier, one
+:class:`~skgeo_s2v.sdm.SphereGAMClassifier` per species, of its records
+against 5,000 sites uniform in the region's box (``region box``) or against
+the other species' records (``target group``).
 
 ``--rank-average`` adds an ensemble of Maxent and each covariate model:
 the mean of their ranks of the test sites (``ranks of ...``), and that of
@@ -303,6 +307,32 @@ def make_regional_species(seed, n_species=20, n_records=60, n_sites=3000):
     return np.concatenate(records), np.concatenate(labels), sites, truth
 
 
+#: Background sites of the synthetic GAM, uniform by area in the region.
+GAM_BACKGROUND_SITES = 5000
+
+
+def region_sites(seed, n_sites):
+    """``n_sites`` points uniform by area in the synthetic region."""
+    region = BoxBackground(REGION).fit([[0.0, 45.0]])
+    generator = torch.Generator().manual_seed(seed)
+    return region.sample(n_sites, generator=generator).numpy().astype(np.float64)
+
+
+def gam_scores(X, y, sites, background, seed):
+    """Each species' GAM (its records against ``background`` sites, or against
+    the other species' records when None): presence scores of ``sites``."""
+    columns = []
+    for label in np.unique(y):
+        own = X[y == label]
+        others = X[y != label] if background is None else background
+        model = SphereGAMClassifier(random_state=seed).fit(
+            np.vstack([own, others]),
+            np.r_[np.ones(len(own), bool), np.zeros(len(others), bool)],
+        )
+        columns.append(model.predict_proba(sites)[:, 1])
+    return np.column_stack(columns)
+
+
 def run_synthetic(args, max_epochs):
     backgrounds = {
         "uniform sphere": UniformSphereBackground(),
@@ -311,6 +341,7 @@ def run_synthetic(args, max_epochs):
     }
     results = {"kernel density (coords)": []}
     results.update({f"SLC coords, {name}": [] for name in backgrounds})
+    results.update({"GAM coords, region box": [], "GAM coords, target group": []})
     for seed in args.seeds:
         X, y, sites, truth = make_regional_species(seed)
         labels = np.unique(y)
@@ -329,6 +360,11 @@ def run_synthetic(args, max_epochs):
             seconds = time.perf_counter() - start
             auc = presence_auc(truth, model.predict_presence(sites))
             results[f"SLC coords, {name}"].append((auc, seconds))
+        box_sites = region_sites(seed + 10_000, GAM_BACKGROUND_SITES)
+        for name, background in (("region box", box_sites), ("target group", None)):
+            start = time.perf_counter()
+            auc = presence_auc(truth, gam_scores(X, y, sites, background, seed))
+            results[f"GAM coords, {name}"].append((auc, time.perf_counter() - start))
         for name, rows in results.items():
             print(
                 f"seed {seed} {name:34s} AUC {rows[-1][0]:.3f} fit {rows[-1][1]:.1f} s",

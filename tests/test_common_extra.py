@@ -118,6 +118,10 @@ GAM_EXPECTED_FAILURES = {
         "reaches the LogisticRegression: test_sdm_gam.py tests it with xyz"
     ),
     "check_non_transformer_estimators_n_iter": _columns(4) + " (iris)",
+    "check_sample_weights_list": _columns(3),
+    "check_all_zero_sample_weights_error": _columns(20),
+    "check_sample_weight_equivalence_on_dense_data": _columns(30),
+    "check_classifiers_one_label_sample_weights": _columns(10),
 }
 
 

@@ -167,6 +167,28 @@ def test_class_weight_reaches_the_logistic_regression():
     assert heavy.predict(X).mean() > 0.95
 
 
+def test_integer_sample_weights_equal_repeated_records():
+    # The common checks of sample weights feed arrays of 3 to 30 columns,
+    # which the GAM refuses (test_common_extra.py); here on real input.
+    sites, presence = _sites(200)
+    # 1, 2 or 3 copies of each record (no zero, so the knots stay the same).
+    weights = 1 + np.arange(len(sites)) % 3
+    repeated = np.repeat(np.arange(len(sites)), weights)
+    weighted = SphereGAMClassifier().fit(sites, presence, sample_weight=weights)
+    copies = SphereGAMClassifier().fit(sites.iloc[repeated], presence[repeated])
+    np.testing.assert_allclose(
+        weighted.predict_proba(sites), copies.predict_proba(sites), atol=1e-4
+    )
+    unweighted = SphereGAMClassifier().fit(sites, presence)
+    assert not np.allclose(
+        weighted.predict_proba(sites), unweighted.predict_proba(sites), atol=1e-2
+    )
+    with pytest.raises(ValueError, match="Negative values"):
+        SphereGAMClassifier().fit(sites, presence, sample_weight=weights - 2)
+    with pytest.raises(ValueError, match="non-zero"):
+        SphereGAMClassifier().fit(sites, presence, sample_weight=0 * weights)
+
+
 def test_grid_search_with_spatial_folds_and_the_presence_auc_scorer():
     sites, presence = _sites(400)
     search = GridSearchCV(

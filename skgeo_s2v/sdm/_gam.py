@@ -16,7 +16,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from .._covariate_input import covariate_input, fit_covariate_input
 from .._fitting import make_position_encoder
@@ -144,7 +148,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the encoder, the covariate bases and the logistic regression.
 
         Parameters
@@ -155,6 +159,11 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels, at least two classes (presences against background
             sites, for a presence-only model).
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Non-negative weight of each record in the scaler and the loss
+            (e.g. a weight on the background sites); None weighs every
+            record 1. The splines' knots span every record, whatever its
+            weight.
 
         Returns
         -------
@@ -166,6 +175,10 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         lonlat, covariates = fit_covariate_input(self, X, False, splines)
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, lonlat, ensure_non_negative=True
+            )
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             single = self.classes_[0].tolist()
@@ -180,10 +193,10 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         if covariates is not None:
             features = self.covariate_transformer_.transform(covariates)
         basis = self._basis(lonlat, features)
-        self.scaler_ = StandardScaler().fit(basis)
+        self.scaler_ = StandardScaler().fit(basis, sample_weight=sample_weight)
         self.logistic_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
-        ).fit(self.scaler_.transform(basis), y)
+        ).fit(self.scaler_.transform(basis), y, sample_weight=sample_weight)
         self.n_iter_ = self.logistic_.n_iter_
         return self
 

@@ -9,6 +9,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 __all__ = [
     "check_class_labels",
+    "check_several_classes",
     "check_lonlat_values",
     "find_coordinate_column",
     "first_non_finite",
@@ -301,6 +302,40 @@ def is_out_of_core(X):
     if issparse(X) or type(X).__module__.split(".")[0] == "torch":
         return False
     return all(hasattr(X, name) for name in ("shape", "dtype", "__getitem__"))
+
+
+def check_several_classes(classes, estimator, advice=""):
+    """Refuse a classification target of one class, naming it.
+
+    Parameters
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The sorted labels of ``y``.
+    estimator : estimator instance
+        The estimator being fitted, named in the message.
+    advice : str, default=""
+        A sentence appended to the message, on how to add a class.
+
+    Raises
+    ------
+    ValueError
+        If ``classes`` holds fewer than two labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> check_several_classes(np.array(["oak"]), DummyClassifier())
+    Traceback (most recent call last):
+    ...
+    ValueError: y holds a single class ('oak'); DummyClassifier needs at least 2 ...
+    """
+    if len(classes) < 2:
+        message = (
+            f"y holds a single class ({classes[0].tolist()!r}); "
+            f"{type(estimator).__name__} needs at least 2 classes."
+        )
+        raise ValueError(f"{message} {advice}".strip())
 
 
 def check_class_labels(y):

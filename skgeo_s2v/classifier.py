@@ -35,7 +35,7 @@ from ._params import NestedParamsMixin
 from ._persistence import PersistenceMixin
 from ._pretraining import PretrainedEncoder, check_overrides
 from ._recipe import AUTO_EPOCH_LIMIT
-from ._validation import check_class_labels, is_out_of_core
+from ._validation import check_class_labels, check_several_classes, is_out_of_core
 from .background import BaseBackground
 from .losses import LOSSES, BaseLoss, make_loss
 
@@ -342,11 +342,7 @@ default=None
         check_consistent_length(lonlat, y)
         label_encoder = LabelEncoder().fit(y)
         self.classes_ = label_encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y holds a single class ({self.classes_[0]!r}); "
-                "SphereLocationClassifier needs at least 2 classes."
-            )
+        check_several_classes(self.classes_, self)
         codes = label_encoder.transform(y).astype(np.int64)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.loss_ = make_loss(self.loss)

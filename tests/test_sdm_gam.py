@@ -99,7 +99,10 @@ def test_bad_covariates_get_clear_errors():
         model.predict(sites.to_numpy())
     with pytest.raises(ValueError, match="numeric or pandas categoricals"):
         clone(model).fit(sites.assign(temperature="warm"), presence)
-    with pytest.raises(ValueError, match="single class True.*background sites"):
+    with pytest.raises(
+        ValueError,
+        match=r"single class \(True\); SphereGAMClassifier.*background sites",
+    ):
         clone(model).fit(sites, np.ones(len(sites), dtype=bool))
     with pytest.raises(ValueError, match="outside \\[-90, 90\\]"):
         clone(model).fit(sites.assign(lat=sites["lat"] + 50), presence)

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 
 from .._covariate_input import covariate_input, fit_covariate_input
 from .._fitting import make_position_encoder
-from .._validation import check_class_labels, validate_lonlat
+from .._validation import check_class_labels, check_several_classes, validate_lonlat
 
 __all__ = ["SphereGAMClassifier"]
 
@@ -180,13 +180,12 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight, lonlat, ensure_non_negative=True
             )
         self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            single = self.classes_[0].tolist()
-            raise ValueError(
-                f"y holds the single class {single!r}; the model needs "
-                "at least two. For presence-only records, add background sites "
-                "(with their covariates) as a second class."
-            )
+        check_several_classes(
+            self.classes_,
+            self,
+            "For presence-only records, add background sites (with their "
+            "covariates) as a second class.",
+        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.encoder_ = make_position_encoder(self.encoder, seed).fit(lonlat)
         features = None

@@ -137,10 +137,9 @@ def _make_transformer(kinds, categories=None, numeric_transformer=None):
     categorical = [c for c, kind in kinds.items() if kind == _CATEGORICAL]
     steps = []
     if numeric:
-        scaler = (
-            StandardScaler() if numeric_transformer is None else numeric_transformer
-        )
-        steps.append((_NUMERIC, scaler, numeric))
+        if numeric_transformer is None:
+            numeric_transformer = StandardScaler()
+        steps.append((_NUMERIC, numeric_transformer, numeric))
     if categorical:
         levels = "auto" if categories is None else [categories[c] for c in categorical]
         encoder = OneHotEncoder(categories=levels, sparse_output=False)
@@ -195,7 +194,7 @@ def fit_covariate_input(estimator, X, out_of_core, numeric_transformer=None):
     lonlat, covariates = _split(X)
     kinds = _kinds(covariates, "X")
     _check_values(covariates, kinds, "X")
-    transformer = _make_transformer(kinds, None, numeric_transformer)
+    transformer = _make_transformer(kinds, numeric_transformer=numeric_transformer)
     transformer.fit(covariates)
     estimator.covariate_transformer_ = transformer
     estimator.n_features_in_ = len(columns)

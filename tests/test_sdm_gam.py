@@ -1,4 +1,8 @@
-"""SphereGAMClassifier: an additive model of the location and the covariates."""
+"""SphereGAMClassifier: an additive model of the location and the covariates.
+
+Its map through predict_grid is tested beside the extra-trees recipe in
+test_sdm_workflow.py.
+"""
 
 import pickle
 
@@ -11,7 +15,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skgeo_s2v import RBFEncoder, make_encoder
 from skgeo_s2v.model_selection import SphericalClusterKFold
-from skgeo_s2v.sdm import SphereGAMClassifier, predict_grid, presence_auc_scorer
+from skgeo_s2v.sdm import SphereGAMClassifier, presence_auc_scorer
 
 
 def _sites(n=600, seed=0):
@@ -204,30 +208,3 @@ def test_grid_search_with_spatial_folds_and_the_presence_auc_scorer():
     ).fit(sites, presence)
     assert search.best_params_["C"] in (0.01, 1.0)
     assert search.best_score_ > 0.85
-
-
-def test_predict_grid_maps_the_range_from_covariates():
-    xr = pytest.importorskip("xarray")
-    rng = np.random.default_rng(0)
-    lon, lat = rng.uniform(-10, 10, 600), rng.uniform(40, 55, 600)
-    sites = pd.DataFrame({"lon": lon, "lat": lat, "bio1": 10 + (lat - 47.5) / 2})
-    presence = (sites["bio1"] > 9).to_numpy() & (lon < 0)
-    model = SphereGAMClassifier().fit(sites, presence)
-    cells_lon, cells_lat = np.arange(-9.5, 10, 1.0), np.arange(40.5, 55, 1.0)
-    grid_lat = np.repeat(cells_lat[:, None], cells_lon.size, axis=1)
-    covariates = xr.Dataset(
-        {"bio1": (("lat", "lon"), 10 + (grid_lat - 47.5) / 2)},
-        coords={"lat": cells_lat, "lon": cells_lon},
-    )
-    grid = predict_grid(
-        model,
-        resolution_deg=1.0,
-        bbox=(-10, 40, 10, 55),
-        covariates=covariates,
-        method="predict_proba",
-    )
-    present = grid.sel({"class": True}).values
-    truth = (grid.lon.values[None, :] < 0) & (
-        10 + (grid.lat.values[:, None] - 47.5) / 2 > 9
-    )
-    assert present[truth].mean() > 0.7 and present[~truth].mean() < 0.3

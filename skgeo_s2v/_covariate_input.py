@@ -30,6 +30,7 @@ __all__ = [
     "covariates_to_json",
     "fit_covariate_input",
     "n_covariate_features",
+    "rows_with_unseen_levels",
     "training_input",
     "transform_covariates",
 ]
@@ -104,14 +105,52 @@ def _check_values(covariates, kinds, what, categories=None):
             )
         if categories is not None:
             known = categories[name]
-            unseen = ~np.isin(np.asarray(column, dtype=object), known)
+            unseen = _unseen(column, known)
             if unseen.any():
                 row = int(np.argmax(unseen))
                 raise ValueError(
                     f"Covariate {name!r} of {what} holds the level "
-                    f"{column.iloc[row]!r} at row {row}, which the training data "
-                    f"did not have; its levels were {list(known)}."
+                    f"{_plain(column.iloc[row])!r} at row {row}, which the "
+                    "training data did not have; its levels were "
+                    f"{[_plain(level) for level in known]}. The model has no "
+                    "effect for it: drop those rows, or fit on records (or "
+                    "background sites) that hold the level."
                 )
+
+
+def _unseen(column, known):
+    """Whether each value of a categorical ``column`` is outside ``known``."""
+    return ~np.isin(np.asarray(column, dtype=object), known)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def rows_with_unseen_levels(transformer, covariates):
+    """``{column: mask}``: the rows of ``covariates`` whose level of each
+    categorical covariate the fitted ``transformer`` did not see.
+
+    Parameters
+    ----------
+    transformer : ColumnTransformer or None
+        An estimator's ``covariate_transformer_``; None (a location-only
+        model) has no categorical covariates.
+    covariates : DataFrame
+        Holds each of the transformer's categorical columns.
+
+    Returns
+    -------
+    unseen : dict of str to ndarray of bool
+        One mask per categorical covariate (an empty dict without any).
+    """
+    if transformer is None:
+        return {}
+    return {
+        name: _unseen(covariates[name], known)
+        for name, known in _categories(transformer).items()
+    }
 
 
 def _categories(transformer):

@@ -142,6 +142,20 @@ def test_bad_covariates_at_prediction_name_the_column_and_row():
     np.testing.assert_allclose(clf.predict_proba(plain), clf.predict_proba(X))
 
 
+def test_an_unseen_numeric_level_is_named_as_the_number_it_is():
+    X, y = covariate_task(n=60)
+    coded = X.assign(soil=pd.Categorical(X["soil"].cat.codes.astype(np.int64)))
+    clf = fit(coded, y, max_epochs=1)
+    # Codes as floats (as a raster holds them) match the integer levels...
+    floats = coded.assign(soil=coded["soil"].astype(float))
+    np.testing.assert_allclose(clf.predict_proba(floats), clf.predict_proba(coded))
+    # ...and an unseen one is named as a number, not as numpy's repr.
+    with pytest.raises(
+        ValueError, match=r"level 5\.0 at row 0, .* levels were \[0, 1\]\. .*drop"
+    ):
+        clf.predict_proba(floats.assign(soil=np.r_[5.0, floats["soil"][1:]]))
+
+
 @pytest.mark.parametrize(
     "background", [None, BoxBackground((-20.0, -20.0, 20.0, 20.0))]
 )

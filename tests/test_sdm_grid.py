@@ -131,6 +131,47 @@ def test_predict_grid_reads_covariates_from_a_dataset():
     assert np.isnan(grid.values[:, :, 3]).all()
 
 
+def test_predict_grid_leaves_cells_of_unseen_levels_out_with_a_warning():
+    from skgeo_s2v.sdm import SphereGAMClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "lon": rng.uniform(0.0, 4.0, 80),
+            "lat": rng.uniform(0.0, 2.0, 80),
+            "soil": pd.Categorical(rng.choice([1, 2], 80)),
+        }
+    )
+    model = SphereGAMClassifier().fit(frame, frame["soil"] == 2)
+    # A raster of soil codes (floats, as rasters hold them), with the codes 3
+    # and 7 that no training record had.
+    soil = np.array([[1.0, 2.0, 3.0, 2.0], [7.0, 1.0, 2.0, 3.0]])
+    covariates = xr.Dataset(
+        {"soil": (("lat", "lon"), soil)},
+        coords={"lat": [1.5, 0.5], "lon": [0.5, 1.5, 2.5, 3.5]},
+    )
+    with pytest.warns(UserWarning, match=r"3 cells .* 'soil' .*\[3\.0, 7\.0\]"):
+        grid = predict_grid(
+            model,
+            resolution_deg=1.0,
+            bbox=(0.0, 0.0, 4.0, 2.0),
+            covariates=covariates,
+            method="predict_proba",
+        )
+    values = grid.values[1]
+    known = np.isin(soil, [1.0, 2.0])
+    assert np.isnan(values[~known]).all()
+    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
+    cells = pd.DataFrame(
+        {"lon": lon[known], "lat": lat[known], "soil": soil[known].astype(int)}
+    )
+    np.testing.assert_allclose(
+        values[known], model.predict_proba(cells)[:, 1], rtol=1e-5
+    )
+    # Soil 2 is the presence class: the cells of soil 2 score above those of 1.
+    assert values[soil == 2.0].min() > values[soil == 1.0].max()
+
+
 def test_predict_grid_reads_each_covariate_once_not_per_chunk():
     dask = pytest.importorskip("dask")
     model = _covariate_model()

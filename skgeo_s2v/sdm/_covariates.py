@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from .._covariate_input import rows_with_unseen_levels
 from .._validation import _LAT_NAMES, _LON_NAMES, find_coordinate_column
 
 __all__ = ["GridInput"]
@@ -47,11 +48,19 @@ class GridInput:
     coordinate columns filled with the cells' longitudes and latitudes and
     every other column (a covariate) read from ``covariates``, the nearest
     cell of the variable of that name.
+
+    A cell is usable where every covariate is in reach and not missing and,
+    for an estimator with a ``covariate_transformer_`` (the package's
+    classifiers), where every categorical covariate holds a level the
+    training data had; ``unseen_levels`` counts the cells left out for that,
+    ``{column: (n_cells, some of their levels)}``.
     """
 
     def __init__(self, estimator, covariates):
         names = getattr(estimator, "feature_names_in_", None)
         self.names = None if names is None else list(names)
+        self.transformer = getattr(estimator, "covariate_transformer_", None)
+        self.unseen_levels = {}
         if self.names is None:
             if covariates is not None:
                 raise ValueError(
@@ -98,6 +107,14 @@ class GridInput:
             columns[name] = values
             usable &= reach_x & reach_y & ~pd.isna(values)
         frame = pd.DataFrame(columns)[self.names]
+        for name, unseen in rows_with_unseen_levels(self.transformer, frame).items():
+            unseen &= usable
+            if unseen.any():
+                count, levels = self.unseen_levels.get(name, (0, set()))
+                new = np.unique(frame[name][unseen]).tolist()
+                levels |= set(new[: max(0, 5 - len(levels))])
+                self.unseen_levels[name] = (count + int(unseen.sum()), levels)
+                usable &= ~unseen
         return frame[usable], usable
 
 

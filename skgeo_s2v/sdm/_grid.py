@@ -123,6 +123,10 @@ def predict_grid(
         takes the nearest covariate cell. Cells outside the dataset or where
         a covariate is missing are NaN in the output; this includes a
         :class:`~skgeo_s2v.SphereLocationClassifier` fitted with covariates.
+        So are the cells where a categorical covariate holds a level the
+        training data did not have (for the package's classifiers, which
+        know their levels), with a warning that counts them: the model has
+        no effect for such a level.
         An estimator fitted on coordinates alone takes no covariates: passing
         them raises a ValueError.
     method : {"predict_presence", "predict_proba", "decision_function"}, \
@@ -177,6 +181,15 @@ default="predict_presence"
             if scores.ndim == 1:
                 scores = np.column_stack([-scores, scores])
             values[:, start:stop][:, usable] = scores[:, positions].T
+    for name, (count, levels) in model_input.unseen_levels.items():
+        warnings.warn(
+            f"{count} cells hold levels of the covariate {name!r} that the "
+            f"training data did not have (such as {sorted(levels, key=str)}); "
+            "they are NaN in the output. Fit on records or background sites "
+            "with those levels to predict them.",
+            UserWarning,
+            stacklevel=2,
+        )
     coords = {
         "class": labels,
         "lat": ("lat", lat, {"units": "degrees_north", "standard_name": "latitude"}),

@@ -56,6 +56,10 @@ the mean of their ranks of the test sites (``ranks of ...``), and that of
 Maxent, the classifier (bundled sites) and the extra trees; and those of
 Maxent, the GAM and the extra trees, with and without the classifier.
 
+``--presences N`` keeps ``N`` presences of each training fold, drawn at
+random (the same for every model), and all its background sites: the few
+records of most species in a survey region. The test folds are unchanged.
+
 ``--set NAME=VALUE ...`` adds the covariate models again, marked
 ``[set]``, with those classifier parameters (``max_epochs=60``,
 ``background__n_per_example=4``, ``encoder__min_radius=1e-3``,
@@ -69,6 +73,7 @@ Usage::
     python benchmarks/bench_sdm.py --threads 1 --seeds 100 101 --only "[set]" \\
         --set max_epochs=60 background__n_per_example=4
     python benchmarks/bench_sdm.py --threads 1 --synthetic --seeds 0 1 2
+    python benchmarks/bench_sdm.py --threads 1 --seeds 0 1 2 --presences 25
 """
 
 import argparse
@@ -158,6 +163,19 @@ def classifier_fitter(background, max_epochs):
         return lambda test: model.predict_presence(lonlat[test])[:, column]
 
     return fit
+
+
+def with_few_presences(train, presence, n_presences, rng):
+    """The rows of ``train``, only ``n_presences`` of its presences among them
+    (drawn without replacement), in their order."""
+    presences = train[presence[train]]
+    if n_presences > len(presences):
+        raise ValueError(
+            f"--presences {n_presences} exceeds the {len(presences)} presences "
+            "of a training fold."
+        )
+    kept = rng.choice(presences, n_presences, replace=False)
+    return np.sort(np.concatenate([kept, train[~presence[train]]]))
 
 
 def _box(lonlat, presence):
@@ -392,6 +410,12 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument(
+        "--presences",
+        type=int,
+        help="keep this many presences of each training fold (and all its "
+        "background sites)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         help="run only the models whose name holds one of these words, e.g. "
@@ -468,6 +492,12 @@ def main(argv=None):
             n_splits=args.folds, n_clusters=50, stratify=True, random_state=seed
         )
         folds = list(cv.split(lonlat, presence))
+        if args.presences is not None:
+            rng = np.random.default_rng(seed)
+            folds = [
+                (with_few_presences(train, presence, args.presences, rng), test)
+                for train, test in folds
+            ]
         for name, fit in models.items():
             per_fold = []
             for train, test in folds:
@@ -488,6 +518,7 @@ def main(argv=None):
         f"\n{len(lonlat)} points ({presence.sum()} presences), "
         f"{args.folds} spatial folds, seeds {args.seeds}, "
         f"max_epochs={max_epochs}, threads={args.threads}"
+        + ("" if args.presences is None else f", {args.presences} presences a fold")
     )
     if settings or args.ensemble > 1:
         print(f"[set]: {settings}, ensemble={args.ensemble}")

@@ -21,7 +21,8 @@ Maxent's on the same folds, the mean over the folds of each seed.
     :class:`~skgeo_s2v.sdm.SphereGAMClassifier` of presence against the
     bundled sites on the location and the covariates, over encoders, ``C``
     and ``n_knots``; each alone, as the mean rank with the extra trees, and
-    with the extra trees and Maxent.
+    with the extra trees and Maxent. ``--presences N`` keeps ``N`` presences
+    of each training fold (``bench_sdm.py --presences``).
 
 Usage::
 
@@ -29,6 +30,7 @@ Usage::
     OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101
     OMP_NUM_THREADS=1 python probe_sdm.py ensembles --seeds 100 101
     OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101
+    OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101 --presences 25
 """
 
 import argparse
@@ -48,6 +50,7 @@ from bench_sdm import (
     gam_fitter,
     load_ariolimax,
     scores_of,
+    with_few_presences,
 )
 from scipy.stats import rankdata
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
@@ -58,11 +61,20 @@ from skgeo_s2v.model_selection import SphericalClusterKFold
 LONLAT, PRESENCE, COVARIATES = load_ariolimax()
 
 
-def folds_of(seed):
+def folds_of(seed, presences=None):
+    """``bench_sdm.py``'s folds of ``seed``; with ``presences``, each training
+    fold keeps that many of its presences, as with its ``--presences``."""
     cv = SphericalClusterKFold(
         n_splits=5, n_clusters=50, stratify=True, random_state=seed
     )
-    return list(cv.split(LONLAT, PRESENCE))
+    folds = list(cv.split(LONLAT, PRESENCE))
+    if presences is not None:
+        rng = np.random.default_rng(seed)
+        folds = [
+            (with_few_presences(train, PRESENCE, presences, rng), test)
+            for train, test in folds
+        ]
+    return folds
 
 
 def mean_auc(scores, folds):
@@ -172,8 +184,11 @@ def _ensemble_name(weights):
     )
 
 
-def cached_scores(seed, folds, cache, members=("maxent",)):
-    path = os.path.join(cache, f"probe_sdm_scores_{seed}.pkl")
+def cached_scores(seed, folds, cache, members=("maxent",), presences=None):
+    name = f"probe_sdm_scores_{seed}"
+    if presences is not None:
+        name += f"_presences_{presences}"
+    path = os.path.join(cache, f"{name}.pkl")
     scores = {}
     if os.path.exists(path):
         with open(path, "rb") as file:
@@ -217,8 +232,10 @@ def probe_ensembles(seeds, cache):
 
 #: The GAM's settings of ``probe_sdm.py gam`` (the first is its defaults).
 GAMS = {
-    "defaults (sphereC+, C=1, 6 knots)": {},
+    "defaults (sphereC+, C=0.03, 6 knots)": {},
+    "C=0.01": {"C": 0.01},
     "C=0.1": {"C": 0.1},
+    "C=1 (scikit-learn's)": {"C": 1.0},
     "C=10": {"C": 10.0},
     "4 knots": {"n_knots": 4},
     "10 knots": {"n_knots": 10},
@@ -227,7 +244,7 @@ GAMS = {
     "sphereC+, min_radius=0.03": {"encoder": "sphereC+", "min_radius": 0.03},
     "sphereM+": {"encoder": "sphereM+"},
     "spherical harmonics, degree 16": {"encoder": "sh"},
-    "spherical harmonics, degree 16, C=0.1": {"encoder": "sh", "C": 0.1},
+    "spherical harmonics, degree 16, C=0.01": {"encoder": "sh", "C": 0.01},
     "balanced class weights": {"class_weight": "balanced"},
 }
 
@@ -245,11 +262,11 @@ def _gam(settings):
     return gam_fitter(encoder=make_encoder(encoder, **encoder_params), **settings)
 
 
-def probe_gam(seeds, cache):
+def probe_gam(seeds, cache, presences=None):
     margins = {name: [] for name in GAMS}
     for seed in seeds:
-        folds = folds_of(seed)
-        scores = cached_scores(seed, folds, cache, ("maxent", "trees"))
+        folds = folds_of(seed, presences)
+        scores = cached_scores(seed, folds, cache, ("maxent", "trees"), presences)
         baseline = mean_auc(scores["maxent"], folds)
         for name, settings in GAMS.items():
             gam = test_scores(_gam(settings), folds, seed)
@@ -261,8 +278,9 @@ def probe_gam(seeds, cache):
                 [mean_auc(s, folds) - baseline for s in (gam, with_trees, with_both)]
             )
     print(
-        f"AUC minus Maxent's, seeds {seeds}: alone | ranks with the trees | "
-        "ranks with the trees and Maxent"
+        f"AUC minus Maxent's, seeds {seeds}"
+        + ("" if presences is None else f", {presences} presences a fold")
+        + ": alone | ranks with the trees | ranks with the trees and Maxent"
     )
     for name, rows in margins.items():
         rows = np.array(rows)
@@ -285,10 +303,19 @@ def main():
         default=os.path.join(tempfile.gettempdir(), "skgeo_s2v_probe_sdm"),
         help="folder of the cached test scores",
     )
+    parser.add_argument(
+        "--presences",
+        type=int,
+        help="gam only: keep this many presences of each training fold",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.cache, exist_ok=True)
-    probes = {"trees": probe_trees, "ensembles": probe_ensembles, "gam": probe_gam}
+    if args.presences is not None and args.probe != "gam":
+        parser.error("--presences is for the gam probe")
+    if args.probe == "gam":
+        return probe_gam(args.seeds, args.cache, args.presences)
+    probes = {"trees": probe_trees, "ensembles": probe_ensembles}
     probes[args.probe](args.seeds, args.cache)
 
 

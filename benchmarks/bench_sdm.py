@@ -178,6 +178,23 @@ def with_few_presences(train, presence, n_presences, rng):
     return np.sort(np.concatenate([kept, train[~presence[train]]]))
 
 
+def spatial_folds(lonlat, presence, seed, n_splits=5, presences=None):
+    """The benchmark's folds of ``seed``: ``SphericalClusterKFold`` of 50
+    clusters, stratified; with ``presences``, each training fold keeps that
+    many of its presences (:func:`with_few_presences`)."""
+    cv = SphericalClusterKFold(
+        n_splits=n_splits, n_clusters=50, stratify=True, random_state=seed
+    )
+    folds = list(cv.split(lonlat, presence))
+    if presences is not None:
+        rng = np.random.default_rng(seed)
+        folds = [
+            (with_few_presences(train, presence, presences, rng), test)
+            for train, test in folds
+        ]
+    return folds
+
+
 def _box(lonlat, presence):
     low, high = lonlat.min(axis=0) - 0.5, lonlat.max(axis=0) + 0.5
     return BoxBackground((low[0], max(low[1], -90.0), high[0], min(high[1], 90.0)))
@@ -488,16 +505,7 @@ def main(argv=None):
         }
     results = {name: [] for name in models}  # per seed: (auc, boyce, seconds)
     for seed in args.seeds:
-        cv = SphericalClusterKFold(
-            n_splits=args.folds, n_clusters=50, stratify=True, random_state=seed
-        )
-        folds = list(cv.split(lonlat, presence))
-        if args.presences is not None:
-            rng = np.random.default_rng(seed)
-            folds = [
-                (with_few_presences(train, presence, args.presences, rng), test)
-                for train, test in folds
-            ]
+        folds = spatial_folds(lonlat, presence, seed, args.folds, args.presences)
         for name, fit in models.items():
             per_fold = []
             for train, test in folds:

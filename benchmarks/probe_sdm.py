@@ -50,13 +50,12 @@ from bench_sdm import (
     gam_fitter,
     load_ariolimax,
     scores_of,
-    with_few_presences,
+    spatial_folds,
 )
 from scipy.stats import rankdata
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 
 from skgeo_s2v.blend import forest_features
-from skgeo_s2v.model_selection import SphericalClusterKFold
 
 LONLAT, PRESENCE, COVARIATES = load_ariolimax()
 
@@ -64,17 +63,7 @@ LONLAT, PRESENCE, COVARIATES = load_ariolimax()
 def folds_of(seed, presences=None):
     """``bench_sdm.py``'s folds of ``seed``; with ``presences``, each training
     fold keeps that many of its presences, as with its ``--presences``."""
-    cv = SphericalClusterKFold(
-        n_splits=5, n_clusters=50, stratify=True, random_state=seed
-    )
-    folds = list(cv.split(LONLAT, PRESENCE))
-    if presences is not None:
-        rng = np.random.default_rng(seed)
-        folds = [
-            (with_few_presences(train, PRESENCE, presences, rng), test)
-            for train, test in folds
-        ]
-    return folds
+    return spatial_folds(LONLAT, PRESENCE, seed, presences=presences)
 
 
 def mean_auc(scores, folds):

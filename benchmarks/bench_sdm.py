@@ -60,9 +60,10 @@ Maxent, the GAM and the extra trees, with and without the classifier.
 random (the same for every model), and all its background sites: the few
 records of most species in a survey region. The test folds are unchanged.
 
-``--set NAME=VALUE ...`` adds the covariate models again, marked
-``[set]``, with those classifier parameters (``max_epochs=60``,
-``background__n_per_example=4``, ``encoder__min_radius=1e-3``,
+``--set NAME=VALUE ...`` adds the classifiers again (on the coordinates
+and with the covariates), marked ``[set]``, with those parameters
+(``max_epochs=60``, ``background__n_per_example=4``,
+``encoder__min_radius=1e-3``,
 ``optimizer__weight_decay=1e-4``, ...), next to the unchanged ones in the
 same run; ``--ensemble K`` averages ``K`` such classifiers of different
 seeds. The last table gives each model's AUC minus Maxent's, per seed.
@@ -152,13 +153,18 @@ def fit_kde(lonlat, presence, covariates, train, seed):
     return lambda test: _kde_score(model, lonlat[test])
 
 
-def classifier_fitter(background, max_epochs):
+def classifier_fitter(background, max_epochs, settings=None):
+    """SLC on the coordinates, of the species against the training fold's
+    background sites as a second class; ``settings`` (``--set``) are set
+    after the benchmark's own parameters."""
+
     def fit(lonlat, presence, covariates, train, seed):
         sampler = background(lonlat[train], presence[train])
         labels = np.where(presence[train], "species", "background")
         model = SphereLocationClassifier(
             background=sampler, max_epochs=max_epochs, random_state=seed
-        ).fit(lonlat[train], labels)
+        ).set_params(**(settings or {}))
+        model.fit(lonlat[train], labels)
         column = list(model.classes_).index("species")
         return lambda test: model.predict_presence(lonlat[test])[:, column]
 
@@ -463,9 +469,12 @@ def main(argv=None):
         "Maxent (covariates)": fit_maxent,
         "kernel density (coords)": fit_kde,
     }
+    settings = parse_params(args.set, parser)
     for name, background in BACKGROUNDS.items():
         models[f"SLC coords, {name}"] = classifier_fitter(background, max_epochs)
-    settings = parse_params(args.set, parser)
+        if settings:
+            fitter = classifier_fitter(background, max_epochs, settings)
+            models[f"SLC coords [set], {name}"] = fitter
     for name, background in COVARIATE_BACKGROUNDS.items():
         fitter = covariate_classifier_fitter(background, max_epochs)
         models[f"SLC coords+cov, {name}"] = fitter

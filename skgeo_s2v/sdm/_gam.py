@@ -67,8 +67,8 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         grows with the number of presences, and a species often has only a
         few records. Chosen on other folds than those the benchmarks report
         (``benchmarks/probe_sdm.py gam --presences``); on elapid's Ariolimax
-        sample it gains most with 5 to 100 presences and is level with
-        ``C=1`` on all 1,275 (:doc:`/benchmarks`).
+        sample it gains most with 5 to 100 presences a training fold and is
+        level with ``C=1`` with all of them (about 1,275; :doc:`/benchmarks`).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in
         :class:`~sklearn.linear_model.LogisticRegression`.

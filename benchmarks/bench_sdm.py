@@ -175,10 +175,10 @@ def with_few_presences(train, presence, n_presences, rng):
     """The rows of ``train``, only ``n_presences`` of its presences among them
     (drawn without replacement), in their order."""
     presences = train[presence[train]]
-    if n_presences > len(presences):
+    if not 1 <= n_presences <= len(presences):
         raise ValueError(
-            f"--presences {n_presences} exceeds the {len(presences)} presences "
-            "of a training fold."
+            f"--presences must be from 1 to the {len(presences)} presences of a "
+            f"training fold; got {n_presences}."
         )
     kept = rng.choice(presences, n_presences, replace=False)
     return np.sort(np.concatenate([kept, train[~presence[train]]]))

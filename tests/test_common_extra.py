@@ -58,7 +58,7 @@ SAMPLERS = [
         np.array([[1.0, 2.0], [0.0, np.nan]]), bbox=(-10.0, -10.0, 10.0, 10.0)
     ),
 ]
-#: The GAM with an encoder of a few scales, for speed.
+#: The GAM with 4 knots (fewer spline columns than the default 6), for speed.
 GAM = SphereGAMClassifier("sphereC+", n_knots=4)
 ESTIMATORS = [BLEND, GAM, *SAMPLERS]
 
@@ -149,8 +149,9 @@ def test_expected_failures_still_fail(estimator, check):
     expected = _expected_failures(estimator)
     if name not in expected:
         pytest.skip("not an expected failure")
-    refusal = re.search(r"X has \d+ columns|outside \[-90, 90\]", expected[name])
-    refusal = refusal.group()
+    refusal = re.search(
+        r"X has \d+ columns|outside \[-90, 90\]", expected[name]
+    ).group()
     with pytest.raises((ValueError, AssertionError)) as info:
         check(estimator)
     root = _root_cause(info.value)

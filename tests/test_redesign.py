@@ -74,13 +74,16 @@ _OLD_NAMES |= {"n_background", "weight_decay"}
 # nothing else: another seed moves the logits by far more (tested below).
 LOGIT_ATOL = 1e-3
 PROBA_ATOL = 1e-5
+# They were computed on the CPU: on CUDA the background and dropout draws come
+# from the GPU's random generators, another stream, so another model.
+ON_THE_CPU = {"device": "cpu"}
 
 
 def test_the_tolerance_tells_another_model_apart(one_thread):
     fixtures = _fixtures()
     reference = np.load(DATA / "reference_predictions.npz")
     params, _ = fixtures.CASES["fixed_seed0"]
-    clf = SphereLocationClassifier(**{**params, "random_state": 1})
+    clf = SphereLocationClassifier(**{**params, "random_state": 1, **ON_THE_CPU})
     clf.fit(*fixtures.quadrant_data())
     gap = np.abs(clf.decision_function(reference["grid"]) - reference["fixed_seed0"])
     assert gap.max() > 100 * LOGIT_ATOL
@@ -92,7 +95,7 @@ def test_same_model_as_before_the_redesign(case, one_thread):
     reference = np.load(DATA / "reference_predictions.npz")
     old_params, _ = fixtures.CASES[case]
     params = {k: v for k, v in old_params.items() if k not in _OLD_NAMES}
-    clf = SphereLocationClassifier(**params, **NEW_SPELLINGS[case])
+    clf = SphereLocationClassifier(**params, **NEW_SPELLINGS[case], **ON_THE_CPU)
     X, y = fixtures.quadrant_data()
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # new spellings only
@@ -112,7 +115,7 @@ def test_old_spellings_give_the_same_model(one_thread):
     params, _ = fixtures.CASES["loss_background_seed4"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        clf = SphereLocationClassifier(**params)
+        clf = SphereLocationClassifier(**params, **ON_THE_CPU)
     messages = [str(w.message) for w in caught if w.category is FutureWarning]
     for new in ("loss__pos_weight=2.0", "loss__background_weight=0.5"):
         assert any(f"use {new}" in m for m in messages), messages

@@ -67,7 +67,7 @@ def test_transform_is_the_embedding(fitted):
     clf, X, _ = fitted
     embedding = clf.transform(X)
     assert embedding.shape == (len(X), 32)
-    head = clf.net_.module_.class_embedding.weight.detach().numpy()
+    head = clf.net_.module_.class_embedding.weight.detach().cpu().numpy()
     np.testing.assert_allclose(embedding @ head.T, clf.decision_function(X), atol=1e-4)
 
 
@@ -530,3 +530,44 @@ def test_training_data_reach_the_device_once_per_fit(monkeypatch):
     # device once, and every epoch slices them there.
     assert len(storages) == 1
     assert storages[0][1] == torch.device(clf.net_.device).type
+
+
+def _history_without_times(net):
+    return [
+        {key: value for key, value in epoch.items() if key != "dur"}
+        for epoch in net.history.to_list()
+    ]
+
+
+def test_losses_read_once_per_epoch_give_the_same_history(monkeypatch):
+    # On CUDA the batch losses are read back once per epoch rather than per
+    # batch; forcing that path on the CPU must record the same history (train
+    # and validation losses per batch, batch sizes and counts, epoch scores).
+    from skgeo_s2v.nn._training import _DeviceMixin
+
+    X, y = _quadrant_data(150)
+    params = {**FAST, "max_epochs": "auto", "n_iter_no_change": 2, "device": "cpu"}
+    plain = SphereLocationClassifier(**params).fit(X, y)
+    prefixes = []
+    loop = _DeviceMixin.run_single_epoch
+
+    def spy(self, iterator, training, prefix, step_fn, **fit_params):
+        prefixes.append(prefix)
+        return loop(self, iterator, training, prefix, step_fn, **fit_params)
+
+    monkeypatch.setattr(_DeviceMixin, "_reads_losses_per_epoch", lambda self: True)
+    monkeypatch.setattr(_DeviceMixin, "run_single_epoch", spy)
+    deferred = SphereLocationClassifier(**params).fit(X, y)
+    # Both the early-stopping run (train and valid) and the refit ran on it;
+    # a wrong validation loss would change the epoch count, so the model.
+    assert {"train", "valid"} <= set(prefixes)
+    history = _history_without_times(deferred.net_)
+    assert history == _history_without_times(plain.net_)
+    assert all(
+        isinstance(batch["train_loss"], float)
+        for epoch in history
+        for batch in epoch["batches"]
+    )
+    np.testing.assert_array_equal(
+        deferred.decision_function(X), plain.decision_function(X)
+    )

@@ -13,7 +13,8 @@ import functools
 
 import torch
 from skorch import NeuralNet
-from skorch.dataset import unpack_data
+from skorch.dataset import get_len, unpack_data
+from skorch.history import History
 
 from ._data import MiniBatches
 from ._losses import sample_background as _sample_background
@@ -54,6 +55,46 @@ class _DeviceMixin:
     def shard(self):
         """``(rank, world_size)`` of this process in data-parallel training."""
         return 0, 1
+
+    def _reads_losses_per_epoch(self):
+        """Whether batch losses are read back from the device once per epoch.
+
+        True for in-process training on CUDA, where reading each batch's loss
+        (skorch's ``loss.item()``) makes the host wait for the GPU at every
+        batch and queue the next one only then.
+        """
+        return self.compute_device.type == "cuda" and type(self.history) is History
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop; on CUDA the batch losses are read once per epoch.
+
+        The history ends up the same: one row per batch with
+        ``{prefix}_loss`` (a float) and ``{prefix}_batch_size``, then
+        ``{prefix}_batch_count``. On CUDA the losses stay on the device until
+        the epoch's batches are done and are then written into their rows in
+        one transfer, so a callback's ``on_batch_end`` finds no
+        ``{prefix}_loss`` in the current row yet (the progress bar shows none
+        per batch). Elsewhere skorch's own loop runs.
+        """
+        if iterator is None or not self._reads_losses_per_epoch():
+            return super().run_single_epoch(
+                iterator, training, prefix, step_fn, **fit_params
+            )
+        rows = self.history[-1]["batches"]
+        first_row = len(rows)
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            inputs = batch[0] if isinstance(batch, (tuple, list)) else batch
+            self.history.record_batch(prefix + "_batch_size", get_len(inputs))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            values = torch.stack(losses).float().tolist()
+            for row, value in zip(rows[first_row:], values, strict=True):
+                row[prefix + "_loss"] = value
+        self.history.record(prefix + "_batch_count", len(losses))
 
     def _seed_generators(self):
         for name, offset in self._generator_offsets.items():

@@ -26,7 +26,8 @@ regions do:
 - a site is occupied with that probability (drawn once per site); each
   species' presence-only records are 5 to 150 (log-uniform) occupied sites
   of a pool of 40,000, drawn with a sampling bias (weight ``exp(1.5·b)`` of a
-  smooth field ``b`` of unit spread: observers near roads and towns);
+  smooth field ``b`` of unit spread: observers near roads and towns;
+  ``--bias`` sets the 1.5, and 0 draws without bias);
 - 10,000 background sites uniform by area in the region, with their
   covariates; 2,000 presence-absence test sites drawn with the same bias
   from another pool (surveys go where observers go), each occupied or not
@@ -79,6 +80,9 @@ N_SPECIES = 15
 N_BACKGROUND = 10_000
 N_TEST = 2_000
 N_POOL = 40_000  # candidate sites the records are drawn from
+#: Strength of the sampling bias: records and survey sites are drawn with
+#: weight ``exp(BIAS · b)`` of a smooth field ``b`` (``--bias``; 0: none).
+BIAS = 1.5
 COVARIATES = ["temperature", "rain", "relief", "soil"]
 SOIL_LEVELS = 5
 
@@ -172,19 +176,19 @@ def make_species(box, pool, pool_covariates, rng):
     return occupancy
 
 
-def make_data(box, rng):
+def make_data(box, rng, bias_strength=BIAS):
     """Records (lonlat, species), background and test sites with covariates,
     and the test sites' observed presence ``(n_test, n_species)``."""
     covariates, bias = make_region(box, rng)
     pool = box_sites(box, N_POOL, rng)
     pool_covariates = covariates(pool)
     background = box_sites(box, N_BACKGROUND, rng)
-    weights = np.exp(1.5 * bias(pool))
+    weights = np.exp(bias_strength * bias(pool))
     weights /= weights.sum()
     # Surveyed sites follow the observers too: drawn from a second pool with
     # the same sampling bias.
     survey_pool = box_sites(box, N_POOL, rng)
-    survey_weights = np.exp(1.5 * bias(survey_pool))
+    survey_weights = np.exp(bias_strength * bias(survey_pool))
     test = survey_pool[
         rng.choice(
             N_POOL, N_TEST, replace=False, p=survey_weights / survey_weights.sum()
@@ -338,6 +342,12 @@ def main(argv=None):
     parser.add_argument("--regions", nargs="+", default=list(REGIONS))
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--bias",
+        type=float,
+        default=BIAS,
+        help="strength of the sampling bias of records and survey sites (0: none)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     results = {}  # model -> list over seeds of (mean AUC over regions, seconds)
@@ -345,7 +355,7 @@ def main(argv=None):
         per_region = {}
         for k, region in enumerate(args.regions):
             rng = np.random.default_rng([seed, k])
-            data = make_data(REGIONS[region], rng)
+            data = make_data(REGIONS[region], rng, args.bias)
             scores, seconds = per_species_scores(data, seed)
             joint_scores, joint_seconds = joint_classifier_scores(
                 data, seed, args.max_epochs
@@ -370,7 +380,7 @@ def main(argv=None):
     print(
         f"\n{len(args.regions)} regions ({', '.join(args.regions)}), "
         f"{N_SPECIES} species each, seeds {args.seeds}, "
-        f"max_epochs={args.max_epochs}, threads={args.threads}"
+        f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}"
     )
     print(
         f"{'model':48s} {'AUC (mean of regions)':>22s} {'fit time / Maxent':>18s}"

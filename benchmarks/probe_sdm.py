@@ -231,6 +231,8 @@ GAMS = {
     "sphereC+, 8 scales": {"encoder": "sphereC+", "n_scales": 8},
     "sphereC+, min_radius=0.003": {"encoder": "sphereC+", "min_radius": 0.003},
     "sphereC+, min_radius=0.03": {"encoder": "sphereC+", "min_radius": 0.03},
+    "sphereC+, min_radius=0.1": {"encoder": "sphereC+", "min_radius": 0.1},
+    "xyz (one smooth tilt of the location)": {"encoder": "xyz"},
     "sphereM+": {"encoder": "sphereM+"},
     "spherical harmonics, degree 16": {"encoder": "sh"},
     "spherical harmonics, degree 16, C=0.01": {"encoder": "sh", "C": 0.01},

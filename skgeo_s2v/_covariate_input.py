@@ -206,14 +206,19 @@ def _split(X):
     return lonlat, X.drop(columns=[lon, lat])
 
 
-def fit_covariate_input(estimator, X, out_of_core, numeric_transformer=None):
+def fit_covariate_input(
+    estimator, X, out_of_core, numeric_transformer=None, level_sites=None
+):
     """``(lonlat, covariates)`` of fit's ``X``; sets the fitted input state.
 
     Two-column input (or out-of-core input) is validated as locations and
     gives ``covariates=None``; a DataFrame with more columns fits
     ``covariate_transformer_`` and gives its raw covariate columns. The
     numeric covariates go through ``numeric_transformer`` (an unfitted
-    transformer; a ``StandardScaler`` when None).
+    transformer; a ``StandardScaler`` when None). ``level_sites`` (a
+    DataFrame, such as the background sites, or None) adds the levels of its
+    categorical columns to those of ``X``; everything else is fitted on
+    ``X`` alone.
     """
     columns = getattr(X, "columns", None)
     shape = getattr(X, "shape", ()) if out_of_core or isinstance(X, np.ndarray) else ()
@@ -233,12 +238,37 @@ def fit_covariate_input(estimator, X, out_of_core, numeric_transformer=None):
     lonlat, covariates = _split(X)
     kinds = _kinds(covariates, "X")
     _check_values(covariates, kinds, "X")
-    transformer = _make_transformer(kinds, numeric_transformer=numeric_transformer)
+    categories = _levels_with(covariates, kinds, level_sites)
+    transformer = _make_transformer(
+        kinds, categories, numeric_transformer=numeric_transformer
+    )
     transformer.fit(covariates)
     estimator.covariate_transformer_ = transformer
     estimator.n_features_in_ = len(columns)
     estimator.feature_names_in_ = np.asarray(columns, dtype=object)
     return lonlat, covariates
+
+
+def _levels_with(covariates, kinds, sites):
+    """``{column: levels}`` of the categorical columns of ``covariates`` and
+    ``sites`` together, sorted; None (the encoder's own levels, those of
+    ``covariates``) when ``sites`` adds none."""
+    if sites is None:
+        return None
+    categorical = [c for c, kind in kinds.items() if kind == _CATEGORICAL]
+    levels, added = {}, False
+    for column in categorical:
+        own = np.unique(np.asarray(covariates[column], dtype=object))
+        if column not in sites.columns:
+            levels[column] = own
+            continue
+        theirs = pd.Series(sites[column]).dropna().unique()
+        new = [level for level in theirs if level not in set(own)]
+        added |= bool(new)
+        levels[column] = np.unique(np.asarray([*own, *new], dtype=object))
+    if not added:
+        return None
+    return {c: np.asarray(v.tolist()) for c, v in levels.items()}
 
 
 def covariate_input(estimator, X):

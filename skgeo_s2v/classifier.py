@@ -344,7 +344,10 @@ default=None
         """
         device = training_device(self.device, self.mixed_precision)
         out_of_core = is_out_of_core(X)
-        lonlat, covariates = fit_covariate_input(self, X, out_of_core)
+        sites = None if self.background is None else self.background.covariate_sites()
+        lonlat, covariates = fit_covariate_input(
+            self, X, out_of_core, level_sites=sites
+        )
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
         label_encoder = LabelEncoder().fit(y)

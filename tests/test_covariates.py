@@ -332,3 +332,47 @@ def test_predict_grid_reads_the_covariates_from_a_dataset():
     )
     expected = clf.predict_presence(cells)
     np.testing.assert_allclose(grid.values.reshape(2, -1), expected.T, rtol=1e-5)
+
+
+def test_a_level_found_only_among_the_background_sites_is_a_known_level(tmp_path):
+    # Records often miss a level that the region's background sites hold (a
+    # soil no record falls on): the model knows it from the sites, learns it
+    # as a level of absences, and predicts sites that hold it.
+    X, y = covariate_task(n=120)
+    sites, _ = covariate_task(n=200, seed=1)
+    sites["soil"] = pd.Categorical(
+        np.where(np.arange(200) < 50, "peat", sites["soil"].astype(str))
+    )
+    records_before, sites_before = X.copy(), sites.copy()
+    clf = fit(X, y, max_epochs=2, background=PointsBackground(sites))
+    encoder = clf.covariate_transformer_.named_transformers_["categorical"]
+    assert list(encoder.categories_[0]) == ["clay", "peat", "sand"]
+    presence = clf.predict_presence(sites)
+    assert presence.shape == (200, 2) and np.isfinite(presence).all()
+    # The numeric scaling is still that of the records alone.
+    scaler = clf.covariate_transformer_.named_transformers_["numeric"]
+    np.testing.assert_allclose(scaler.mean_, [X["temperature"].mean()])
+    pd.testing.assert_frame_equal(X, records_before)
+    pd.testing.assert_frame_equal(sites, sites_before)
+    # Saved and loaded, the level stays known.
+    clf.save(tmp_path / "model")
+    loaded = SphereLocationClassifier.load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.predict_presence(sites), presence)
+    # Without the sites, the level is unseen: a clear error, as before.
+    plain = fit(X, y, max_epochs=2)
+    with pytest.raises(ValueError, match="level 'peat'"):
+        plain.predict(sites)
+
+
+def test_background_sites_without_new_levels_leave_the_levels_as_they_were():
+    X, y = covariate_task(n=120)
+    sites, _ = covariate_task(n=200, seed=1)
+    with_sites = fit(X, y, max_epochs=1, background=PointsBackground(sites))
+    alone = fit(X, y, max_epochs=1)
+    assert list(
+        with_sites.covariate_transformer_.named_transformers_[
+            "categorical"
+        ].categories_[0]
+    ) == list(
+        alone.covariate_transformer_.named_transformers_["categorical"].categories_[0]
+    )

@@ -121,6 +121,20 @@ class BaseBackground(BaseEstimator, metaclass=ABCMeta):
             "(lon, lat) alone."
         )
 
+    def covariate_sites(self):
+        """The raw covariates of the sites this sampler draws, or None.
+
+        The classifier adds the levels of their categorical columns to those
+        of the training records, so that a level found only among the
+        background sites is a known level (one the records never hold)
+        rather than an error. None by default: no sites of its own.
+
+        Returns
+        -------
+        sites : DataFrame or None
+        """
+        return None
+
     @abstractmethod
     def sample(self, n, *, generator, device=None):
         """Draw ``n`` background locations.

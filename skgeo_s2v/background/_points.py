@@ -138,6 +138,9 @@ class PointsBackground(_ResampledBackground):
         self.points_ = _lonlat_of_points(self.points)
         self._set_rows()
 
+    def covariate_sites(self):
+        return self.points if isinstance(self.points, pd.DataFrame) else None
+
     def fit_covariates(self, covariates, transform):
         if not isinstance(self.points, pd.DataFrame):
             raise ValueError(

@@ -43,9 +43,12 @@ density of the records (bandwidth by 3-fold likelihood);
 and the covariates, on the coordinates alone, and on the covariates with
 the location encoded by ``"xyz"`` (one smooth tilt over the region rather
 than the default's many scales); the mean of the ranks of Maxent and the
-GAM. Per region, one :class:`~skgeo_s2v.SphereLocationClassifier` of all
-its species (``max_epochs=30``) on the coordinates and covariates, with the
-sites as ``PointsBackground`` or with ``TargetGroupBackground``,
+GAM; the GAM with its encoder (``"sphereC+"`` or ``"xyz"``) chosen by
+3-fold spatial cross-validation of the species' training rows (the recipe
+of docs/sdm.rst, ``bench_sdm.gam_encoder_search``). Per region, one
+:class:`~skgeo_s2v.SphereLocationClassifier` of all its species
+(``max_epochs=30``) on the coordinates and covariates, with the sites as
+``PointsBackground`` or with ``TargetGroupBackground``,
 ``predict_presence`` per species. Scores: mean ROC AUC over the species of
 each region, then over the regions; a seed draws new regions' fields,
 species and records. Fit times are ratios against Maxent's (sites),
@@ -65,7 +68,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from bench_sdm import _fit_kde, _kde_score
+from bench_sdm import _fit_kde, _kde_score, gam_encoder_search
 from scipy.stats import rankdata
 
 from skgeo_s2v import SphereLocationClassifier
@@ -262,6 +265,12 @@ def gam_fitter(columns, **params):
     return fit
 
 
+def fit_gam_search(training, presence, seed):
+    """The recipe of docs/sdm.rst: the GAM's encoder chosen by spatial CV."""
+    search = gam_encoder_search(seed).fit(training[ALL_COLUMNS], presence)
+    return lambda test: search.predict_proba(test[ALL_COLUMNS])[:, 1]
+
+
 ALL_COLUMNS = ["lon", "lat", *COVARIATES]
 #: Per-species models, and the backgrounds each is run with: the region's
 #: background sites, and the other species' records (target group).
@@ -270,6 +279,10 @@ PER_SPECIES = {
     "kernel density (coords)": (fit_kde, ("records only",)),
     "GAM coords+cov": (gam_fitter(ALL_COLUMNS), ("sites", "target group")),
     "GAM coords": (gam_fitter(["lon", "lat"]), ("sites",)),
+    "GAM coords+cov, encoder by spatial CV": (
+        fit_gam_search,
+        ("sites", "target group"),
+    ),
     "GAM xyz+cov": (
         gam_fitter(ALL_COLUMNS, encoder="xyz"),
         ("sites", "target group"),

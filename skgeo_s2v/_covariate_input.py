@@ -143,9 +143,11 @@ def rows_with_unseen_levels(transformer, covariates):
     Returns
     -------
     unseen : dict of str to ndarray of bool
-        One mask per categorical covariate (an empty dict without any).
+        One mask per categorical covariate (an empty dict without any, and
+        for a transformer that encodes unseen levels as zeros: the model
+        predicts those rows).
     """
-    if transformer is None:
+    if transformer is None or _ignores_unknown_levels(transformer):
         return {}
     return {
         name: _unseen(covariates[name], known)
@@ -161,6 +163,13 @@ def _categories(transformer):
     return dict(zip(encoder.feature_names_in_, encoder.categories_))
 
 
+def _ignores_unknown_levels(transformer):
+    """Whether the fitted one-hot encoder encodes unseen levels as zeros."""
+    if _CATEGORICAL not in transformer.named_transformers_:
+        return False
+    return transformer.named_transformers_[_CATEGORICAL].handle_unknown == "ignore"
+
+
 def _kinds_of(transformer):
     columns = {name: cols for name, _, cols in transformer.transformers}
     return {
@@ -169,9 +178,12 @@ def _kinds_of(transformer):
     }
 
 
-def _make_transformer(kinds, categories=None, numeric_transformer=None):
+def _make_transformer(
+    kinds, categories=None, numeric_transformer=None, handle_unknown="error"
+):
     """Numeric columns through ``numeric_transformer`` (a ``StandardScaler``
-    when None), categoricals one-hot encoded."""
+    when None), categoricals one-hot encoded; ``handle_unknown="ignore"``
+    encodes a level the fit did not see as all zeros instead of refusing it."""
     numeric = [c for c, kind in kinds.items() if kind == _NUMERIC]
     categorical = [c for c, kind in kinds.items() if kind == _CATEGORICAL]
     steps = []
@@ -181,7 +193,9 @@ def _make_transformer(kinds, categories=None, numeric_transformer=None):
         steps.append((_NUMERIC, numeric_transformer, numeric))
     if categorical:
         levels = "auto" if categories is None else [categories[c] for c in categorical]
-        encoder = OneHotEncoder(categories=levels, sparse_output=False)
+        encoder = OneHotEncoder(
+            categories=levels, sparse_output=False, handle_unknown=handle_unknown
+        )
         steps.append((_CATEGORICAL, encoder, categorical))
     return ColumnTransformer(steps, verbose_feature_names_out=False)
 
@@ -195,7 +209,8 @@ def transform_covariates(transformer, covariates, what):
             f"{what} lacks the covariates {missing} that the model was fitted "
             f"with; it has the columns {list(covariates.columns)}."
         )
-    _check_values(covariates, kinds, what, _categories(transformer))
+    known = None if _ignores_unknown_levels(transformer) else _categories(transformer)
+    _check_values(covariates, kinds, what, known)
     frame = covariates[list(kinds)]
     return np.asarray(transformer.transform(frame), dtype=np.float64)
 
@@ -207,7 +222,12 @@ def _split(X):
 
 
 def fit_covariate_input(
-    estimator, X, out_of_core, numeric_transformer=None, level_sites=None
+    estimator,
+    X,
+    out_of_core,
+    numeric_transformer=None,
+    level_sites=None,
+    handle_unknown="error",
 ):
     """``(lonlat, covariates)`` of fit's ``X``; sets the fitted input state.
 
@@ -218,7 +238,9 @@ def fit_covariate_input(
     transformer; a ``StandardScaler`` when None). ``level_sites`` (a
     DataFrame, such as the background sites, or None) adds the levels of its
     categorical columns to those of ``X``; everything else is fitted on
-    ``X`` alone.
+    ``X`` alone. ``handle_unknown`` is the one-hot encoder's: ``"error"``
+    refuses a level at prediction that the fit did not see, ``"ignore"``
+    encodes it as all zeros.
     """
     columns = getattr(X, "columns", None)
     shape = getattr(X, "shape", ()) if out_of_core or isinstance(X, np.ndarray) else ()
@@ -240,7 +262,10 @@ def fit_covariate_input(
     _check_values(covariates, kinds, "X")
     categories = _levels_with(covariates, kinds, level_sites)
     transformer = _make_transformer(
-        kinds, categories, numeric_transformer=numeric_transformer
+        kinds,
+        categories,
+        numeric_transformer=numeric_transformer,
+        handle_unknown=handle_unknown,
     )
     transformer.fit(covariates)
     estimator.covariate_transformer_ = transformer

@@ -208,3 +208,59 @@ def test_grid_search_with_spatial_folds_and_the_presence_auc_scorer():
     ).fit(sites, presence)
     assert search.best_params_["C"] in (0.01, 1.0)
     assert search.best_score_ > 0.85
+
+
+def test_handle_unknown_ignore_scores_unseen_levels_as_none_of_the_known():
+    sites, _ = _sites()
+    habitat = np.where(np.arange(len(sites)) % 3 == 0, "forest", "meadow")
+    sites = sites.assign(habitat=pd.Categorical(habitat))
+    presence = (sites["habitat"] == "forest").to_numpy()
+    strict = SphereGAMClassifier().fit(sites, presence)
+    lenient = SphereGAMClassifier(handle_unknown="ignore").fit(sites, presence)
+    # Seen levels: the same model.
+    np.testing.assert_array_equal(
+        lenient.predict_proba(sites), strict.predict_proba(sites)
+    )
+    swamp = sites.iloc[:4].assign(habitat=pd.Categorical(["swamp"] * 4))
+    with pytest.raises(ValueError, match="'swamp' at row 0"):
+        strict.predict_proba(swamp)
+    proba = lenient.predict_proba(swamp)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # All-zero one-hot columns: on their standardised scale that is below the
+    # mean of both levels, so a swamp scores between a forest and a meadow of
+    # the same place and temperature, with the logit that the zeros give.
+    forest = lenient.predict_proba(swamp.assign(habitat="forest"))[:, 1]
+    meadow = lenient.predict_proba(swamp.assign(habitat="meadow"))[:, 1]
+    assert np.all((meadow < proba[:, 1]) & (proba[:, 1] < forest))
+    scaler, logistic = lenient.scaler_, lenient.logistic_
+    encoding = lenient.encoder_.transform(swamp[["lon", "lat"]].to_numpy())
+    spline = lenient.covariate_transformer_.named_transformers_["numeric"]
+    basis = np.hstack(
+        [encoding, spline.transform(swamp[["temperature"]]), np.zeros((4, 2))]
+    )
+    logit = logistic.decision_function(scaler.transform(basis))
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-logit)), rtol=1e-10)
+    with pytest.raises(ValueError, match="'handle_unknown' parameter"):
+        SphereGAMClassifier(handle_unknown="zero").fit(sites, presence)
+
+
+@pytest.mark.filterwarnings("ignore:One or more of the test scores are non-finite")
+def test_spatial_folds_holding_a_level_of_their_own_score_with_ignore():
+    # A habitat found only in the places of one spatial test fold: that fold
+    # tests on a level which its training folds do not have.
+    sites, presence = _sites(400)
+    cv = SphericalClusterKFold(
+        n_splits=3, n_clusters=12, columns=("lon", "lat"), random_state=0
+    )
+    _, first_test = next(cv.split(sites, presence))
+    habitat = np.full(len(sites), "meadow", dtype=object)
+    habitat[first_test] = "bog"
+    sites = sites.assign(habitat=pd.Categorical(habitat))
+    search = dict(param_grid={"C": [0.03]}, cv=cv, scoring=presence_auc_scorer)
+    with pytest.warns(UserWarning, match="Scoring failed"):
+        strict = GridSearchCV(SphereGAMClassifier(), **search).fit(sites, presence)
+    assert np.isnan(strict.cv_results_["split0_test_score"]).all()
+    lenient = GridSearchCV(SphereGAMClassifier(handle_unknown="ignore"), **search)
+    lenient.fit(sites, presence)
+    assert np.isfinite(lenient.cv_results_["mean_test_score"]).all()

@@ -172,6 +172,46 @@ def test_predict_grid_leaves_cells_of_unseen_levels_out_with_a_warning():
     assert values[soil == 2.0].min() > values[soil == 1.0].max()
 
 
+def test_predict_grid_maps_unseen_levels_of_a_model_that_ignores_them():
+    import warnings
+
+    from skgeo_s2v.sdm import SphereGAMClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "lon": rng.uniform(0.0, 4.0, 80),
+            "lat": rng.uniform(0.0, 2.0, 80),
+            "soil": pd.Categorical(rng.choice([1, 2], 80)),
+        }
+    )
+    model = SphereGAMClassifier(handle_unknown="ignore")
+    model.fit(frame, frame["soil"] == 2)
+    soil = np.array([[1.0, 2.0, 3.0, 2.0], [7.0, 1.0, 2.0, 3.0]])
+    covariates = xr.Dataset(
+        {"soil": (("lat", "lon"), soil)},
+        coords={"lat": [1.5, 0.5], "lon": [0.5, 1.5, 2.5, 3.5]},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning about unseen levels
+        grid = predict_grid(
+            model,
+            resolution_deg=1.0,
+            bbox=(0.0, 0.0, 4.0, 2.0),
+            covariates=covariates,
+            method="predict_proba",
+        )
+    values = grid.values[1]
+    assert np.isfinite(values).all()
+    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
+    cells = pd.DataFrame(
+        {"lon": lon.ravel(), "lat": lat.ravel(), "soil": soil.ravel().astype(int)}
+    )
+    np.testing.assert_allclose(
+        values.ravel(), model.predict_proba(cells)[:, 1], rtol=1e-5
+    )
+
+
 def test_predict_grid_reads_each_covariate_once_not_per_chunk():
     dask = pytest.importorskip("dask")
     model = _covariate_model()

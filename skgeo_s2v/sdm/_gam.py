@@ -69,6 +69,15 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         (``benchmarks/probe_sdm.py gam --presences``); on elapid's Ariolimax
         sample it gains most with 5 to 100 presences a training fold and is
         level with ``C=1`` with all of them (about 1,275; :doc:`/benchmarks`).
+    handle_unknown : {"error", "ignore"}, default="error"
+        A level of a categorical covariate at prediction that the training
+        rows did not hold: ``"error"`` raises a ValueError naming it (and
+        :func:`~skgeo_s2v.sdm.predict_grid` leaves such cells NaN);
+        ``"ignore"`` encodes it as all zeros, as scikit-learn's
+        ``OneHotEncoder(handle_unknown="ignore")``, so the site is scored as
+        one of none of the known levels. Use ``"ignore"`` in spatial
+        cross-validation, whose test folds can hold a level (a soil, a
+        vegetation type) that no training fold has.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in
         :class:`~sklearn.linear_model.LogisticRegression`.
@@ -131,6 +140,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         "encoder": [str, HasMethods(["fit", "transform"])],
         "n_knots": [Interval(Integral, 2, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -142,6 +152,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         *,
         n_knots=6,
         C=0.03,
+        handle_unknown="error",
         class_weight=None,
         max_iter=1000,
         random_state=None,
@@ -149,6 +160,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         self.encoder = encoder
         self.n_knots = n_knots
         self.C = C
+        self.handle_unknown = handle_unknown
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.random_state = random_state
@@ -178,7 +190,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         splines = SplineTransformer(
             n_knots=self.n_knots, degree=3, extrapolation="linear"
         )
-        lonlat, covariates = fit_covariate_input(self, X, False, splines)
+        lonlat, covariates = fit_covariate_input(
+            self, X, False, splines, handle_unknown=self.handle_unknown
+        )
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
         if sample_weight is not None:

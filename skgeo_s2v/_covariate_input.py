@@ -288,7 +288,8 @@ def _levels_with(covariates, kinds, sites):
             levels[column] = own
             continue
         theirs = pd.Series(sites[column]).dropna().unique()
-        new = [level for level in theirs if level not in set(own)]
+        known = set(own)
+        new = [level for level in theirs if level not in known]
         added |= bool(new)
         levels[column] = np.unique(np.asarray([*own, *new], dtype=object))
     if not added:

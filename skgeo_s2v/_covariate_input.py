@@ -113,8 +113,10 @@ def _check_values(covariates, kinds, what, categories=None):
                     f"{_plain(column.iloc[row])!r} at row {row}, which the "
                     "training data did not have; its levels were "
                     f"{[_plain(level) for level in known]}. The model has no "
-                    "effect for it: drop those rows, or fit on records (or "
-                    "background sites) that hold the level."
+                    "effect for it: drop those rows, fit on records (or "
+                    "background sites) that hold the level, or fit with "
+                    "handle_unknown='ignore' to score it as none of the known "
+                    "levels."
                 )
 
 
@@ -314,6 +316,8 @@ def covariates_to_json(transformer):
     if transformer is None:
         return None
     spec = {"kinds": _kinds_of(transformer), "categories": {}}
+    if _ignores_unknown_levels(transformer):
+        spec["handle_unknown"] = "ignore"
     for name, levels in _categories(transformer).items():
         spec["categories"][name] = [
             value.item() if isinstance(value, np.generic) else value for value in levels
@@ -343,7 +347,10 @@ def covariates_from_json(spec):
             for name, kind in kinds.items()
         }
     )
-    transformer = _make_transformer(kinds, categories).fit(frame)
+    handle_unknown = spec.get("handle_unknown", "error")
+    transformer = _make_transformer(
+        kinds, categories, handle_unknown=handle_unknown
+    ).fit(frame)
     if _NUMERIC in transformer.named_transformers_:
         scaler = transformer.named_transformers_[_NUMERIC]
         for name in ("mean_", "var_", "scale_"):

@@ -117,6 +117,15 @@ class SphereLocationClassifier(
         locations and labels; None is ``UniformSphereBackground()``, the
         paper's uniform draw of ``n_per_example=1`` location per example.
         Tunable as ``background__n_per_example``.
+    handle_unknown : {"error", "ignore"}, default="error"
+        With covariates, a level of a categorical covariate at prediction that
+        neither the records nor the background sites held: ``"error"`` raises
+        a ValueError naming it (and :func:`~skgeo_s2v.sdm.predict_grid` leaves
+        such cells NaN); ``"ignore"`` encodes it as all zeros, as
+        scikit-learn's ``OneHotEncoder(handle_unknown="ignore")``, so the
+        site is scored as one of none of the known levels. Use ``"ignore"``
+        in spatial cross-validation, whose test folds can hold a level that
+        no training fold has.
     max_per_class : int or None, default=None
         Class-balanced sampling: at most this many examples of each class per
         epoch, redrawn every epoch.
@@ -241,6 +250,7 @@ or None, default=None
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions(set(LOSSES)), BaseLoss],
         "background": [None, BaseBackground],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
         "max_per_class": [None, Interval(Integral, 1, None, closed="left")],
         "optimizer": [type],
         "callbacks": [None, list],
@@ -271,6 +281,7 @@ or None, default=None
         n_iter_no_change=10,
         loss="presence_absence",
         background=None,
+        handle_unknown="error",
         max_per_class=None,
         optimizer=torch.optim.Adam,
         callbacks=None,
@@ -298,6 +309,7 @@ or None, default=None
         self.n_iter_no_change = n_iter_no_change
         self.loss = loss
         self.background = background
+        self.handle_unknown = handle_unknown
         self.max_per_class = max_per_class
         self.optimizer = optimizer
         self.callbacks = callbacks
@@ -346,7 +358,11 @@ default=None
         out_of_core = is_out_of_core(X)
         sites = None if self.background is None else self.background.covariate_sites()
         lonlat, covariates = fit_covariate_input(
-            self, X, out_of_core, level_sites=sites
+            self,
+            X,
+            out_of_core,
+            level_sites=sites,
+            handle_unknown=self.handle_unknown,
         )
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)

@@ -376,3 +376,28 @@ def test_background_sites_without_new_levels_leave_the_levels_as_they_were():
     ) == list(
         alone.covariate_transformer_.named_transformers_["categorical"].categories_[0]
     )
+
+
+def test_handle_unknown_ignore_scores_a_level_unseen_in_training(tmp_path):
+    X, y = covariate_task(n=120)
+    peat = X.iloc[:5].assign(soil=pd.Categorical(["peat"] * 5))
+    strict = fit(X, y, max_epochs=2)
+    with pytest.raises(ValueError, match="level 'peat'.*handle_unknown='ignore'"):
+        strict.predict_presence(peat)
+    lenient = fit(X, y, max_epochs=2, handle_unknown="ignore")
+    # Seen levels: the same model as with "error".
+    np.testing.assert_array_equal(
+        lenient.predict_presence(X), strict.predict_presence(X)
+    )
+    presence = lenient.predict_presence(peat)
+    assert np.isfinite(presence).all()
+    # The all-zero one-hot of an unseen level: the network's input for it is
+    # what the standardised zeros give, checked through the transformer.
+    zeros = lenient.covariate_transformer_.transform(peat.drop(columns=["lon", "lat"]))
+    assert np.all(zeros[:, 1:] == 0.0)  # after the numeric column, the one-hot
+    lenient.save(tmp_path / "model")
+    loaded = SphereLocationClassifier.load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.predict_presence(peat), presence)
+    assert loaded.handle_unknown == "ignore"
+    with pytest.raises(ValueError, match="'handle_unknown' parameter"):
+        fit(X, y, max_epochs=1, handle_unknown="zero")

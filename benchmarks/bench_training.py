@@ -205,6 +205,10 @@ def main():
         help="also time the classifier with skorch's per-batch loss read-back",
     )
     args = parser.parse_args()
+    if args.b_batches is not None and 1024 * args.b_batches < 8142:
+        # Fewer points than classes would give the classifier fewer classes
+        # (labels arange(n) % 8142) than the bare loop's head.
+        parser.error("--b-batches must be at least 8 (8,192 points for 8,142 classes)")
     where = (
         torch.cuda.get_device_name(args.device)
         if torch.device(args.device).type == "cuda"

@@ -75,7 +75,8 @@ from bench_sdm import _fit_kde, _kde_score, gam_encoder_search
 from scipy.stats import rankdata
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
-from skgeo_s2v._geometry import unit_vectors_from_degrees
+from skgeo_s2v._geometry import great_circle_angle, unit_vectors_from_degrees
+from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
 from skgeo_s2v.sdm import SphereGAMClassifier, presence_auc
 
@@ -99,29 +100,31 @@ def box_sites(box, n, rng):
     """``n`` points uniform by area in ``(lon_min, lat_min, lon_max, lat_max)``."""
     lon_min, lat_min, lon_max, lat_max = box
     lon = rng.uniform(lon_min, lon_max, n)
-    z = rng.uniform(np.sin(np.radians(lat_min)), np.sin(np.radians(lat_max)), n)
-    return np.column_stack([lon, np.degrees(np.arcsin(z))])
+    lat = lonlat_from_uniform(np.zeros(n), rng.uniform(size=n), lat_min, lat_max)[:, 1]
+    return np.column_stack([lon, lat])
+
+
+def unit(lonlat):
+    """Unit vectors of ``(lon, lat)`` rows in degrees."""
+    return unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
 
 
 def diagonal_radians(box):
     """Great-circle length of the box's diagonal, in radians."""
-    corners = unit_vectors_from_degrees(
-        np.array([box[0], box[2]]), np.array([box[1], box[3]])
-    )
-    return float(np.arccos(np.clip(corners[0] @ corners[1], -1.0, 1.0)))
+    corners = unit(np.array([[box[0], box[1]], [box[2], box[3]]]))
+    return float(great_circle_angle(corners[:1], corners[1:])[0, 0])
 
 
 def smooth_field(box, rng, n_bumps=10):
     """A random smooth field: a sum of Gaussian bumps on the sphere, of widths
     10-40 % of the region's diagonal, standardised over the region."""
-    centres = unit_vectors_from_degrees(*box_sites(box, n_bumps, rng).T)
+    centres = unit(box_sites(box, n_bumps, rng))
     widths = rng.uniform(0.1, 0.4, n_bumps) * diagonal_radians(box)
     heights = rng.normal(size=n_bumps)
     reference = box_sites(box, 5000, rng)
 
     def field(lonlat):
-        xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-        angles = np.arccos(np.clip(xyz @ centres.T, -1.0, 1.0))
+        angles = great_circle_angle(unit(lonlat), centres)
         return np.exp(-0.5 * (angles / widths) ** 2) @ heights
 
     values = field(reference)
@@ -132,14 +135,13 @@ def smooth_field(box, rng, n_bumps=10):
 def make_region(box, rng):
     """The region's covariate function ``lonlat -> DataFrame`` and sampling bias."""
     warmth, rain, relief, bias = (smooth_field(box, rng) for _ in range(4))
-    soil_centres = unit_vectors_from_degrees(*box_sites(box, 12, rng).T)
+    soil_centres = unit(box_sites(box, 12, rng))
     soil_of_centre = rng.integers(0, SOIL_LEVELS, len(soil_centres))
     middle = 0.5 * (box[1] + box[3])
     span = abs(box[3] - box[1])
 
     def covariates(lonlat):
-        xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-        soil = soil_of_centre[np.argmax(xyz @ soil_centres.T, axis=1)]
+        soil = soil_of_centre[np.argmax(unit(lonlat) @ soil_centres.T, axis=1)]
         return pd.DataFrame(
             {
                 "temperature": -(np.abs(lonlat[:, 1]) - abs(middle)) / span
@@ -172,13 +174,11 @@ def make_species(box, pool, pool_covariates, rng):
     suitable = pool[suitability(pool_covariates) > 0.5]
     if len(suitable) == 0:
         return None
-    start = suitable[rng.integers(len(suitable)), None]
-    origin = unit_vectors_from_degrees(start[:, 0], start[:, 1])[0]
+    origin = unit(suitable[rng.integers(len(suitable)), None])
     radius = rng.uniform(0.15, 0.5) * diagonal_radians(box)
 
     def occupancy(lonlat, frame):
-        xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-        distance = np.arccos(np.clip(xyz @ origin, -1.0, 1.0))
+        distance = great_circle_angle(unit(lonlat), origin)[:, 0]
         return suitability(frame) * np.exp(-0.5 * (distance / radius) ** 2)
 
     return occupancy
@@ -269,16 +269,17 @@ def gam_fitter(columns, **params):
 
 
 #: The default ``min_radius`` (1e-2) over the diameter of elapid's Ariolimax
-#: sample (0.232 rad, all its points): the finest scale relative to the region.
+#: sample, ``diameter_radians(bench_sdm.load_ariolimax()[0])`` = 0.232 rad (all
+#: its points): the finest scale relative to the region.
 FINEST_SCALE_PER_DIAMETER = 0.043
 
 
 def diameter_radians(lonlat):
     """Twice the largest angle between a point and the points' mean direction."""
-    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-    centre = xyz.mean(axis=0)
+    xyz = unit(lonlat)
+    centre = xyz.mean(axis=0, keepdims=True)
     centre /= np.linalg.norm(centre)
-    return 2.0 * float(np.arccos(np.clip(xyz @ centre, -1.0, 1.0)).max())
+    return 2.0 * float(great_circle_angle(xyz, centre).max())
 
 
 def fit_gam_scaled(training, presence, seed):

@@ -74,11 +74,16 @@ def test_two_column_array_is_a_location_only_model():
     )
 
 
-def test_categorical_covariate_is_one_hot_encoded_and_unseen_levels_refused():
+def _sites_with_habitat():
+    """The sites with a habitat (every third a forest); present in forests."""
     sites, _ = _sites()
     habitat = np.where(np.arange(len(sites)) % 3 == 0, "forest", "meadow")
     sites = sites.assign(habitat=pd.Categorical(habitat))
-    presence = (sites["habitat"] == "forest").to_numpy()
+    return sites, (sites["habitat"] == "forest").to_numpy()
+
+
+def test_categorical_covariate_is_one_hot_encoded_and_unseen_levels_refused():
+    sites, presence = _sites_with_habitat()
     model = SphereGAMClassifier().fit(sites, presence)
     assert _auc(model, sites, presence) > 0.99
     unseen = sites.iloc[:3].assign(
@@ -211,10 +216,7 @@ def test_grid_search_with_spatial_folds_and_the_presence_auc_scorer():
 
 
 def test_handle_unknown_ignore_scores_unseen_levels_as_none_of_the_known():
-    sites, _ = _sites()
-    habitat = np.where(np.arange(len(sites)) % 3 == 0, "forest", "meadow")
-    sites = sites.assign(habitat=pd.Categorical(habitat))
-    presence = (sites["habitat"] == "forest").to_numpy()
+    sites, presence = _sites_with_habitat()
     strict = SphereGAMClassifier().fit(sites, presence)
     lenient = SphereGAMClassifier(handle_unknown="ignore").fit(sites, presence)
     # Seen levels: the same model.

@@ -131,7 +131,14 @@ def test_predict_grid_reads_covariates_from_a_dataset():
     assert np.isnan(grid.values[:, :, 3]).all()
 
 
-def test_predict_grid_leaves_cells_of_unseen_levels_out_with_a_warning():
+# A raster of soil codes (floats, as rasters hold them), with the codes 3 and
+# 7 that no training record of _soil_gam had.
+SOIL_RASTER = np.array([[1.0, 2.0, 3.0, 2.0], [7.0, 1.0, 2.0, 3.0]])
+
+
+def _soil_gam(**params):
+    """A GAM of presence on soil 2 among 80 sites of soils 1 and 2, and the
+    covariates of SOIL_RASTER on a grid of 1° cells over (0, 0, 4, 2)."""
     from skgeo_s2v.sdm import SphereGAMClassifier
 
     rng = np.random.default_rng(0)
@@ -142,31 +149,42 @@ def test_predict_grid_leaves_cells_of_unseen_levels_out_with_a_warning():
             "soil": pd.Categorical(rng.choice([1, 2], 80)),
         }
     )
-    model = SphereGAMClassifier().fit(frame, frame["soil"] == 2)
-    # A raster of soil codes (floats, as rasters hold them), with the codes 3
-    # and 7 that no training record had.
-    soil = np.array([[1.0, 2.0, 3.0, 2.0], [7.0, 1.0, 2.0, 3.0]])
+    model = SphereGAMClassifier(**params).fit(frame, frame["soil"] == 2)
     covariates = xr.Dataset(
-        {"soil": (("lat", "lon"), soil)},
+        {"soil": (("lat", "lon"), SOIL_RASTER)},
         coords={"lat": [1.5, 0.5], "lon": [0.5, 1.5, 2.5, 3.5]},
     )
+    return model, covariates
+
+
+def _soil_grid(model, covariates):
+    return predict_grid(
+        model,
+        resolution_deg=1.0,
+        bbox=(0.0, 0.0, 4.0, 2.0),
+        covariates=covariates,
+        method="predict_proba",
+    )
+
+
+def _cells(grid, where):
+    """The grid's cells selected by ``where``, as a DataFrame of lon, lat, soil."""
+    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
+    return pd.DataFrame(
+        {"lon": lon[where], "lat": lat[where], "soil": SOIL_RASTER[where].astype(int)}
+    )
+
+
+def test_predict_grid_leaves_cells_of_unseen_levels_out_with_a_warning():
+    model, covariates = _soil_gam()
+    soil = SOIL_RASTER
     with pytest.warns(UserWarning, match=r"3 cells .* 'soil' .*\[3\.0, 7\.0\]"):
-        grid = predict_grid(
-            model,
-            resolution_deg=1.0,
-            bbox=(0.0, 0.0, 4.0, 2.0),
-            covariates=covariates,
-            method="predict_proba",
-        )
+        grid = _soil_grid(model, covariates)
     values = grid.values[1]
     known = np.isin(soil, [1.0, 2.0])
     assert np.isnan(values[~known]).all()
-    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
-    cells = pd.DataFrame(
-        {"lon": lon[known], "lat": lat[known], "soil": soil[known].astype(int)}
-    )
     np.testing.assert_allclose(
-        values[known], model.predict_proba(cells)[:, 1], rtol=1e-5
+        values[known], model.predict_proba(_cells(grid, known))[:, 1], rtol=1e-5
     )
     # Soil 2 is the presence class: the cells of soil 2 score above those of 1.
     assert values[soil == 2.0].min() > values[soil == 1.0].max()
@@ -175,40 +193,15 @@ def test_predict_grid_leaves_cells_of_unseen_levels_out_with_a_warning():
 def test_predict_grid_maps_unseen_levels_of_a_model_that_ignores_them():
     import warnings
 
-    from skgeo_s2v.sdm import SphereGAMClassifier
-
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
-        {
-            "lon": rng.uniform(0.0, 4.0, 80),
-            "lat": rng.uniform(0.0, 2.0, 80),
-            "soil": pd.Categorical(rng.choice([1, 2], 80)),
-        }
-    )
-    model = SphereGAMClassifier(handle_unknown="ignore")
-    model.fit(frame, frame["soil"] == 2)
-    soil = np.array([[1.0, 2.0, 3.0, 2.0], [7.0, 1.0, 2.0, 3.0]])
-    covariates = xr.Dataset(
-        {"soil": (("lat", "lon"), soil)},
-        coords={"lat": [1.5, 0.5], "lon": [0.5, 1.5, 2.5, 3.5]},
-    )
+    model, covariates = _soil_gam(handle_unknown="ignore")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning about unseen levels
-        grid = predict_grid(
-            model,
-            resolution_deg=1.0,
-            bbox=(0.0, 0.0, 4.0, 2.0),
-            covariates=covariates,
-            method="predict_proba",
-        )
+        grid = _soil_grid(model, covariates)
     values = grid.values[1]
     assert np.isfinite(values).all()
-    lon, lat = np.meshgrid(grid["lon"].values, grid["lat"].values)
-    cells = pd.DataFrame(
-        {"lon": lon.ravel(), "lat": lat.ravel(), "soil": soil.ravel().astype(int)}
-    )
+    every = np.ones(SOIL_RASTER.shape, dtype=bool)
     np.testing.assert_allclose(
-        values.ravel(), model.predict_proba(cells)[:, 1], rtol=1e-5
+        values[every], model.predict_proba(_cells(grid, every))[:, 1], rtol=1e-5
     )
 
 

@@ -78,7 +78,7 @@ from skgeo_s2v import SphereLocationClassifier, make_encoder
 from skgeo_s2v._geometry import great_circle_angle, unit_vectors_from_degrees
 from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
-from skgeo_s2v.sdm import SphereGAMClassifier, presence_auc
+from skgeo_s2v.sdm import SphereGAMClassifier, presence_auc, sampling_effort
 
 REGIONS = {
     "small": (5.0, 45.0, 11.0, 49.0),
@@ -252,6 +252,24 @@ def fit_maxent(training, presence, seed):
     return lambda test: model.predict(codes(test))
 
 
+def fit_maxent_effort(training, presence, seed):
+    """Maxent with the ``effort`` covariate too, held at its training mean
+    when predicting (the GAM's ``bias_covariates``, by hand)."""
+    import elapid
+
+    columns = [*COVARIATES, "effort"]
+
+    def codes(frame):
+        return frame[columns].assign(soil=frame["soil"].cat.codes)
+
+    model = elapid.MaxentModel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(codes(training), presence.astype(int), categorical=[3])
+    held = float(training["effort"].mean())
+    return lambda test: model.predict(codes(test.assign(effort=held)))
+
+
 def fit_kde(training, presence, seed):
     model = _fit_kde(training.loc[presence, ["lon", "lat"]].to_numpy())
     return lambda test: _kde_score(model, test[["lon", "lat"]].to_numpy())
@@ -313,15 +331,42 @@ PER_SPECIES = {
         ("sites", "target group"),
     ),
     "GAM coords+cov, finest scale by extent": (fit_gam_scaled, ("sites",)),
+    "GAM coords+cov+effort held": (
+        gam_fitter([*ALL_COLUMNS, "effort"], bias_covariates=["effort"]),
+        ("sites",),
+    ),
+    "GAM xyz+cov+effort held": (
+        gam_fitter([*ALL_COLUMNS, "effort"], encoder="xyz", bias_covariates=["effort"]),
+        ("sites",),
+    ),
+    "Maxent (covariates)+effort held": (fit_maxent_effort, ("sites",)),
 }
+
+
+def with_effort(data):
+    """The background, record and test frames, each with the ``effort``
+    covariate: the log kernel density of all the region's records
+    (:func:`~skgeo_s2v.sdm.sampling_effort`, bandwidth by likelihood)."""
+    parts = [
+        ("background", "background_covariates"),
+        ("records", "records_covariates"),
+        ("test", "test_covariates"),
+    ]
+    lonlat = np.concatenate([data[where] for where, _ in parts])
+    effort = np.split(
+        sampling_effort(data["records"], lonlat),
+        np.cumsum([len(data[where]) for where, _ in parts[:-1]]),
+    )
+    return [
+        frame_of(data[where], data[covariates]).assign(effort=values)
+        for (where, covariates), values in zip(parts, effort)
+    ]
 
 
 def per_species_scores(data, seed, target_group=True):
     """Each per-species model's test scores ``(n_test, n_species)`` and fit
     time; ``target_group=False`` leaves out the target-group backgrounds."""
-    sites = frame_of(data["background"], data["background_covariates"])
-    records = frame_of(data["records"], data["records_covariates"])
-    test = frame_of(data["test"], data["test_covariates"])
+    sites, records, test = with_effort(data)
     scores, seconds = {}, {}
     for label in np.unique(data["labels"]):
         own = data["labels"] == label

@@ -2,13 +2,16 @@
 
 An additive model of location and covariates (:class:`SphereGAMClassifier`),
 and the tools ecologists use to judge and publish a model of where species live:
-ROC AUC on presence-absence surveys (:func:`presence_auc`, also a
-``GridSearchCV`` scorer), the continuous Boyce index for presence-only
-validation, reliability curves of ``predict_presence``, thresholds that turn
-scores into binary ranges, and gridded predictions as an ``xarray.DataArray``
-that can be written as a GeoTIFF (SPEC §10).
+a covariate of sampling effort that takes up observers' bias
+(:func:`sampling_effort`), ROC AUC on presence-absence surveys
+(:func:`presence_auc`, also a ``GridSearchCV`` scorer), the continuous Boyce
+index for presence-only validation, reliability curves of
+``predict_presence``, thresholds that turn scores into binary ranges, and
+gridded predictions as an ``xarray.DataArray`` that can be written as a
+GeoTIFF (SPEC §10).
 """
 
+from ._effort import sampling_effort
 from ._gam import SphereGAMClassifier
 from ._grid import grid_coordinates, predict_grid, to_geotiff
 from ._metrics import (
@@ -32,5 +35,6 @@ __all__ = [
     "presence_calibration_curve",
     "presence_scores",
     "presence_threshold",
+    "sampling_effort",
     "to_geotiff",
 ]

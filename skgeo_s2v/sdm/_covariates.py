@@ -53,13 +53,17 @@ class GridInput:
     for an estimator with a ``covariate_transformer_`` (the package's
     classifiers), where every categorical covariate holds a level the
     training data had; ``unseen_levels`` counts the cells left out for that,
-    ``{column: (n_cells, some of their levels)}``.
+    ``{column: (n_cells, some of their levels)}``. The covariates an
+    estimator holds at one value (``bias_values_`` of
+    :class:`~skgeo_s2v.sdm.SphereGAMClassifier`) need no variable: every
+    cell gets that value.
     """
 
     def __init__(self, estimator, covariates):
         names = getattr(estimator, "feature_names_in_", None)
         self.names = None if names is None else list(names)
         self.transformer = getattr(estimator, "covariate_transformer_", None)
+        self.held = dict(getattr(estimator, "bias_values_", None) or {})
         self.unseen_levels = {}
         if self.names is None:
             if covariates is not None:
@@ -72,16 +76,21 @@ class GridInput:
             return
         self.lon_name = _find(self.names, _LON_NAMES, "longitude column")
         self.lat_name = _find(self.names, _LAT_NAMES, "latitude column")
-        extra = [n for n in self.names if n not in (self.lon_name, self.lat_name)]
+        extra = [
+            n
+            for n in self.names
+            if n not in (self.lon_name, self.lat_name) and n not in self.held
+        ]
         if extra and covariates is None:
             raise ValueError(
                 f"The estimator was fitted with the covariates {extra}; pass "
                 "covariates=an xarray.Dataset holding a variable of each name."
             )
         if covariates is not None and not extra:
+            held = f" and holds {list(self.held)} at one value" if self.held else ""
             raise ValueError(
                 f"covariates were given, but the estimator was fitted on "
-                f"{self.names} alone and takes no covariates; drop them."
+                f"{self.names}{held}, so it takes no covariates; drop them."
             )
         missing = [n for n in extra if n not in getattr(covariates, "data_vars", {})]
         if missing:
@@ -98,6 +107,7 @@ class GridInput:
         if self.names is None:
             return np.column_stack([lon, lat]), np.ones(lon.size, dtype=bool)
         columns = {self.lon_name: lon, self.lat_name: lat}
+        columns.update({name: np.full(lon.size, v) for name, v in self.held.items()})
         usable = np.ones(lon.size, dtype=bool)
         for name, (x_axis, y_axis, grid) in self.layers.items():
             cell_lon = np.remainder(lon, 360.0) if x_axis.max() > 180.0 else lon

@@ -11,6 +11,7 @@ fast, smooth in both the location and the covariates, and deterministic.
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import SplineTransformer, StandardScaler
@@ -69,6 +70,19 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         (``benchmarks/probe_sdm.py gam --presences``); on elapid's Ariolimax
         sample it gains most with 5 to 100 presences a training fold and is
         level with ``C=1`` with all of them (about 1,275; :doc:`/benchmarks`).
+    bias_covariates : list of str, dict of str to float, or None, default=None
+        Numeric covariate columns that measure sampling effort rather than
+        habitat (a density of all records, from
+        :func:`~skgeo_s2v.sdm.sampling_effort`; distance to the nearest road):
+        fitted like the other covariates, so that they take up the
+        observers' bias, then held at one value in every prediction, so that
+        the scores describe where the species lives as if every site had
+        been searched alike (Warton et al. 2013). A list holds each at its
+        (weighted) mean over the training rows; a dict gives the values.
+        The model being additive, the value moves every log-odds by the same
+        amount: rankings (ROC AUC, the Boyce index, percentile thresholds)
+        do not depend on it, probabilities do. Prediction input may leave
+        these columns out; values it holds there are not used.
     handle_unknown : {"error", "ignore"}, default="error"
         A level of a categorical covariate at prediction that the training
         rows did not hold: ``"error"`` raises a ValueError naming it (and
@@ -93,6 +107,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         The class labels.
     encoder_ : position encoder
         The fitted encoder of the location.
+    bias_values_ : dict of str to float
+        The value each of ``bias_covariates`` is held at in predictions
+        (empty without them).
     covariate_transformer_ : ColumnTransformer or None
         The fitted spline and one-hot bases of the covariates; None for
         two-column input.
@@ -140,6 +157,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         "encoder": [str, HasMethods(["fit", "transform"])],
         "n_knots": [Interval(Integral, 2, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
+        "bias_covariates": [None, list, dict],
         "handle_unknown": [StrOptions({"error", "ignore"})],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -152,6 +170,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         *,
         n_knots=6,
         C=0.03,
+        bias_covariates=None,
         handle_unknown="error",
         class_weight=None,
         max_iter=1000,
@@ -160,6 +179,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         self.encoder = encoder
         self.n_knots = n_knots
         self.C = C
+        self.bias_covariates = bias_covariates
         self.handle_unknown = handle_unknown
         self.class_weight = class_weight
         self.max_iter = max_iter
@@ -206,6 +226,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             "For presence-only records, add background sites (with their "
             "covariates) as a second class.",
         )
+        self.bias_values_ = self._bias_values(covariates, sample_weight)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.encoder_ = make_position_encoder(self.encoder, seed).fit(lonlat)
         features = None
@@ -219,6 +240,48 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = self.logistic_.n_iter_
         return self
 
+    def _bias_values(self, covariates, sample_weight):
+        """``{column: value}`` of ``bias_covariates``, checked against the
+        training covariates."""
+        if not self.bias_covariates:
+            return {}
+        names = list(self.bias_covariates)
+        if covariates is None:
+            raise ValueError(
+                f"bias_covariates={names} names covariate columns, but X holds "
+                "only the coordinates; fit on a DataFrame of lon, lat and the "
+                "covariates, these among them."
+            )
+        for name in names:
+            if name not in covariates.columns:
+                raise ValueError(
+                    f"bias_covariates names {name!r}, which is not a covariate "
+                    f"column of X; its covariates are {list(covariates.columns)}."
+                )
+            if not pd.api.types.is_numeric_dtype(covariates[name].dtype):
+                raise ValueError(
+                    f"bias_covariates names {name!r}, a {covariates[name].dtype} "
+                    "column; a covariate held at one value must be numeric."
+                )
+        if isinstance(self.bias_covariates, dict):
+            values = {}
+            for name, value in self.bias_covariates.items():
+                try:
+                    value = float(value)
+                except (TypeError, ValueError):
+                    value = np.nan
+                if not np.isfinite(value):
+                    raise ValueError(
+                        f"bias_covariates gives {name!r} the value "
+                        f"{self.bias_covariates[name]!r}; give a finite number."
+                    )
+                values[name] = value
+            return values
+        return {
+            name: float(np.average(covariates[name], weights=sample_weight))
+            for name in names
+        }
+
     def _basis(self, lonlat, covariate_features=None):
         """The encoding of ``lonlat`` beside the covariates' transformed bases."""
         parts = [np.asarray(self.encoder_.transform(lonlat), dtype=np.float64)]
@@ -231,6 +294,8 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         if self.covariate_transformer_ is None:
             basis = self._basis(validate_lonlat(self, X, reset=False))
         else:
+            if self.bias_values_ and hasattr(X, "assign"):
+                X = X.assign(**self.bias_values_)  # a copy: X is not modified
             rows = covariate_input(self, X)  # (lon, lat, covariate bases...)
             basis = self._basis(rows[:, :2], rows[:, 2:])
         return self.scaler_.transform(basis)

@@ -1,0 +1,124 @@
+"""Sampling effort from records: a covariate that soaks up observer bias.
+
+Records pile up where observers go. A covariate that measures that effort,
+fitted beside the habitat covariates and then held at one value for every
+prediction, lets the other terms describe where the species lives rather than
+where people looked (Warton, Renner & Ramp 2013, "Model-based control of
+observer bias for the analysis of presence-only data in ecology").
+:func:`sampling_effort` estimates such a covariate from the records of many
+species (the target group) as their kernel density;
+:class:`~skgeo_s2v.sdm.SphereGAMClassifier` holds it fixed at prediction
+(``bias_covariates``).
+"""
+
+import numpy as np
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KernelDensity
+
+from .._geometry import (
+    EARTH_RADIUS_KM,
+    great_circle_angle,
+    haversine_radians,
+    unit_vectors_from_degrees,
+)
+from .._validation import validate_lonlat
+
+__all__ = ["sampling_effort"]
+
+#: Candidate bandwidths as fractions of the records' diameter.
+_BANDWIDTH_FRACTIONS = (0.02, 0.05, 0.1, 0.2)
+
+
+def _diameter_radians(lonlat):
+    """Twice the largest angle between a point and the points' mean direction."""
+    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+    centre = xyz.mean(axis=0, keepdims=True)
+    norm = np.linalg.norm(centre)
+    if norm == 0.0:  # points spread evenly over the globe
+        return np.pi
+    return 2.0 * float(great_circle_angle(xyz, centre / norm).max())
+
+
+def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
+    """Log kernel density of ``records`` at ``sites``: an index of sampling effort.
+
+    The density of all records of a region (every species: the target
+    group) shows where observers went. Computed at the training rows and
+    given to :class:`~skgeo_s2v.sdm.SphereGAMClassifier` as a covariate named
+    in its ``bias_covariates``, it takes up the observers' bias during the fit
+    and is held at one value when predicting, so the predictions describe the
+    species' habitat as if every site had been searched alike.
+
+    Parameters
+    ----------
+    records : array-like of shape (n_records, 2)
+        Longitudes and latitudes in degrees of the records whose density
+        measures the effort, at least ``cv`` of them.
+    sites : array-like of shape (n_sites, 2)
+        Longitudes and latitudes in degrees where the effort is wanted: the
+        training rows (records and background sites), a grid.
+    bandwidth_km : float or None, default=None
+        The kernel's width in km (a Gaussian kernel of the great-circle
+        distance). None chooses it by ``cv``-fold likelihood of the records
+        among 2, 5, 10 and 20 % of the records' diameter (twice the largest
+        distance from their mean direction).
+    cv : int, default=3
+        Folds of the likelihood search when ``bandwidth_km`` is None.
+
+    Returns
+    -------
+    effort : ndarray of shape (n_sites,)
+        The log of the records' kernel density at each site, up to an
+        additive constant (scikit-learn's ``KernelDensity`` with the
+        haversine metric); higher where records are dense.
+
+    Raises
+    ------
+    ValueError
+        If ``records`` or ``sites`` are not valid ``(lon, lat)`` degrees,
+        ``records`` are fewer than ``cv`` or all at one place (give
+        ``bandwidth_km`` then), or ``bandwidth_km`` is not positive.
+
+    See Also
+    --------
+    skgeo_s2v.background.TargetGroupBackground : the other remedy for
+        observer bias: background points with the records' bias.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeo_s2v.sdm import sampling_effort
+    >>> rng = np.random.default_rng(0)
+    >>> records = np.column_stack([rng.normal(2, 0.5, 200), rng.normal(46, 0.5, 200)])
+    >>> effort = sampling_effort(records, [[2.0, 46.0], [8.0, 50.0]])
+    >>> bool(effort[0] > effort[1])
+    True
+    """
+    records = validate_lonlat(None, records, reset=True)
+    sites = validate_lonlat(None, sites, reset=True)
+    if bandwidth_km is not None:
+        if not np.isfinite(bandwidth_km) or bandwidth_km <= 0:
+            raise ValueError(
+                f"bandwidth_km must be a positive number of km, got {bandwidth_km!r}."
+            )
+        model = KernelDensity(
+            bandwidth=bandwidth_km / EARTH_RADIUS_KM, metric="haversine"
+        ).fit(haversine_radians(records))
+        return model.score_samples(haversine_radians(sites))
+    if len(records) < cv:
+        raise ValueError(
+            f"sampling_effort needs at least cv={cv} records to choose the "
+            f"bandwidth, got {len(records)}; give more records or bandwidth_km."
+        )
+    diameter = _diameter_radians(records)
+    if diameter < 1e-9:  # radians: about 6 mm
+        raise ValueError(
+            "The records all lie at one place, so their diameter gives no "
+            "bandwidth; give bandwidth_km."
+        )
+    search = GridSearchCV(
+        KernelDensity(metric="haversine"),
+        {"bandwidth": [fraction * diameter for fraction in _BANDWIDTH_FRACTIONS]},
+        cv=cv,
+    ).fit(haversine_radians(records))
+    return search.best_estimator_.score_samples(haversine_radians(sites))

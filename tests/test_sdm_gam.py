@@ -266,3 +266,102 @@ def test_spatial_folds_holding_a_level_of_their_own_score_with_ignore():
     lenient = GridSearchCV(SphereGAMClassifier(handle_unknown="ignore"), **search)
     lenient.fit(sites, presence)
     assert np.isfinite(lenient.cv_results_["mean_test_score"]).all()
+
+
+def _biased_records(seed=0, n_records=300, n_sites=2000):
+    """Records of a species of warm sites (temperature above 11, wherever
+    they are), drawn with an observers' bias rising to the east, against
+    uniform background sites; ``effort`` is the log of that bias. Also test
+    sites with their true presence, uniform and unbiased."""
+    rng = np.random.default_rng(seed)
+
+    def uniform_sites(n):
+        return pd.DataFrame(
+            {
+                "lon": rng.uniform(-10, 10, n),
+                "lat": rng.uniform(40, 55, n),
+                "temperature": rng.normal(10, 3, n),
+            }
+        )
+
+    pool = uniform_sites(20_000)
+    occupied = pool[pool["temperature"] > 11]
+    bias = np.exp(0.4 * occupied["lon"].to_numpy())
+    records = occupied.iloc[
+        rng.choice(len(occupied), n_records, replace=False, p=bias / bias.sum())
+    ]
+    X = pd.concat([records, uniform_sites(n_sites)], ignore_index=True)
+    X["effort"] = 0.4 * X["lon"]
+    presence = np.arange(len(X)) < n_records
+    test = uniform_sites(2000)
+    return X, presence, test, (test["temperature"] > 11).to_numpy()
+
+
+def test_a_held_bias_covariate_takes_up_the_observers_bias():
+    X, presence, test, truth = _biased_records()
+    plain = SphereGAMClassifier(encoder="xyz").fit(X.drop(columns="effort"), presence)
+    held = SphereGAMClassifier(encoder="xyz", bias_covariates=["effort"])
+    held.fit(X, presence)
+    used = SphereGAMClassifier(encoder="xyz").fit(X, presence)
+    with_effort = test.assign(effort=0.4 * test["lon"])
+    # Without the effort covariate, the location learns the bias; used as an
+    # ordinary covariate, the effort carries it into the predictions.
+    assert _auc(held, test, truth) > 0.97
+    assert _auc(plain, test, truth) < 0.93
+    assert _auc(used, with_effort, truth) < 0.93
+    # Held, it is the same whatever the rows hold there, or if they lack it.
+    np.testing.assert_array_equal(
+        held.predict_proba(with_effort), held.predict_proba(test)
+    )
+    assert "effort" not in test.columns  # the input is not modified
+
+
+def test_bias_covariates_are_held_at_their_mean_or_at_given_values():
+    X, presence, test, _ = _biased_records(n_records=100, n_sites=300)
+    weights = np.where(presence, 1.0, 3.0)
+    at_mean = SphereGAMClassifier(bias_covariates=["effort"]).fit(
+        X, presence, sample_weight=weights
+    )
+    assert at_mean.bias_values_ == {
+        "effort": pytest.approx(np.average(X["effort"], weights=weights))
+    }
+    at_value = SphereGAMClassifier(bias_covariates={"effort": -2}).fit(
+        X, presence, sample_weight=weights
+    )
+    assert at_value.bias_values_ == {"effort": -2.0}
+    # The same fit, so the held value shifts every log-odds alike: the
+    # rankings agree, the probabilities do not.
+    shift = at_mean.decision_function(test) - at_value.decision_function(test)
+    np.testing.assert_allclose(shift, shift[0], atol=1e-10)
+    assert abs(shift[0]) > 1e-3
+    spline = at_value.covariate_transformer_.named_transformers_["numeric"]
+    by_hand = test.assign(effort=-2.0)
+    basis = np.hstack(
+        [
+            at_value.encoder_.transform(test[["lon", "lat"]].to_numpy()),
+            spline.transform(by_hand[["temperature", "effort"]]),
+        ]
+    )
+    np.testing.assert_allclose(
+        at_value.decision_function(test),
+        at_value.logistic_.decision_function(at_value.scaler_.transform(basis)),
+        rtol=1e-10,
+    )
+    assert SphereGAMClassifier().fit(X, presence).bias_values_ == {}
+
+
+def test_bias_covariates_bad_input():
+    X, presence, _, _ = _biased_records(n_records=50, n_sites=200)
+    with pytest.raises(ValueError, match="'roads', which is not a covariate"):
+        SphereGAMClassifier(bias_covariates=["roads"]).fit(X, presence)
+    with pytest.raises(ValueError, match="holds only the coordinates"):
+        SphereGAMClassifier(bias_covariates=["effort"]).fit(X[["lon", "lat"]], presence)
+    categorical = X.assign(effort=pd.Categorical(X["effort"] > 0))
+    with pytest.raises(ValueError, match="'effort', a category column"):
+        SphereGAMClassifier(bias_covariates=["effort"]).fit(categorical, presence)
+    with pytest.raises(ValueError, match="'effort' the value nan"):
+        SphereGAMClassifier(bias_covariates={"effort": np.nan}).fit(X, presence)
+    with pytest.raises(ValueError, match="'effort' the value 'high'"):
+        SphereGAMClassifier(bias_covariates={"effort": "high"}).fit(X, presence)
+    with pytest.raises(ValueError, match="'bias_covariates' parameter"):
+        SphereGAMClassifier(bias_covariates="effort").fit(X, presence)

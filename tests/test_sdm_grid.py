@@ -205,6 +205,40 @@ def test_predict_grid_maps_unseen_levels_of_a_model_that_ignores_them():
     )
 
 
+def test_predict_grid_holds_bias_covariates_without_a_layer_for_them():
+    from skgeo_s2v.sdm import SphereGAMClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "lon": rng.uniform(0.0, 4.0, 80),
+            "lat": rng.uniform(0.0, 2.0, 80),
+            "soil": pd.Categorical(rng.choice([1, 2], 80)),
+            "effort": rng.normal(size=80),
+        }
+    )
+    model = SphereGAMClassifier(bias_covariates={"effort": 0.5})
+    model.fit(frame, frame["soil"] == 2)
+    _, covariates = _soil_gam()  # the soil layer alone, no effort
+    known = np.isin(SOIL_RASTER, [1.0, 2.0])
+    with pytest.warns(UserWarning, match="levels of the covariate 'soil'"):
+        grid = _soil_grid(model, covariates)
+    cells = _cells(grid, known).assign(effort=0.5)
+    np.testing.assert_allclose(
+        grid.values[1][known], model.predict_proba(cells)[:, 1], rtol=1e-5
+    )
+    # A layer of the held covariate, if given, is not read.
+    with_effort = covariates.assign(effort=(("lat", "lon"), np.full((2, 4), 9.0)))
+    with pytest.warns(UserWarning, match="levels of the covariate 'soil'"):
+        again = _soil_grid(model, with_effort)
+    np.testing.assert_array_equal(again.values, grid.values)
+    only_effort = SphereGAMClassifier(bias_covariates=["effort"]).fit(
+        frame[["lon", "lat", "effort"]], frame["soil"] == 2
+    )
+    with pytest.raises(ValueError, match="holds \\['effort'\\] at one value"):
+        _soil_grid(only_effort, covariates)
+
+
 def test_predict_grid_reads_each_covariate_once_not_per_chunk():
     dask = pytest.importorskip("dask")
     model = _covariate_model()

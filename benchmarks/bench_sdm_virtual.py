@@ -48,7 +48,11 @@ rows (``min_radius`` 0.043 times their diameter, the default's ratio on
 Ariolimax: 0.004, 0.011 and 0.039 for the three regions); the GAM with
 its encoder (``"sphereC+"`` or ``"xyz"``) chosen by 3-fold spatial
 cross-validation of the species' training rows (the recipe
-of docs/sdm.rst, ``bench_sdm.gam_encoder_search``). Per region, one
+of docs/sdm.rst, ``bench_sdm.gam_encoder_search``); the GAM (defaults, and
+with ``"xyz"``) and Maxent with an ``effort`` covariate beside the others,
+the log kernel density of all the region's records
+(:func:`~skgeo_s2v.sdm.sampling_effort`), held at its training mean when
+predicting (the GAM's ``bias_covariates``; Maxent's by hand). Per region, one
 :class:`~skgeo_s2v.SphereLocationClassifier` of all its species
 (``max_epochs=30``) on the coordinates and covariates, with the sites as
 ``PointsBackground`` or with ``TargetGroupBackground``,
@@ -75,7 +79,11 @@ from bench_sdm import _fit_kde, _kde_score, gam_encoder_search
 from scipy.stats import rankdata
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
-from skgeo_s2v._geometry import great_circle_angle, unit_vectors_from_degrees
+from skgeo_s2v._geometry import (
+    diameter_radians,
+    great_circle_angle,
+    unit_vectors_from_degrees,
+)
 from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
 from skgeo_s2v.sdm import SphereGAMClassifier, presence_auc, sampling_effort
@@ -290,14 +298,6 @@ def gam_fitter(columns, **params):
 #: sample, ``diameter_radians(bench_sdm.load_ariolimax()[0])`` = 0.232 rad (all
 #: its points): the finest scale relative to the region.
 FINEST_SCALE_PER_DIAMETER = 0.043
-
-
-def diameter_radians(lonlat):
-    """Twice the largest angle between a point and the points' mean direction."""
-    xyz = unit(lonlat)
-    centre = xyz.mean(axis=0, keepdims=True)
-    centre /= np.linalg.norm(centre)
-    return 2.0 * float(great_circle_angle(xyz, centre).max())
 
 
 def fit_gam_scaled(training, presence, seed):

@@ -17,6 +17,7 @@ __all__ = [
     "DEG_PER_RAD",
     "EARTH_RADIUS_KM",
     "geometric_frequencies",
+    "diameter_radians",
     "great_circle_angle",
     "haversine_radians",
     "unit_vectors",
@@ -114,6 +115,28 @@ def great_circle_angle(xyz1, xyz2):
     # |u x v|^2 = |u|^2 |v|^2 - (u . v)^2 for unit vectors, kept non-negative.
     cross = xp.sqrt(xp.clip(1.0 - dot * dot, 0.0, None))
     return xp.arctan2(cross, dot)
+
+
+def diameter_radians(lonlat):
+    """Twice the largest angle from ``(lon, lat)`` points (degrees) to their
+    mean direction: the width, in radians, of the cap centred there that
+    holds them all.
+
+    Points spread evenly over the whole globe (mean direction undefined)
+    give π.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(diameter_radians(np.array([[-10.0, 0.0], [10.0, 0.0]])) * DEG_PER_RAD, 9)
+    20.0
+    """
+    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
+    centre = xyz.mean(axis=0, keepdims=True)
+    norm = np.linalg.norm(centre)
+    if norm == 0.0:
+        return math.pi
+    return 2.0 * float(great_circle_angle(xyz, centre / norm).max())
 
 
 def haversine_radians(lonlat):

@@ -15,28 +15,13 @@ import numpy as np
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
-from .._geometry import (
-    EARTH_RADIUS_KM,
-    great_circle_angle,
-    haversine_radians,
-    unit_vectors_from_degrees,
-)
+from .._geometry import EARTH_RADIUS_KM, diameter_radians, haversine_radians
 from .._validation import validate_lonlat
 
 __all__ = ["sampling_effort"]
 
 #: Candidate bandwidths as fractions of the records' diameter.
 _BANDWIDTH_FRACTIONS = (0.02, 0.05, 0.1, 0.2)
-
-
-def _diameter_radians(lonlat):
-    """Twice the largest angle between a point and the points' mean direction."""
-    xyz = unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
-    centre = xyz.mean(axis=0, keepdims=True)
-    norm = np.linalg.norm(centre)
-    if norm == 0.0:  # points spread evenly over the globe
-        return np.pi
-    return 2.0 * float(great_circle_angle(xyz, centre / norm).max())
 
 
 def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
@@ -110,7 +95,7 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
             f"sampling_effort needs at least cv={cv} records to choose the "
             f"bandwidth, got {len(records)}; give more records or bandwidth_km."
         )
-    diameter = _diameter_radians(records)
+    diameter = diameter_radians(records)
     if diameter < 1e-9:  # radians: about 6 mm
         raise ValueError(
             "The records all lie at one place, so their diameter gives no "

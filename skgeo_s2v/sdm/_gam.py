@@ -151,6 +151,13 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
     (2, 2)
     >>> float(model.score(sites, presence)) > 0.9
     True
+
+    A covariate of sampling effort, fitted and then held at its mean:
+
+    >>> sites["effort"] = rng.normal(0, 1, 400)
+    >>> held = SphereGAMClassifier(bias_covariates=["effort"]).fit(sites, presence)
+    >>> held.predict_proba(sites[["lon", "lat", "temperature"]].iloc[:2]).shape
+    (2, 2)
     """
 
     _parameter_constraints: dict = {

@@ -52,7 +52,12 @@ of docs/sdm.rst, ``bench_sdm.gam_encoder_search``); the GAM (defaults, and
 with ``"xyz"``) and Maxent with an ``effort`` covariate beside the others,
 the log kernel density of all the region's records
 (:func:`~skgeo_s2v.sdm.sampling_effort`), held at its training mean when
-predicting (the GAM's ``bias_covariates``; Maxent's by hand). Per region, one
+predicting (the GAM's ``bias_covariates``; Maxent's by hand); and Maxent,
+the GAM and the xyz GAM against the sites weighted by that density (``sites
+weighted by effort``: the bias-file remedy, as
+:class:`~skgeo_s2v.background.RasterBackground` draws it, for given sites;
+the weights, ``exp(effort)``, scaled to a mean of 1, are the fit's
+``sample_weight``, multiplying Maxent's own class weights). Per region, one
 :class:`~skgeo_s2v.SphereLocationClassifier` of all its species
 (``max_epochs=30``) on the coordinates and covariates, with the sites as
 ``PointsBackground`` or with ``TargetGroupBackground``,
@@ -246,17 +251,25 @@ def frame_of(lonlat, covariates):
     return covariates.assign(lon=lonlat[:, 0], lat=lonlat[:, 1])
 
 
-def fit_maxent(training, presence, seed):
-    """``elapid.MaxentModel`` (defaults) on the covariates, ``soil`` categorical."""
+def fit_maxent(training, presence, seed, sample_weight=None):
+    """``elapid.MaxentModel`` (defaults) on the covariates, ``soil`` categorical;
+    ``sample_weight`` multiplies its own class weights."""
     import elapid
 
     def codes(frame):
         return frame[COVARIATES].assign(soil=frame["soil"].cat.codes)
 
+    if sample_weight is not None:
+        sample_weight = np.array(sample_weight, dtype=np.float64)  # elapid scales it
     model = elapid.MaxentModel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(codes(training), presence.astype(int), categorical=[3])
+        model.fit(
+            codes(training),
+            presence.astype(int),
+            sample_weight=sample_weight,
+            categorical=[3],
+        )
     return lambda test: model.predict(codes(test))
 
 
@@ -286,9 +299,9 @@ def fit_kde(training, presence, seed):
 def gam_fitter(columns, **params):
     """``SphereGAMClassifier(**params)`` on ``columns``, presence probability."""
 
-    def fit(training, presence, seed):
+    def fit(training, presence, seed, sample_weight=None):
         model = SphereGAMClassifier(random_state=seed, **params)
-        model.fit(training[columns], presence)
+        model.fit(training[columns], presence, sample_weight=sample_weight)
         return lambda test: model.predict_proba(test[columns])[:, 1]
 
     return fit
@@ -318,9 +331,15 @@ ALL_COLUMNS = ["lon", "lat", *COVARIATES]
 #: Per-species models, and the backgrounds each is run with: the region's
 #: background sites, and the other species' records (target group).
 PER_SPECIES = {
-    "Maxent (covariates)": (fit_maxent, ("sites", "target group")),
+    "Maxent (covariates)": (
+        fit_maxent,
+        ("sites", "target group", "sites weighted by effort"),
+    ),
     "kernel density (coords)": (fit_kde, ("records only",)),
-    "GAM coords+cov": (gam_fitter(ALL_COLUMNS), ("sites", "target group")),
+    "GAM coords+cov": (
+        gam_fitter(ALL_COLUMNS),
+        ("sites", "target group", "sites weighted by effort"),
+    ),
     "GAM coords": (gam_fitter(["lon", "lat"]), ("sites",)),
     "GAM coords+cov, encoder by spatial CV": (
         fit_gam_search,
@@ -328,7 +347,7 @@ PER_SPECIES = {
     ),
     "GAM xyz+cov": (
         gam_fitter(ALL_COLUMNS, encoder="xyz"),
-        ("sites", "target group"),
+        ("sites", "target group", "sites weighted by effort"),
     ),
     "GAM coords+cov, finest scale by extent": (fit_gam_scaled, ("sites",)),
     "GAM coords+cov+effort held": (
@@ -367,6 +386,10 @@ def per_species_scores(data, seed, target_group=True):
     """Each per-species model's test scores ``(n_test, n_species)`` and fit
     time; ``target_group=False`` leaves out the target-group backgrounds."""
     sites, records, test = with_effort(data)
+    # The "bias file" for given sites: each weighted by the records' density
+    # there, scaled to a mean of 1.
+    density = np.exp(sites["effort"].to_numpy() - sites["effort"].max())
+    effort_weights = density / density.mean()
     scores, seconds = {}, {}
     for label in np.unique(data["labels"]):
         own = data["labels"] == label
@@ -374,6 +397,7 @@ def per_species_scores(data, seed, target_group=True):
             "sites": sites,
             "target group": records[~own],
             "records only": records.iloc[:0],
+            "sites weighted by effort": sites,
         }
         for model, (fit, names) in PER_SPECIES.items():
             for background in names:
@@ -386,12 +410,19 @@ def per_species_scores(data, seed, target_group=True):
                     [records[own], backgrounds[background]], ignore_index=True
                 )
                 presence = np.arange(len(training)) < own.sum()
+                weights = {}
+                if background == "sites weighted by effort":
+                    weights["sample_weight"] = np.concatenate(
+                        [np.ones(own.sum()), effort_weights]
+                    )
                 start = time.perf_counter()
-                predict = fit(training, presence, seed)
+                predict = fit(training, presence, seed, **weights)
                 seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
                 scores.setdefault(name, []).append(predict(test))
     scores = {name: np.column_stack(columns) for name, columns in scores.items()}
-    for background in ("sites", "target group")[: 2 if target_group else 1]:
+    for background in ("sites", "sites weighted by effort", "target group")[
+        : 3 if target_group else 2
+    ]:
         pair = [f"Maxent (covariates), {background}", f"GAM coords+cov, {background}"]
         name = f"ranks of Maxent + GAM coords+cov, {background}"
         scores[name] = np.mean([rankdata(scores[n], axis=0) for n in pair], axis=0)

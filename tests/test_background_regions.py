@@ -238,6 +238,36 @@ def test_points_background_bad_input(points, match):
         PointsBackground(points).fit(RECORDS)
 
 
+def test_points_background_draws_in_proportion_to_weights():
+    sites = np.array([[0.0, 5.0], [1.0, 6.0], [2.0, 7.0]])
+    weights = np.array([1.0, 0.0, 3.0])
+    sampler = PointsBackground(sites, weights=weights)
+    points = draw(sampler, n=8000)
+    np.testing.assert_allclose(sampler.weights_, [0.25, 0.0, 0.75])
+    np.testing.assert_array_equal(weights, [1.0, 0.0, 3.0])  # not modified
+    assert not (points[:, 0] == 1.0).any()  # weight 0: never drawn
+    assert_share(points[:, 0] == 0.0, 0.25)
+    np.testing.assert_array_equal(points, draw(sampler, n=8000))  # seeded
+    restored = pickle.loads(pickle.dumps(sampler))
+    np.testing.assert_array_equal(points, draw(restored, n=8000))
+
+
+@pytest.mark.parametrize(
+    "weights, match",
+    [
+        ([1.0, 2.0], r"shape \(2,\), but there are 3 points"),
+        ([1.0, -1.0, 2.0], r"weights\[1\] is -1.0"),
+        ([1.0, np.nan, 2.0], r"weights\[1\] is nan"),
+        ([0.0, 0.0, 0.0], "all 0"),
+        (["a", "b", "c"], "numbers"),
+    ],
+)
+def test_points_background_bad_weights(weights, match):
+    sites = np.array([[0.0, 5.0], [1.0, 6.0], [2.0, 7.0]])
+    with pytest.raises(ValueError, match=match):
+        PointsBackground(sites, weights=weights).fit(RECORDS)
+
+
 def test_target_group_background_draws_the_training_records():
     X = np.array([[0.0, 5.0], [1.0, 6.0], [2.0, 7.0], [3.0, 8.0]])
     points = draw(TargetGroupBackground(), n=400, X=X, y=["a", "a", "b", "c"])
@@ -279,4 +309,4 @@ def test_resampled_table_is_built_once_and_not_pickled():
     assert torch.equal(first, again)
     after = sampler.sample(4, generator=torch.Generator().manual_seed(0))
     assert torch.equal(first, after) and sampler._rows_on
-    assert set(clone(sampler).get_params()) == {"points", "n_per_example"}
+    assert set(clone(sampler).get_params()) == {"points", "n_per_example", "weights"}

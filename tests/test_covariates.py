@@ -191,6 +191,18 @@ def test_points_background_draws_its_sites_covariates():
         fit(X, y, background=PointsBackground(sites[["lon", "lat"]].to_numpy()))
 
 
+def test_weighted_points_background_draws_only_sites_of_positive_weight():
+    X, y = covariate_task(n=60)
+    sites = covariate_task(n=30, seed=1)[0]
+    weights = (sites["soil"] == "clay").to_numpy(float)  # no sandy site
+    clf = fit(X, y, background=PointsBackground(sites, weights=weights), max_epochs=1)
+    draw = clf.background_.sample(500, generator=torch.Generator().manual_seed(0))
+    clay, sand = draw[:, 3].numpy(), draw[:, 4].numpy()
+    assert (clay == 1).all() and (sand == 0).all()
+    again = fit(X, y, background=PointsBackground(sites, weights=weights), max_epochs=1)
+    np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+
+
 def test_target_group_background_draws_the_training_rows():
     X, y = covariate_task(n=40)
     clf = fit(X, y, max_epochs=1)

@@ -49,6 +49,40 @@ def _lonlat_of_points(points):
     return lonlat.astype(np.float32)
 
 
+#: torch.multinomial draws among at most 2**24 categories.
+_MAX_WEIGHTED_POINTS = 2**24
+
+
+def _draw_probabilities(weights, n_points):
+    """The checked ``weights`` of ``n_points`` points, scaled to sum to 1."""
+    if weights is None:
+        return None
+    try:
+        values = np.array(weights, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"weights must be numbers, one per point: {error}") from error
+    if values.shape != (n_points,):
+        raise ValueError(
+            f"weights has shape {values.shape}, but there are {n_points} points; "
+            "give one weight per point."
+        )
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        raise ValueError(
+            f"weights[{bad[0]}] is {values[bad[0]]}; weights must be finite and "
+            "non-negative."
+        )
+    total = values.sum()
+    if total == 0:
+        raise ValueError("weights are all 0; give at least one point a weight.")
+    if n_points > _MAX_WEIGHTED_POINTS:
+        raise ValueError(
+            f"{n_points} weighted points are more than the {_MAX_WEIGHTED_POINTS} "
+            "that can be drawn by weight; thin the points first."
+        )
+    return values / total
+
+
 class _ResampledBackground(BaseBackground):
     """Draws uniformly, with replacement, from a fixed set of points ``points_``.
 
@@ -65,12 +99,23 @@ class _ResampledBackground(BaseBackground):
             rows = np.hstack([rows, self.covariates_])
         self._rows = rows
         self._rows_on = {}
+        self._weights_on = {}
+
+    #: Each point's probability of being drawn (None: all alike).
+    _draw_weights = None
 
     def sample(self, n, *, generator, device=None):
         self._check_fitted()
-        index = torch.randint(
-            len(self.points_), (n,), generator=generator, device=generator.device
-        )
+        if self._draw_weights is None:
+            index = torch.randint(
+                len(self.points_), (n,), generator=generator, device=generator.device
+            )
+        else:
+            weights = self._weights_on.get(generator.device)
+            if weights is None:
+                weights = torch.as_tensor(self._draw_weights, device=generator.device)
+                self._weights_on[generator.device] = weights
+            index = torch.multinomial(weights, n, replacement=True, generator=generator)
         rows = self._rows_on.get(generator.device)
         if rows is None:
             rows = torch.as_tensor(self._rows, device=generator.device)
@@ -83,6 +128,7 @@ class _ResampledBackground(BaseBackground):
         state = dict(super().__getstate__())
         state.pop("_rows", None)
         state.pop("_rows_on", None)
+        state.pop("_weights_on", None)
         return state
 
     def __setstate__(self, state):
@@ -96,7 +142,10 @@ class PointsBackground(_ResampledBackground):
 
     Species distribution data sets often ship their background: e.g. 10,000
     sites drawn over the study area (by Maxent's rule, or with a sampling
-    bias built in). Each draw picks sites uniformly at random among them.
+    bias built in). Each draw picks sites uniformly at random among them, or
+    in proportion to ``weights``: a site's sampling effort (Maxent's "bias
+    file" for given sites, such as ``np.exp(sampling_effort(records,
+    sites))``).
 
     Parameters
     ----------
@@ -107,11 +156,17 @@ class PointsBackground(_ResampledBackground):
         classifier fitted with those covariates draws with them.
     n_per_example : int, default=1
         Background locations drawn for each training example of a batch.
+    weights : array-like of shape (n_points,) or None, default=None
+        Non-negative weight of each site: it is drawn with probability
+        proportional to its weight (a site of weight 0 never). None draws
+        every site alike.
 
     Attributes
     ----------
     points_ : ndarray of shape (n_points, 2), float32
         A checked copy of the sites.
+    weights_ : ndarray of shape (n_points,) or None
+        The checked weights, scaled to sum to 1 (None without ``weights``).
     covariates_ : ndarray of shape (n_points, n_features), float32
         The sites' transformed covariates, once :meth:`fit_covariates` ran.
 
@@ -128,14 +183,18 @@ class PointsBackground(_ResampledBackground):
     _parameter_constraints: dict = {
         **BaseBackground._parameter_constraints,
         "points": ["array-like"],
+        "weights": ["array-like", None],
     }
 
-    def __init__(self, points, n_per_example=1):
+    def __init__(self, points, n_per_example=1, weights=None):
         super().__init__(n_per_example=n_per_example)
         self.points = points
+        self.weights = weights
 
     def _fit(self, lonlat, y):
         self.points_ = _lonlat_of_points(self.points)
+        self.weights_ = _draw_probabilities(self.weights, len(self.points_))
+        self._draw_weights = self.weights_
         self._set_rows()
 
     def covariate_sites(self):

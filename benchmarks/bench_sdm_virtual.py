@@ -382,14 +382,27 @@ def with_effort(data):
     ]
 
 
-def per_species_scores(data, seed, target_group=True):
+MAXENT = "Maxent (covariates), sites"  # the baseline, always run
+
+
+def effort_weights(effort):
+    """The "bias file" for given sites: each weighted by the records' density
+    there (``exp`` of the log density ``effort``), scaled to a mean of 1."""
+    density = np.exp(effort - effort.max())
+    return density / density.mean()
+
+
+def wanted(name, only):
+    """Whether the row ``name`` runs under ``--only`` (None: every row)."""
+    return only is None or name == MAXENT or any(part in name for part in only)
+
+
+def per_species_scores(data, seed, target_group=True, only=None):
     """Each per-species model's test scores ``(n_test, n_species)`` and fit
-    time; ``target_group=False`` leaves out the target-group backgrounds."""
+    time; ``target_group=False`` leaves out the target-group backgrounds,
+    ``only`` (substrings) the rows whose name holds none of them."""
     sites, records, test = with_effort(data)
-    # The "bias file" for given sites: each weighted by the records' density
-    # there, scaled to a mean of 1.
-    density = np.exp(sites["effort"].to_numpy() - sites["effort"].max())
-    effort_weights = density / density.mean()
+    weights_of_sites = effort_weights(sites["effort"].to_numpy())
     scores, seconds = {}, {}
     for label in np.unique(data["labels"]):
         own = data["labels"] == label
@@ -406,6 +419,8 @@ def per_species_scores(data, seed, target_group=True):
                 name = (
                     model if background == "records only" else f"{model}, {background}"
                 )
+                if not wanted(name, only):
+                    continue
                 training = pd.concat(
                     [records[own], backgrounds[background]], ignore_index=True
                 )
@@ -413,7 +428,7 @@ def per_species_scores(data, seed, target_group=True):
                 weights = {}
                 if background == "sites weighted by effort":
                     weights["sample_weight"] = np.concatenate(
-                        [np.ones(own.sum()), effort_weights]
+                        [np.ones(own.sum()), weights_of_sites]
                     )
                 start = time.perf_counter()
                 predict = fit(training, presence, seed, **weights)
@@ -425,22 +440,30 @@ def per_species_scores(data, seed, target_group=True):
     ]:
         pair = [f"Maxent (covariates), {background}", f"GAM coords+cov, {background}"]
         name = f"ranks of Maxent + GAM coords+cov, {background}"
+        if not wanted(name, only) or any(member not in scores for member in pair):
+            continue
         scores[name] = np.mean([rankdata(scores[n], axis=0) for n in pair], axis=0)
         seconds[name] = sum(seconds[n] for n in pair)
     return scores, seconds
 
 
-def joint_classifier_scores(data, seed, max_epochs, target_group=True):
+def joint_classifier_scores(data, seed, max_epochs, target_group=True, only=None):
     """One SphereLocationClassifier of all the region's species, once per
-    background: the sites (with covariates) and the records (target group)."""
-    sites = frame_of(data["background"], data["background_covariates"])
-    records = frame_of(data["records"], data["records_covariates"])
-    test = frame_of(data["test"], data["test_covariates"])[records.columns]
+    background: the sites (with covariates), the sites drawn in proportion
+    to the records' density and the records (target group)."""
+    frames = with_effort(data)
+    weights = effort_weights(frames[0]["effort"].to_numpy())
+    sites, records, test = (frame.drop(columns="effort") for frame in frames)
     scores, seconds = {}, {}
-    backgrounds = [("sites", PointsBackground(sites))]
+    backgrounds = [
+        ("sites", PointsBackground(sites)),
+        ("sites weighted by effort", PointsBackground(sites, weights=weights)),
+    ]
     if target_group:
         backgrounds.append(("target group", TargetGroupBackground()))
     for name, background in backgrounds:
+        if not wanted(f"SLC coords+cov joint, {name}", only):
+            continue
         start = time.perf_counter()
         model = SphereLocationClassifier(
             background=background, max_epochs=max_epochs, random_state=seed
@@ -474,6 +497,12 @@ def main(argv=None):
         help="leave out the target-group backgrounds (whose few records can "
         "miss a soil level of the test sites, which the models refuse)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        help="run only the rows whose name holds one of these substrings "
+        "(and Maxent with the sites, the baseline)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     results = {}  # model -> list over seeds of (mean AUC over regions, seconds)
@@ -483,9 +512,9 @@ def main(argv=None):
             rng = np.random.default_rng([seed, k])
             data = make_data(REGIONS[region], rng, args.bias)
             target_group = not args.no_target_group
-            scores, seconds = per_species_scores(data, seed, target_group)
+            scores, seconds = per_species_scores(data, seed, target_group, args.only)
             joint_scores, joint_seconds = joint_classifier_scores(
-                data, seed, args.max_epochs, target_group
+                data, seed, args.max_epochs, target_group, args.only
             )
             scores.update(joint_scores)
             seconds.update(joint_seconds)
@@ -501,7 +530,7 @@ def main(argv=None):
         for name, rows in per_region.items():
             auc, seconds = np.array(rows).T
             results.setdefault(name, []).append((auc.mean(), seconds.sum(), auc))
-    maxent = "Maxent (covariates), sites"
+    maxent = MAXENT
     maxent_seconds = np.mean([row[1] for row in results[maxent]])
     maxent_auc = np.array([row[0] for row in results[maxent]])
     print(

@@ -77,6 +77,7 @@ import argparse
 import time
 import warnings
 
+import joblib
 import numpy as np
 import pandas as pd
 import torch
@@ -479,6 +480,24 @@ def mean_auc(truth, scores):
     return presence_auc(truth[:, kept], scores[:, kept]), int(kept.sum())
 
 
+def region_rows(seed, k, region, args):
+    """``{row: (AUC, species kept, records, fit seconds)}`` of one region and seed."""
+    torch.set_num_threads(args.threads)
+    data = make_data(REGIONS[region], np.random.default_rng([seed, k]), args.bias)
+    target_group = not args.no_target_group
+    scores, seconds = per_species_scores(data, seed, target_group, args.only)
+    joint_scores, joint_seconds = joint_classifier_scores(
+        data, seed, args.max_epochs, target_group, args.only
+    )
+    scores.update(joint_scores)
+    seconds.update(joint_seconds)
+    rows = {}
+    for name, score in scores.items():
+        auc, n_kept = mean_auc(data["truth"], score)
+        rows[name] = (auc, n_kept, len(data["labels"]), seconds[name])
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -503,28 +522,33 @@ def main(argv=None):
         help="run only the rows whose name holds one of these substrings "
         "(and Maxent with the sites, the baseline)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="regions run at once, in separate processes (fit times are "
+        "then measured side by side)",
+    )
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    tasks = [
+        (seed, k, region)
+        for seed in args.seeds
+        for k, region in enumerate(args.regions)
+    ]
+    outcomes = joblib.Parallel(n_jobs=args.jobs)(
+        joblib.delayed(region_rows)(seed, k, region, args) for seed, k, region in tasks
+    )
     results = {}  # model -> list over seeds of (mean AUC over regions, seconds)
     for seed in args.seeds:
         per_region = {}
-        for k, region in enumerate(args.regions):
-            rng = np.random.default_rng([seed, k])
-            data = make_data(REGIONS[region], rng, args.bias)
-            target_group = not args.no_target_group
-            scores, seconds = per_species_scores(data, seed, target_group, args.only)
-            joint_scores, joint_seconds = joint_classifier_scores(
-                data, seed, args.max_epochs, target_group, args.only
-            )
-            scores.update(joint_scores)
-            seconds.update(joint_seconds)
-            for name, score in scores.items():
-                auc, n_kept = mean_auc(data["truth"], score)
-                per_region.setdefault(name, []).append((auc, seconds[name]))
+        for (task_seed, _, region), rows in zip(tasks, outcomes):
+            if task_seed != seed:
+                continue
+            for name, (auc, n_kept, n_records, seconds) in rows.items():
+                per_region.setdefault(name, []).append((auc, seconds))
                 print(
                     f"seed {seed} {region:6s} {name:48s} AUC {auc:.3f} "
-                    f"({n_kept} species, {len(data['labels'])} records) "
-                    f"fit {seconds[name]:.1f} s",
+                    f"({n_kept} species, {n_records} records) fit {seconds:.1f} s",
                     flush=True,
                 )
         for name, rows in per_region.items():

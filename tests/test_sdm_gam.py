@@ -347,6 +347,8 @@ def test_bias_covariates_are_held_at_their_mean_or_at_given_values():
         at_value.logistic_.decision_function(at_value.scaler_.transform(basis)),
         rtol=1e-10,
     )
+    as_tuple = SphereGAMClassifier(bias_covariates=("effort",)).fit(X, presence)
+    assert as_tuple.bias_values_ == {"effort": pytest.approx(X["effort"].mean())}
     assert SphereGAMClassifier().fit(X, presence).bias_values_ == {}
 
 

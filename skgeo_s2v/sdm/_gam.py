@@ -70,7 +70,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         (``benchmarks/probe_sdm.py gam --presences``); on elapid's Ariolimax
         sample it gains most with 5 to 100 presences a training fold and is
         level with ``C=1`` with all of them (about 1,275; :doc:`/benchmarks`).
-    bias_covariates : list of str, dict of str to float, or None, default=None
+    bias_covariates : list or tuple of str, dict of str to float, or None, default=None
         Numeric covariate columns that measure sampling effort rather than
         habitat (a density of all records, from
         :func:`~skgeo_s2v.sdm.sampling_effort`; distance to the nearest road):
@@ -164,7 +164,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         "encoder": [str, HasMethods(["fit", "transform"])],
         "n_knots": [Interval(Integral, 2, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
-        "bias_covariates": [None, list, dict],
+        "bias_covariates": [None, list, tuple, dict],
         "handle_unknown": [StrOptions({"error", "ignore"})],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],

@@ -85,7 +85,12 @@ class SphereLocationClassifier(
         Per-epoch multiplicative learning-rate decay (the ``"lr_decay"``
         callback; a callback of that name in ``callbacks`` replaces it).
     batch_size : int, default=1024
-        Labelled examples per step.
+        Labelled examples per step. An epoch is ``ceil(n_samples /
+        batch_size)`` steps, so with a few hundred examples (the records of
+        a regional species distribution study) it is a single step: lower
+        ``batch_size`` or raise ``max_epochs`` for such data, the more so
+        with a coarse encoder (a large ``min_radius``), which needs more
+        steps to fit than a fine one.
     max_epochs : int or "auto", default="auto"
         An integer trains for that many epochs. ``"auto"`` trains on the
         training part of ``validation_split`` for at most

@@ -84,13 +84,17 @@ def _draw_probabilities(weights, n_points):
 
 
 class _ResampledBackground(BaseBackground):
-    """Draws uniformly, with replacement, from a fixed set of points ``points_``.
+    """Draws with replacement from a fixed set of points ``points_``:
+    uniformly, or in proportion to ``_draw_weights`` when a subclass sets them.
 
     With covariates (:meth:`fit_covariates`), each draw is a point's row
     ``(lon, lat, covariates_...)``. The float32 table of those rows is built
     once per fit (``_rows``) and sent once to each device it is drawn on
     (``_rows_on``); neither is pickled, both are rebuilt on unpickling.
     """
+
+    #: Each point's probability of being drawn (None: all alike).
+    _draw_weights = None
 
     def _set_rows(self):
         """Build the table of the rows drawn; forget the copies on devices."""
@@ -100,9 +104,6 @@ class _ResampledBackground(BaseBackground):
         self._rows = rows
         self._rows_on = {}
         self._weights_on = {}
-
-    #: Each point's probability of being drawn (None: all alike).
-    _draw_weights = None
 
     def sample(self, n, *, generator, device=None):
         self._check_fitted()
@@ -144,8 +145,9 @@ class PointsBackground(_ResampledBackground):
     sites drawn over the study area (by Maxent's rule, or with a sampling
     bias built in). Each draw picks sites uniformly at random among them, or
     in proportion to ``weights``: a site's sampling effort (Maxent's "bias
-    file" for given sites, such as ``np.exp(sampling_effort(records,
-    sites))``).
+    file" for given sites), such as the density of all records there,
+    ``np.exp(effort - effort.max())`` of ``effort =
+    sampling_effort(records, sites)`` (:func:`~skgeo_s2v.sdm.sampling_effort`).
 
     Parameters
     ----------

@@ -64,6 +64,19 @@ def test_the_chosen_bandwidth_is_one_of_the_candidates_and_follows_the_spread():
     )
 
 
+def test_sampling_effort_takes_a_splitter_for_the_bandwidth_search():
+    from sklearn.model_selection import KFold
+
+    records = _records()
+    sites = records[:5]
+    shuffled = sampling_effort(
+        records, sites, cv=KFold(3, shuffle=True, random_state=0)
+    )
+    assert np.isfinite(shuffled).all()
+    with pytest.raises(ValueError, match="at least 5 records"):
+        sampling_effort(records[:4], sites, cv=KFold(5))
+
+
 def test_sampling_effort_does_not_modify_its_input():
     records = _records()
     copy = records.copy()
@@ -73,7 +86,7 @@ def test_sampling_effort_does_not_modify_its_input():
 
 def test_sampling_effort_bad_input():
     records = _records()
-    with pytest.raises(ValueError, match="at least cv=3 records"):
+    with pytest.raises(ValueError, match="at least 3 records"):
         sampling_effort(records[:2], records)
     with pytest.raises(ValueError, match="all lie at one place"):
         sampling_effort(np.tile([[2.0, 46.0]], (10, 1)), records)

@@ -1,15 +1,18 @@
-"""Sampling effort from records: a covariate that soaks up observer bias.
+"""Sampling effort from records: the density of where observers went.
 
-Records pile up where observers go. A covariate that measures that effort,
-fitted beside the habitat covariates and then held at one value for every
-prediction, lets the other terms describe where the species lives rather than
-where people looked (Warton, Renner & Ramp 2013, "Model-based control of
-observer bias for the analysis of presence-only data in ecology").
-:func:`sampling_effort` estimates such a covariate from the records of many
-species (the target group) as their kernel density;
-:class:`~skgeo_s2v.sdm.SphereGAMClassifier` holds it fixed at prediction
-(``bias_covariates``).
+Records pile up where observers go. :func:`sampling_effort` estimates that
+effort from the records of many species (the target group) as their kernel
+density, for either remedy of observer bias: as a covariate fitted beside
+the habitat covariates and then held at one value for every prediction, so
+that the other terms describe where the species lives rather than where
+people looked (Warton, Renner & Ramp 2013, "Model-based control of observer
+bias for the analysis of presence-only data in ecology";
+``SphereGAMClassifier(bias_covariates=...)``), or, as a density, as the
+weight of each background site (Maxent's bias file for given sites;
+``PointsBackground(weights=...)``, the GAM's ``sample_weight``).
 """
+
+from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import GridSearchCV
@@ -32,7 +35,11 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
     given to :class:`~skgeo_s2v.sdm.SphereGAMClassifier` as a covariate named
     in its ``bias_covariates``, it takes up the observers' bias during the fit
     and is held at one value when predicting, so the predictions describe the
-    species' habitat as if every site had been searched alike.
+    species' habitat as if every site had been searched alike. Computed at
+    the background sites, ``np.exp(effort - effort.max())`` weighs each site
+    by the effort there: the weights of
+    :class:`~skgeo_s2v.background.PointsBackground` or the background rows'
+    ``sample_weight``.
 
     Parameters
     ----------
@@ -47,8 +54,12 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
         distance). None chooses it by ``cv``-fold likelihood of the records
         among 2, 5, 10 and 20 % of the records' diameter (twice the largest
         distance from their mean direction).
-    cv : int, default=3
-        Folds of the likelihood search when ``bandwidth_km`` is None.
+    cv : int or cross-validation splitter, default=3
+        Folds of the likelihood search when ``bandwidth_km`` is None, as
+        :class:`~sklearn.model_selection.GridSearchCV` takes them: an int
+        gives that many consecutive blocks of ``records`` as given (records
+        grouped by species then hold out other species' records), and
+        ``KFold(n, shuffle=True, random_state=0)`` random folds.
 
     Returns
     -------
@@ -61,7 +72,7 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
     ------
     ValueError
         If ``records`` or ``sites`` are not valid ``(lon, lat)`` degrees,
-        ``records`` are fewer than ``cv`` or all at one place (give
+        ``records`` are fewer than the folds or all at one place (give
         ``bandwidth_km`` then), or ``bandwidth_km`` is not positive.
 
     See Also
@@ -90,10 +101,12 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
             bandwidth=bandwidth_km / EARTH_RADIUS_KM, metric="haversine"
         ).fit(haversine_radians(records))
         return model.score_samples(haversine_radians(sites))
-    if len(records) < cv:
+    n_folds = cv if isinstance(cv, Integral) else cv.get_n_splits()
+    if len(records) < n_folds:
         raise ValueError(
-            f"sampling_effort needs at least cv={cv} records to choose the "
-            f"bandwidth, got {len(records)}; give more records or bandwidth_km."
+            f"sampling_effort needs at least {n_folds} records (one per fold) "
+            f"to choose the bandwidth, got {len(records)}; give more records "
+            "or bandwidth_km."
         )
     diameter = diameter_radians(records)
     if diameter < 1e-9:  # radians: about 6 mm

@@ -16,8 +16,8 @@ EARTH_RADIUS_KM = 6371.0088
 __all__ = [
     "DEG_PER_RAD",
     "EARTH_RADIUS_KM",
-    "geometric_frequencies",
     "diameter_radians",
+    "geometric_frequencies",
     "great_circle_angle",
     "haversine_radians",
     "unit_vectors",

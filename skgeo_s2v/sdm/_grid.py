@@ -126,7 +126,9 @@ def predict_grid(
         So are the cells where a categorical covariate holds a level the
         training data did not have (for the package's classifiers, which
         know their levels), with a warning that counts them: the model has
-        no effect for such a level.
+        no effect for such a level. The ``bias_covariates`` of a
+        :class:`~skgeo_s2v.sdm.SphereGAMClassifier` need no variable: they
+        are held at their value in every cell.
         An estimator fitted on coordinates alone takes no covariates: passing
         them raises a ValueError.
     method : {"predict_presence", "predict_proba", "decision_function"}, \

@@ -34,7 +34,7 @@ from skgeo_s2v.background import (
     TargetGroupBackground,
     UniformSphereBackground,
 )
-from skgeo_s2v.sdm import SphereGAMClassifier
+from skgeo_s2v.sdm import OneVsBackgroundClassifier, SphereGAMClassifier
 
 _TRIANGLE = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [0, 10], [0, 0]]]}
 
@@ -60,7 +60,9 @@ SAMPLERS = [
 ]
 #: The GAM with 4 knots (fewer spline columns than the default 6), for speed.
 GAM = SphereGAMClassifier("sphereC+", n_knots=4)
-ESTIMATORS = [BLEND, GAM, *SAMPLERS]
+#: One GAM per class against the other classes' records.
+ONE_VS_BACKGROUND = OneVsBackgroundClassifier(GAM)
+ESTIMATORS = [BLEND, GAM, ONE_VS_BACKGROUND, *SAMPLERS]
 
 
 def _columns(n):

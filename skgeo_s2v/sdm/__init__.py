@@ -21,9 +21,11 @@ from ._metrics import (
     presence_calibration_curve,
     presence_scores,
 )
+from ._one_vs_background import OneVsBackgroundClassifier
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
+    "OneVsBackgroundClassifier",
     "SphereGAMClassifier",
     "binary_range",
     "class_thresholds",

@@ -1,0 +1,298 @@
+"""One presence model per species, each of its records against the background.
+
+Single-species models such as :class:`~skgeo_s2v.sdm.SphereGAMClassifier`
+learn one species' records against background sites.
+:class:`OneVsBackgroundClassifier` fits one of them per class of a data set
+of many species and answers like :class:`~skgeo_s2v.SphereLocationClassifier`
+(``predict_presence`` of shape ``(n_sites, n_classes)``), so that the
+metrics, thresholds and maps of :mod:`skgeo_s2v.sdm` take either.
+"""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from .._validation import check_class_labels, validate_lonlat
+from ._gam import SphereGAMClassifier
+
+__all__ = ["OneVsBackgroundClassifier"]
+
+
+def _rows(X, index):
+    """Rows ``index`` of an array or a DataFrame."""
+    return X.iloc[index] if hasattr(X, "iloc") else np.asarray(X)[index]
+
+
+def _stack(first, second):
+    """``first`` above ``second``: DataFrames by column name, arrays as they are."""
+    if isinstance(first, pd.DataFrame):
+        return pd.concat([first, second[list(first.columns)]], ignore_index=True)
+    return np.concatenate([np.asarray(first), np.asarray(second)])
+
+
+class OneVsBackgroundClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """One binary presence model per class, of its records against background.
+
+    For each class (species) of ``y``, a clone of ``estimator`` is fitted on
+    that class's rows of ``X`` (presences, ``True``) against background rows
+    (``False``): the given background sites, or the other classes' records
+    (the target group). :meth:`predict_presence` gives each model's
+    probability of presence, one column per class, as
+    :meth:`SphereLocationClassifier.predict_presence
+    <skgeo_s2v.SphereLocationClassifier.predict_presence>` does, so
+    :data:`~skgeo_s2v.sdm.presence_auc_scorer`,
+    :func:`~skgeo_s2v.sdm.class_thresholds` and
+    :func:`~skgeo_s2v.sdm.predict_grid` take it as they take the joint
+    classifier.
+
+    Parameters
+    ----------
+    estimator : classifier or None, default=None
+        A binary classifier with ``predict_proba``, fitted on presences
+        (``True``) against background rows (``False``); None is
+        :class:`~skgeo_s2v.sdm.SphereGAMClassifier` at its defaults.
+    background : "target group", array-like of shape (n_sites, 2) or DataFrame, \
+default="target group"
+        The background rows of every model: ``"target group"``, the records
+        of the other classes; or background sites in the layout of ``X``
+        (``(lon, lat)`` rows, or a DataFrame holding ``X``'s columns, the
+        covariates among them).
+    background_weights : array-like of shape (n_sites,) or None, default=None
+        The ``sample_weight`` of the background sites in every fit (each
+        record weighs 1), such as the sampling effort at each site
+        (:func:`~skgeo_s2v.sdm.sampling_effort`); only with given sites.
+    n_jobs : int or None, default=None
+        Classes fitted at once (joblib); None is one.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    estimators_ : list of estimators
+        The fitted model of each class, in the order of ``classes_``.
+    n_features_in_ : int
+        Number of columns of ``X`` at fit.
+    feature_names_in_ : ndarray of str
+        Column names of ``X``, when it was a DataFrame.
+
+    See Also
+    --------
+    skgeo_s2v.SphereLocationClassifier : one joint model of every class.
+
+    Notes
+    -----
+    The models are independent: a site's presence scores need not sum to
+    one, and :meth:`predict_proba` normalises them only to rank the classes
+    at each site. With the target group, a class is contrasted with the
+    other classes' records only, so at least two classes are needed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeo_s2v.sdm import OneVsBackgroundClassifier, SphereGAMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> records = np.column_stack([rng.uniform(-10, 10, 200), rng.uniform(40, 50, 200)])
+    >>> species = np.where(records[:, 0] < 0, "west", "east")
+    >>> sites = np.column_stack([rng.uniform(-10, 10, 500), rng.uniform(40, 50, 500)])
+    >>> model = OneVsBackgroundClassifier(SphereGAMClassifier("xyz"), background=sites)
+    >>> model.fit(records, species).predict_presence([[-8.0, 45.0]]).shape
+    (1, 2)
+    >>> model.predict([[-8.0, 45.0], [8.0, 45.0]]).tolist()
+    ['west', 'east']
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "background": [StrOptions({"target group"}), "array-like"],
+        "background_weights": ["array-like", None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        background="target group",
+        background_weights=None,
+        n_jobs=None,
+    ):
+        self.estimator = estimator
+        self.background = background
+        self.background_weights = background_weights
+        self.n_jobs = n_jobs
+
+    def _target_group(self):
+        return isinstance(self.background, str)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Fit one model per class of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The records: ``(lon, lat)`` in degrees, or a DataFrame of
+            ``lon``, ``lat`` and covariate columns.
+        y : array-like of shape (n_samples,)
+            The class (species) of each record.
+
+        Returns
+        -------
+        self : OneVsBackgroundClassifier
+        """
+        if not isinstance(X, pd.DataFrame):
+            X = validate_lonlat(None, X, reset=True)
+        y = check_class_labels(y)
+        check_consistent_length(X, y)
+        self.classes_ = np.unique(y)
+        if self._target_group() and len(self.classes_) < 2:
+            only = self.classes_[0]
+            only = only.item() if isinstance(only, np.generic) else only
+            raise ValueError(
+                f"With background='target group' each class is fitted against "
+                f"the other classes' records, but y holds the one class "
+                f"{only!r}; give background sites instead."
+            )
+        weights = self._check_background(X)
+        estimator = SphereGAMClassifier() if self.estimator is None else self.estimator
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(
+                clone(estimator),
+                X,
+                y == label,
+                self._background_of(X, y == label),
+                weights,
+            )
+            for label in self.classes_
+        )
+        first = self.estimators_[0]
+        self.n_features_in_ = first.n_features_in_
+        if hasattr(first, "feature_names_in_"):
+            self.feature_names_in_ = first.feature_names_in_
+        return self
+
+    def _check_background(self, X):
+        """The background's weights (None for none), after checking it fits ``X``."""
+        if self._target_group():
+            if self.background_weights is not None:
+                raise ValueError(
+                    "background_weights weigh given background sites; with "
+                    "background='target group' give none (each record weighs 1)."
+                )
+            return None
+        background = self.background
+        if isinstance(X, pd.DataFrame):
+            if not isinstance(background, pd.DataFrame):
+                raise ValueError(
+                    f"X is a DataFrame of {list(X.columns)}, so background must be "
+                    "a DataFrame holding those columns for the sites."
+                )
+            missing = [c for c in X.columns if c not in background.columns]
+            if missing:
+                raise ValueError(
+                    f"background lacks the columns {missing} of X; it has "
+                    f"{list(background.columns)}."
+                )
+        elif isinstance(background, pd.DataFrame):
+            raise ValueError(
+                "background is a DataFrame but X is an array; give both as "
+                "(lon, lat) arrays or both as DataFrames."
+            )
+        if self.background_weights is None:
+            return None
+        weights = np.asarray(self.background_weights, dtype=np.float64)
+        if weights.shape != (len(background),):
+            raise ValueError(
+                f"background_weights has shape {weights.shape}, but background "
+                f"has {len(background)} sites; give one weight per site."
+            )
+        return weights
+
+    def _background_of(self, X, own):
+        if self._target_group():
+            return _rows(X, np.flatnonzero(~own))
+        return self.background
+
+    def predict_presence(self, X):
+        """Each class's probability of presence, from its own model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        presence : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self, "estimators_")
+        return np.column_stack(
+            [
+                model.predict_proba(X)[:, list(model.classes_).index(True)]
+                for model in self.estimators_
+            ]
+        )
+
+    def predict_proba(self, X):
+        """The presence scores normalised to sum to one at each site.
+
+        A ranking of the classes at each site, not a calibrated probability
+        (the models are fitted apart).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        presence = self.predict_presence(X)
+        total = presence.sum(axis=1, keepdims=True)
+        n_classes = presence.shape[1]
+        # A site that every model scores 0 gets no ranking: all classes alike.
+        return np.divide(
+            presence,
+            total,
+            out=np.full_like(presence, 1.0 / n_classes),
+            where=total > 0,
+        )
+
+    def predict(self, X):
+        """The class with the highest presence score at each site.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        presence = self.predict_presence(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(presence, axis=1)]
+
+
+def _fit_one(estimator, X, own, background, weights):
+    """``estimator`` fitted on the rows ``own`` of ``X`` against ``background``."""
+    presences = _rows(X, np.flatnonzero(own))
+    rows = _stack(presences, background)
+    presence = np.arange(len(rows)) < len(presences)
+    if weights is None:
+        return estimator.fit(rows, presence)
+    sample_weight = np.concatenate([np.ones(len(presences)), weights])
+    return estimator.fit(rows, presence, sample_weight=sample_weight)

@@ -1,0 +1,183 @@
+"""OneVsBackgroundClassifier: one presence model per species against background."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from skgeo_s2v.model_selection import SphericalClusterKFold
+from skgeo_s2v.sdm import (
+    OneVsBackgroundClassifier,
+    SphereGAMClassifier,
+    class_thresholds,
+    predict_grid,
+    presence_auc_scorer,
+)
+
+GAM = SphereGAMClassifier("xyz", n_knots=4)
+
+
+def _records(seed=0):
+    """Records of three species in western Europe (west, east, north), with a
+    temperature covariate, and 300 background sites with theirs."""
+    rng = np.random.default_rng(seed)
+
+    def frame(lon, lat):
+        return pd.DataFrame(
+            {
+                "lon": lon,
+                "lat": lat,
+                "temperature": 20 - 0.5 * lat + rng.normal(size=lon.size),
+            }
+        )
+
+    n = 60
+    records = frame(
+        np.concatenate(
+            [rng.uniform(-10, -2, n), rng.uniform(2, 10, n), rng.uniform(-10, 10, n)]
+        ),
+        np.concatenate(
+            [rng.uniform(40, 48, n), rng.uniform(40, 48, n), rng.uniform(52, 56, n)]
+        ),
+    )
+    species = np.repeat(["west", "east", "north"], n)
+    sites = frame(rng.uniform(-10, 10, 300), rng.uniform(40, 56, 300))
+    return records, species, sites
+
+
+def _by_hand(records, species, label, background, weights=None):
+    own = records[species == label]
+    rows = pd.concat([own, background], ignore_index=True)
+    presence = np.arange(len(rows)) < len(own)
+    sample_weight = None if weights is None else np.r_[np.ones(len(own)), weights]
+    return SphereGAMClassifier("xyz", n_knots=4).fit(
+        rows, presence, sample_weight=sample_weight
+    )
+
+
+def test_each_class_is_its_records_against_the_sites():
+    records, species, sites = _records()
+    before = records.copy(), sites.copy()
+    weights = np.linspace(0.5, 2.0, len(sites))
+    for background, background_weights in [(sites, None), (sites, weights)]:
+        model = OneVsBackgroundClassifier(
+            GAM, background=background, background_weights=background_weights
+        ).fit(records, species)
+        assert list(model.classes_) == ["east", "north", "west"]
+        presence = model.predict_presence(sites)
+        assert presence.shape == (len(sites), 3)
+        for column, label in enumerate(model.classes_):
+            expected = _by_hand(records, species, label, sites, background_weights)
+            np.testing.assert_allclose(
+                presence[:, column], expected.predict_proba(sites)[:, 1], rtol=1e-10
+            )
+    pd.testing.assert_frame_equal(records, before[0])
+    pd.testing.assert_frame_equal(sites, before[1])
+    assert list(model.feature_names_in_) == ["lon", "lat", "temperature"]
+
+
+def test_target_group_is_the_other_classes_records():
+    records, species, _ = _records()
+    model = OneVsBackgroundClassifier(GAM).fit(records, species)
+    for column, label in enumerate(model.classes_):
+        expected = _by_hand(records, species, label, records[species != label])
+        np.testing.assert_allclose(
+            model.predict_presence(records)[:, column],
+            expected.predict_proba(records)[:, 1],
+            rtol=1e-10,
+        )
+
+
+def test_predictions_rank_the_classes_at_each_site():
+    records, species, sites = _records()
+    model = OneVsBackgroundClassifier(GAM, background=sites).fit(records, species)
+    proba = model.predict_proba(records)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    presence = model.predict_presence(records)
+    np.testing.assert_array_equal(np.argmax(proba, axis=1), np.argmax(presence, axis=1))
+    assert np.mean(model.predict(records) == species) > 0.9
+    parallel = OneVsBackgroundClassifier(GAM, background=sites, n_jobs=2)
+    np.testing.assert_array_equal(
+        parallel.fit(records, species).predict_presence(sites),
+        model.predict_presence(sites),
+    )
+
+
+def test_works_with_the_scorer_the_splitters_and_the_grid():
+    xr = pytest.importorskip("xarray")
+    records, species, sites = _records()
+    search = GridSearchCV(
+        OneVsBackgroundClassifier(GAM, background=sites),
+        {"estimator__C": [0.03, 1.0]},
+        cv=SphericalClusterKFold(n_splits=3, columns=("lon", "lat"), random_state=0),
+        scoring=presence_auc_scorer,
+    ).fit(records, species)
+    assert search.best_score_ > 0.8
+    model = search.best_estimator_
+    thresholds = class_thresholds(
+        species,
+        model.predict_presence(records),
+        labels=model.classes_,
+        background_score=model.predict_presence(sites),
+    )
+    assert thresholds.shape == (3,) and np.all((thresholds > 0) & (thresholds < 1))
+    lat = np.arange(40.5, 56, 1.0)
+    lon = np.arange(-9.5, 10, 1.0)
+    temperature = 20 - 0.5 * lat[:, None] + 0 * lon[None, :]
+    layers = xr.Dataset(
+        {"temperature": (("lat", "lon"), temperature)}, coords={"lat": lat, "lon": lon}
+    )
+    grid = predict_grid(
+        search.best_estimator_,
+        resolution_deg=1.0,
+        bbox=(-10, 40, 10, 56),
+        covariates=layers,
+    )
+    assert list(grid["class"].values) == ["east", "north", "west"]
+    cells = pd.DataFrame(
+        {
+            "lon": np.tile(grid["lon"].values, grid["lat"].size),
+            "lat": np.repeat(grid["lat"].values, grid["lon"].size),
+        }
+    )
+    cells["temperature"] = 20 - 0.5 * cells["lat"]
+    expected = search.best_estimator_.predict_presence(cells)
+    np.testing.assert_allclose(grid.values.reshape(3, -1).T, expected, rtol=1e-5)
+
+
+def test_coordinates_only():
+    records, species, sites = _records()
+    lonlat = records[["lon", "lat"]].to_numpy()
+    model = OneVsBackgroundClassifier(GAM, background=sites[["lon", "lat"]].to_numpy())
+    assert np.mean(model.fit(lonlat, species).predict(lonlat) == species) > 0.9
+    assert model.n_features_in_ == 2
+
+
+def test_bad_input():
+    records, species, sites = _records()
+    with pytest.raises(ValueError, match="one class 'west'; give background sites"):
+        OneVsBackgroundClassifier(GAM).fit(
+            records[species == "west"], species[species == "west"]
+        )
+    with pytest.raises(ValueError, match="background must be a DataFrame"):
+        OneVsBackgroundClassifier(GAM, background=sites.to_numpy()).fit(
+            records, species
+        )
+    with pytest.raises(ValueError, match=r"lacks the columns \['temperature'\]"):
+        OneVsBackgroundClassifier(GAM, background=sites[["lon", "lat"]]).fit(
+            records, species
+        )
+    with pytest.raises(ValueError, match="background is a DataFrame but X is an array"):
+        OneVsBackgroundClassifier(GAM, background=sites).fit(
+            records[["lon", "lat"]].to_numpy(), species
+        )
+    with pytest.raises(ValueError, match="with background='target group' give none"):
+        OneVsBackgroundClassifier(GAM, background_weights=[1.0]).fit(records, species)
+    with pytest.raises(ValueError, match=r"shape \(2,\), but background has 300 sites"):
+        OneVsBackgroundClassifier(
+            GAM, background=sites, background_weights=[1.0, 2.0]
+        ).fit(records, species)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        OneVsBackgroundClassifier(GAM).fit(records, species[:2])
+    with pytest.raises(ValueError, match="'background' parameter"):
+        OneVsBackgroundClassifier(GAM, background="sites").fit(records, species)

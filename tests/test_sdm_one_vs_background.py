@@ -171,6 +171,9 @@ def test_bad_input():
         OneVsBackgroundClassifier(GAM, background=sites).fit(
             records[["lon", "lat"]].to_numpy(), species
         )
+    lonlat = records[["lon", "lat"]].to_numpy()
+    with pytest.raises(ValueError, match="In the background sites: .*3 columns"):
+        OneVsBackgroundClassifier(GAM, background=np.zeros((5, 3))).fit(lonlat, species)
     with pytest.raises(ValueError, match="with background='target group' give none"):
         OneVsBackgroundClassifier(GAM, background_weights=[1.0]).fit(records, species)
     with pytest.raises(ValueError, match=r"shape \(2,\), but background has 300 sites"):

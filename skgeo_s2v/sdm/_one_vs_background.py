@@ -209,6 +209,11 @@ default="target group"
                 "background is a DataFrame but X is an array; give both as "
                 "(lon, lat) arrays or both as DataFrames."
             )
+        else:
+            try:
+                validate_lonlat(None, background, reset=True)
+            except ValueError as error:
+                raise ValueError(f"In the background sites: {error}") from error
         if self.background_weights is None:
             return None
         weights = np.asarray(self.background_weights, dtype=np.float64)

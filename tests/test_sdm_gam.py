@@ -367,3 +367,18 @@ def test_bias_covariates_bad_input():
         SphereGAMClassifier(bias_covariates={"effort": "high"}).fit(X, presence)
     with pytest.raises(ValueError, match="'bias_covariates' parameter"):
         SphereGAMClassifier(bias_covariates="effort").fit(X, presence)
+
+
+def test_rows_of_weight_zero_count_as_absent():
+    sites, presence = _sites(300)
+    # Extra rows far outside the temperature range, weighted 0: they must
+    # neither stretch the splines' knots nor enter the scaler or the loss.
+    extra = sites.iloc[:40].assign(temperature=sites["temperature"].iloc[:40] + 50)
+    padded = pd.concat([sites, extra], ignore_index=True)
+    padded_presence = np.r_[presence, presence[:40]]
+    weights = np.r_[np.ones(len(sites)), np.zeros(len(extra))]
+    weighted = SphereGAMClassifier().fit(padded, padded_presence, sample_weight=weights)
+    plain = SphereGAMClassifier().fit(sites, presence)
+    np.testing.assert_allclose(
+        weighted.predict_proba(sites), plain.predict_proba(sites), atol=1e-6
+    )

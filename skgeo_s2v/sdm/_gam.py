@@ -205,10 +205,10 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             Class labels, at least two classes (presences against background
             sites, for a presence-only model).
         sample_weight : array-like of shape (n_samples,) or None, default=None
-            Non-negative weight of each record in the scaler and the loss
-            (e.g. a weight on the background sites); None weighs every
-            record 1. The splines' knots span every record, whatever its
-            weight.
+            Non-negative weight of each record in the splines' range, the
+            scaler and the loss (e.g. a weight on the background sites);
+            None weighs every record 1. A record of weight 0 counts as
+            absent, except that its categorical levels stay known levels.
 
         Returns
         -------
@@ -233,6 +233,8 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             "For presence-only records, add background sites (with their "
             "covariates) as a second class.",
         )
+        if sample_weight is not None and covariates is not None:
+            self._fit_splines_on_weighted_rows(covariates, sample_weight)
         self.bias_values_ = self._bias_values(covariates, sample_weight)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.encoder_ = make_position_encoder(self.encoder, seed).fit(lonlat)
@@ -246,6 +248,14 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         ).fit(self.scaler_.transform(basis), y, sample_weight=sample_weight)
         self.n_iter_ = self.logistic_.n_iter_
         return self
+
+    def _fit_splines_on_weighted_rows(self, covariates, sample_weight):
+        """Refit the numeric covariates' splines with ``sample_weight``, so
+        that rows of weight 0 do not stretch the knots' range (scikit-learn's
+        ``SplineTransformer`` leaves them out of it)."""
+        for name, splines, columns in self.covariate_transformer_.transformers_:
+            if name == "numeric":
+                splines.fit(covariates[list(columns)], sample_weight=sample_weight)
 
     def _bias_values(self, covariates, sample_weight):
         """``{column: value}`` of ``bias_covariates``, checked against the

@@ -171,9 +171,10 @@ def make_region(box, rng):
     return covariates, bias
 
 
-def make_species(box, pool, pool_covariates, rng):
+def make_species(box, pool, pool_covariates, rng, patches=1):
     """A species' probability of occupancy ``(lonlat, covariates) -> p``, or
-    None when no pool site is suitable enough to start its range from."""
+    None when no pool site is suitable enough to start its range from.
+    ``patches`` > 1 gives it that many smaller ranges (disjunct populations)."""
     temperature = pool_covariates["temperature"].to_numpy()
     rain = pool_covariates["rain"].to_numpy()
     optimum = pool_covariates.iloc[rng.integers(len(pool))]
@@ -190,17 +191,22 @@ def make_species(box, pool, pool_covariates, rng):
     suitable = pool[suitability(pool_covariates) > 0.5]
     if len(suitable) == 0:
         return None
-    origin = unit(suitable[rng.integers(len(suitable)), None])
-    radius = rng.uniform(0.15, 0.5) * diagonal_radians(box)
+    if patches == 1:
+        origin = unit(suitable[rng.integers(len(suitable)), None])
+        radius = np.array([rng.uniform(0.15, 0.5)]) * diagonal_radians(box)
+    else:
+        origin = unit(suitable[rng.integers(len(suitable), size=patches)])
+        radius = rng.uniform(0.05, 0.2, patches) * diagonal_radians(box)
 
     def occupancy(lonlat, frame):
-        distance = great_circle_angle(unit(lonlat), origin)[:, 0]
-        return suitability(frame) * np.exp(-0.5 * (distance / radius) ** 2)
+        distance = great_circle_angle(unit(lonlat), origin)
+        reach = np.exp(-0.5 * (distance / radius) ** 2).max(axis=1)
+        return suitability(frame) * reach
 
     return occupancy
 
 
-def make_data(box, rng, bias_strength=BIAS):
+def make_data(box, rng, bias_strength=BIAS, patches=1):
     """Records (lonlat, species), background and test sites with covariates,
     and the test sites' observed presence ``(n_test, n_species)``."""
     covariates, bias = make_region(box, rng)
@@ -221,7 +227,7 @@ def make_data(box, rng, bias_strength=BIAS):
     test_covariates = covariates(test)
     records, labels, truth = [], [], []
     while len(truth) < N_SPECIES:
-        occupancy = make_species(box, pool, pool_covariates, rng)
+        occupancy = make_species(box, pool, pool_covariates, rng, patches)
         if occupancy is None:
             continue
         occupied = np.flatnonzero(rng.random(N_POOL) < occupancy(pool, pool_covariates))
@@ -500,7 +506,9 @@ def mean_auc(truth, scores):
 def region_rows(seed, k, region, args):
     """``{row: (AUC, species kept, records, fit seconds)}`` of one region and seed."""
     torch.set_num_threads(args.threads)
-    data = make_data(REGIONS[region], np.random.default_rng([seed, k]), args.bias)
+    data = make_data(
+        REGIONS[region], np.random.default_rng([seed, k]), args.bias, args.patches
+    )
     target_group = not args.no_target_group
     scores, seconds = per_species_scores(data, seed, target_group, args.only)
     joint_scores, joint_seconds = joint_classifier_scores(
@@ -532,6 +540,14 @@ def main(argv=None):
         action="store_true",
         help="leave out the target-group backgrounds (whose few records can "
         "miss a soil level of the test sites, which the models refuse)",
+    )
+    parser.add_argument(
+        "--patches",
+        type=int,
+        default=1,
+        help="ranges of each species: 1 (the design: one broad dispersal bump, "
+        "R 15-50%% of the diagonal) or more smaller ones (R 5-20%%), "
+        "disjunct populations whose spatial part a tilt cannot draw",
     )
     parser.add_argument(
         "--only",
@@ -577,7 +593,8 @@ def main(argv=None):
     print(
         f"\n{len(args.regions)} regions ({', '.join(args.regions)}), "
         f"{N_SPECIES} species each, seeds {args.seeds}, "
-        f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}"
+        f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}, "
+        f"patches={args.patches}"
     )
     print(
         f"{'model':48s} {'AUC (mean of regions)':>22s} {'fit time / Maxent':>18s}"

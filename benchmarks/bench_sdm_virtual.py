@@ -20,7 +20,9 @@ regions do:
   0.3 to 1 standard deviation, times a weight per soil level, zero for one)
   and a range limited by dispersal: its probability of occupancy is the
   suitability times ``exp(-d² / 2R²)``, ``d`` the distance to a suitable
-  site where it started and ``R`` 15-50 % of the region's diagonal. So the
+  site where it started and ``R`` 15-50 % of the region's diagonal
+  (``--patches N``: the largest of ``N`` such bumps of ``R`` 5-20 %
+  instead, disjunct populations). So the
   covariates explain much of a range and the location the rest, as in the
   issue's measurements on real data;
 - a site is occupied with that probability (drawn once per site); each
@@ -73,6 +75,8 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
         --bias 0 --no-target-group
+    OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
+        --patches 3 --only kernel "GAM coords" "GAM xyz" "joint, sites" --jobs 2
 """
 
 import argparse

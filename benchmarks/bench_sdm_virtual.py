@@ -76,7 +76,8 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
         --bias 0 --no-target-group
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
-        --patches 3 --only kernel "GAM coords" "GAM xyz" "joint, sites" --jobs 2
+        --patches 3 --only kernel "GAM coords+cov, sites" "GAM coords, sites" \
+        "GAM xyz+cov, sites" "joint, sites" --jobs 2
 """
 
 import argparse

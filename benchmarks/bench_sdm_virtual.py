@@ -411,11 +411,12 @@ def wanted(name, only):
     return only is None or name == MAXENT or any(part in name for part in only)
 
 
-def per_species_scores(data, seed, target_group=True, only=None):
+def per_species_scores(data, frames, seed, target_group=True, only=None):
     """Each per-species model's test scores ``(n_test, n_species)`` and fit
-    time; ``target_group=False`` leaves out the target-group backgrounds,
-    ``only`` (substrings) the rows whose name holds none of them."""
-    sites, records, test = with_effort(data)
+    time; ``frames`` are :func:`with_effort`'s; ``target_group=False`` leaves
+    out the target-group backgrounds, ``only`` (substrings) the rows whose
+    name holds none of them."""
+    sites, records, test = frames
     weights_of_sites = effort_weights(sites["effort"].to_numpy())
     scores, seconds = {}, {}
     for label in np.unique(data["labels"]):
@@ -473,11 +474,12 @@ JOINT_VARIANTS = {
 }
 
 
-def joint_classifier_scores(data, seed, max_epochs, target_group=True, only=None):
+def joint_classifier_scores(
+    data, frames, seed, max_epochs, target_group=True, only=None
+):
     """One SphereLocationClassifier of all the region's species, once per
     background: the sites (with covariates), the sites drawn in proportion
     to the records' density and the records (target group)."""
-    frames = with_effort(data)
     weights = effort_weights(frames[0]["effort"].to_numpy())
     sites, records, test = (frame.drop(columns="effort") for frame in frames)
     scores, seconds = {}, {}
@@ -515,9 +517,10 @@ def region_rows(seed, k, region, args):
         REGIONS[region], np.random.default_rng([seed, k]), args.bias, args.patches
     )
     target_group = not args.no_target_group
-    scores, seconds = per_species_scores(data, seed, target_group, args.only)
+    frames = with_effort(data)  # the effort's bandwidth search, once a region
+    scores, seconds = per_species_scores(data, frames, seed, target_group, args.only)
     joint_scores, joint_seconds = joint_classifier_scores(
-        data, seed, args.max_epochs, target_group, args.only
+        data, frames, seed, args.max_epochs, target_group, args.only
     )
     scores.update(joint_scores)
     seconds.update(joint_seconds)

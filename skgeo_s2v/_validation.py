@@ -10,6 +10,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 __all__ = [
     "check_class_labels",
     "check_several_classes",
+    "check_weights",
     "check_lonlat_values",
     "find_coordinate_column",
     "first_non_finite",
@@ -336,6 +337,57 @@ def check_several_classes(classes, estimator, advice=""):
             f"{type(estimator).__name__} needs at least 2 classes."
         )
         raise ValueError(f"{message} {advice}".strip())
+
+
+def check_weights(weights, n, what="weights", of="points"):
+    """Check one finite, non-negative weight per item, not all zero.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n,)
+        The weights, as the user gave them.
+    n : int
+        How many items they weigh.
+    what, of : str, default="weights", "points"
+        The parameter's name and what it weighs, for the messages.
+
+    Returns
+    -------
+    weights : ndarray of shape (n,), float64
+        A new array.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and, for a bad value, its first position.
+
+    Examples
+    --------
+    >>> check_weights([1, 0, 2], 3)
+    array([1., 0., 2.])
+    >>> check_weights([1, -1, 2], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: weights[1] is -1.0; weights must be finite and non-negative.
+    """
+    try:
+        values = np.array(weights, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what} must be numbers, one per item: {error}") from error
+    if values.shape != (n,):
+        raise ValueError(
+            f"{what} has shape {values.shape}, but there are {n} {of}; give one "
+            "weight per item."
+        )
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        raise ValueError(
+            f"{what}[{bad[0]}] is {values[bad[0]]}; {what} must be finite and "
+            "non-negative."
+        )
+    if n and not values.any():
+        raise ValueError(f"{what} are all 0; give at least one item a weight.")
+    return values
 
 
 def check_class_labels(y):

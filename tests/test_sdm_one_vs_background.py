@@ -155,7 +155,9 @@ def test_coordinates_only():
 
 def test_bad_input():
     records, species, sites = _records()
-    with pytest.raises(ValueError, match="one class 'west'; give background sites"):
+    with pytest.raises(
+        ValueError, match=r"single class \('west'\).*give background sites instead"
+    ):
         OneVsBackgroundClassifier(GAM).fit(
             records[species == "west"], species[species == "west"]
         )
@@ -176,9 +178,17 @@ def test_bad_input():
         OneVsBackgroundClassifier(GAM, background=np.zeros((5, 3))).fit(lonlat, species)
     with pytest.raises(ValueError, match="with background='target group' give none"):
         OneVsBackgroundClassifier(GAM, background_weights=[1.0]).fit(records, species)
-    with pytest.raises(ValueError, match=r"shape \(2,\), but background has 300 sites"):
+    with pytest.raises(
+        ValueError,
+        match=r"background_weights has shape \(2,\), but there are 300 sites",
+    ):
         OneVsBackgroundClassifier(
             GAM, background=sites, background_weights=[1.0, 2.0]
+        ).fit(records, species)
+    negative = np.r_[-1.0, np.ones(len(sites) - 1)]
+    with pytest.raises(ValueError, match=r"background_weights\[0\] is -1.0"):
+        OneVsBackgroundClassifier(
+            GAM, background=sites, background_weights=negative
         ).fit(records, species)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         OneVsBackgroundClassifier(GAM).fit(records, species[:2])

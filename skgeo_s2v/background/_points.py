@@ -8,6 +8,7 @@ from .._validation import (
     _LAT_NAMES,
     _LON_NAMES,
     check_lonlat_values,
+    check_weights,
     find_coordinate_column,
 )
 from ._base import BaseBackground
@@ -57,30 +58,13 @@ def _draw_probabilities(weights, n_points):
     """The checked ``weights`` of ``n_points`` points, scaled to sum to 1."""
     if weights is None:
         return None
-    try:
-        values = np.array(weights, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"weights must be numbers, one per point: {error}") from error
-    if values.shape != (n_points,):
-        raise ValueError(
-            f"weights has shape {values.shape}, but there are {n_points} points; "
-            "give one weight per point."
-        )
-    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
-    if bad.size:
-        raise ValueError(
-            f"weights[{bad[0]}] is {values[bad[0]]}; weights must be finite and "
-            "non-negative."
-        )
-    total = values.sum()
-    if total == 0:
-        raise ValueError("weights are all 0; give at least one point a weight.")
+    values = check_weights(weights, n_points)
     if n_points > _MAX_WEIGHTED_POINTS:
         raise ValueError(
             f"{n_points} weighted points are more than the {_MAX_WEIGHTED_POINTS} "
             "that can be drawn by weight; thin the points first."
         )
-    return values / total
+    return values / values.sum()
 
 
 class _ResampledBackground(BaseBackground):

@@ -23,7 +23,12 @@ from sklearn.base import (
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._validation import check_class_labels, validate_lonlat
+from .._validation import (
+    check_class_labels,
+    check_several_classes,
+    check_weights,
+    validate_lonlat,
+)
 from ._gam import SphereGAMClassifier
 
 __all__ = ["OneVsBackgroundClassifier"]
@@ -156,13 +161,12 @@ default="target group"
         y = check_class_labels(y)
         check_consistent_length(X, y)
         self.classes_ = np.unique(y)
-        if self._target_group() and len(self.classes_) < 2:
-            only = self.classes_[0]
-            only = only.item() if isinstance(only, np.generic) else only
-            raise ValueError(
-                f"With background='target group' each class is fitted against "
-                f"the other classes' records, but y holds the one class "
-                f"{only!r}; give background sites instead."
+        if self._target_group():
+            check_several_classes(
+                self.classes_,
+                self,
+                "With background='target group' each class is fitted against "
+                "the other classes' records; give background sites instead.",
             )
         weights = self._check_background(X)
         estimator = SphereGAMClassifier() if self.estimator is None else self.estimator
@@ -216,13 +220,9 @@ default="target group"
                 raise ValueError(f"In the background sites: {error}") from error
         if self.background_weights is None:
             return None
-        weights = np.asarray(self.background_weights, dtype=np.float64)
-        if weights.shape != (len(background),):
-            raise ValueError(
-                f"background_weights has shape {weights.shape}, but background "
-                f"has {len(background)} sites; give one weight per site."
-            )
-        return weights
+        return check_weights(
+            self.background_weights, len(background), "background_weights", "sites"
+        )
 
     def _background_of(self, X, own):
         if self._target_group():

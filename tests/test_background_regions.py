@@ -250,6 +250,9 @@ def test_points_background_draws_in_proportion_to_weights():
     np.testing.assert_array_equal(points, draw(sampler, n=8000))  # seeded
     restored = pickle.loads(pickle.dumps(sampler))
     np.testing.assert_array_equal(points, draw(restored, n=8000))
+    # Zero weights at either end are never drawn either.
+    only_middle = draw(PointsBackground(sites, weights=[0.0, 2.0, 0.0]), n=2000)
+    assert (only_middle == sites[1]).all()
 
 
 @pytest.mark.parametrize(

@@ -50,26 +50,17 @@ def _lonlat_of_points(points):
     return lonlat.astype(np.float32)
 
 
-#: torch.multinomial draws among at most 2**24 categories.
-_MAX_WEIGHTED_POINTS = 2**24
-
-
 def _draw_probabilities(weights, n_points):
     """The checked ``weights`` of ``n_points`` points, scaled to sum to 1."""
     if weights is None:
         return None
     values = check_weights(weights, n_points)
-    if n_points > _MAX_WEIGHTED_POINTS:
-        raise ValueError(
-            f"{n_points} weighted points are more than the {_MAX_WEIGHTED_POINTS} "
-            "that can be drawn by weight; thin the points first."
-        )
     return values / values.sum()
 
 
 class _ResampledBackground(BaseBackground):
     """Draws with replacement from a fixed set of points ``points_``:
-    uniformly, or in proportion to ``_draw_weights`` when a subclass sets them.
+    uniformly, or in proportion to weights when a subclass sets ``_draw_cdf``.
 
     With covariates (:meth:`fit_covariates`), each draw is a point's row
     ``(lon, lat, covariates_...)``. The float32 table of those rows is built
@@ -77,8 +68,9 @@ class _ResampledBackground(BaseBackground):
     (``_rows_on``); neither is pickled, both are rebuilt on unpickling.
     """
 
-    #: Each point's probability of being drawn (None: all alike).
-    _draw_weights = None
+    #: Cumulative probabilities of drawing each point, computed once a fit
+    #: (None: all points alike).
+    _draw_cdf = None
 
     def _set_rows(self):
         """Build the table of the rows drawn; forget the copies on devices."""
@@ -91,16 +83,22 @@ class _ResampledBackground(BaseBackground):
 
     def sample(self, n, *, generator, device=None):
         self._check_fitted()
-        if self._draw_weights is None:
+        if self._draw_cdf is None:
             index = torch.randint(
                 len(self.points_), (n,), generator=generator, device=generator.device
             )
         else:
-            weights = self._weights_on.get(generator.device)
-            if weights is None:
-                weights = torch.as_tensor(self._draw_weights, device=generator.device)
-                self._weights_on[generator.device] = weights
-            index = torch.multinomial(weights, n, replacement=True, generator=generator)
+            # Inverse-CDF draws: one binary search per draw, no per-call pass
+            # over the points (a point of weight 0 has no width, so is never hit).
+            cdf = self._weights_on.get(generator.device)
+            if cdf is None:
+                cdf = torch.as_tensor(self._draw_cdf, device=generator.device)
+                self._weights_on[generator.device] = cdf
+            uniform = torch.rand(
+                n, generator=generator, device=generator.device, dtype=cdf.dtype
+            )
+            index = torch.searchsorted(cdf, uniform * cdf[-1], right=True)
+            index = index.clamp_(max=len(self.points_) - 1)
         rows = self._rows_on.get(generator.device)
         if rows is None:
             rows = torch.as_tensor(self._rows, device=generator.device)
@@ -180,7 +178,7 @@ class PointsBackground(_ResampledBackground):
     def _fit(self, lonlat, y):
         self.points_ = _lonlat_of_points(self.points)
         self.weights_ = _draw_probabilities(self.weights, len(self.points_))
-        self._draw_weights = self.weights_
+        self._draw_cdf = None if self.weights_ is None else np.cumsum(self.weights_)
         self._set_rows()
 
     def covariate_sites(self):

@@ -67,7 +67,9 @@ the weights, ``exp(effort)``, scaled to a mean of 1, are the fit's
 ``batch_size=128`` (several steps an epoch rather than one), a coarse
 location (sphereM+ with ``min_radius=0.2``), and both. Scores: mean ROC
 AUC over the species of each region, then over the regions; a seed draws
-new regions' fields, species and records. Fit times are ratios against
+new regions' fields, species and records. The row ``true occupancy`` scores
+the test sites by the probability their presence was drawn from: no model
+ranks them better in expectation, so it is the ceiling of the AUC. Fit times are ratios against
 Maxent's (sites), measured in the same run.
 
 Usage::
@@ -99,7 +101,12 @@ from skgeo_s2v._geometry import (
 )
 from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
-from skgeo_s2v.sdm import SphereGAMClassifier, presence_auc, sampling_effort
+from skgeo_s2v.sdm import (
+    SharedBiasGAMClassifier,
+    SphereGAMClassifier,
+    presence_auc,
+    sampling_effort,
+)
 
 REGIONS = {
     "small": (5.0, 45.0, 11.0, 49.0),
@@ -230,7 +237,7 @@ def make_data(box, rng, bias_strength=BIAS, patches=1):
         )
     ]
     test_covariates = covariates(test)
-    records, labels, truth = [], [], []
+    records, labels, truth, true_occupancy = [], [], [], []
     while len(truth) < N_SPECIES:
         occupancy = make_species(box, pool, pool_covariates, rng, patches)
         if occupancy is None:
@@ -247,7 +254,8 @@ def make_data(box, rng, bias_strength=BIAS, patches=1):
         )
         records.append(pool[chosen])
         labels.append(np.full(n_records, f"sp{len(truth):02d}"))
-        truth.append(rng.random(N_TEST) < occupancy(test, test_covariates))
+        true_occupancy.append(occupancy(test, test_covariates))
+        truth.append(rng.random(N_TEST) < true_occupancy[-1])
     records = np.concatenate(records)
     return {
         "records": records,
@@ -258,6 +266,7 @@ def make_data(box, rng, bias_strength=BIAS, patches=1):
         "test": test,
         "test_covariates": test_covariates,
         "truth": np.column_stack(truth).astype(int),
+        "true_occupancy": np.column_stack(true_occupancy),
     }
 
 
@@ -397,6 +406,7 @@ def with_effort(data):
 
 
 MAXENT = "Maxent (covariates), sites"  # the baseline, always run
+CEILING = "true occupancy (the ceiling; no fit)"  # always scored
 
 
 def effort_weights(effort):
@@ -504,6 +514,23 @@ def joint_classifier_scores(
     return scores, seconds
 
 
+SHARED_BIAS = "shared-bias GAM, all species, sites"
+
+
+def shared_bias_scores(data, frames, seed, only=None):
+    """One SharedBiasGAMClassifier of all the region's species (its
+    defaults) against the sites: each species' habitat with the shared
+    sampling bias left out."""
+    if not wanted(SHARED_BIAS, only):
+        return {}, {}
+    sites, records, test = (frame.drop(columns="effort") for frame in frames)
+    start = time.perf_counter()
+    model = SharedBiasGAMClassifier(sites, random_state=seed)
+    model.fit(records[ALL_COLUMNS], data["labels"])
+    seconds = time.perf_counter() - start
+    return {SHARED_BIAS: model.predict_presence(test)}, {SHARED_BIAS: seconds}
+
+
 def mean_auc(truth, scores):
     """Mean ROC AUC over the species with at least 5 test presences."""
     kept = truth.sum(axis=0) >= 5
@@ -524,6 +551,12 @@ def region_rows(seed, k, region, args):
     )
     scores.update(joint_scores)
     seconds.update(joint_seconds)
+    shared_scores, shared_seconds = shared_bias_scores(data, frames, seed, args.only)
+    scores.update(shared_scores)
+    seconds.update(shared_seconds)
+    # No model can rank the surveys better in expectation than by the
+    # occupancy the presences were drawn from: the ceiling of the AUC.
+    scores[CEILING], seconds[CEILING] = data["true_occupancy"], 0.0
     rows = {}
     for name, score in scores.items():
         auc, n_kept = mean_auc(data["truth"], score)

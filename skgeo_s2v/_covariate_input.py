@@ -29,6 +29,7 @@ __all__ = [
     "covariates_from_json",
     "covariates_to_json",
     "fit_covariate_input",
+    "lonlat_of",
     "n_covariate_features",
     "rows_with_unseen_levels",
     "training_input",
@@ -215,6 +216,14 @@ def transform_covariates(transformer, covariates, what):
     _check_values(covariates, kinds, what, known)
     frame = covariates[list(kinds)]
     return np.asarray(transformer.transform(frame), dtype=np.float64)
+
+
+def lonlat_of(X):
+    """The validated ``(lon, lat)`` rows of an array, or of a DataFrame's
+    longitude and latitude columns (its other columns are not read)."""
+    if hasattr(X, "columns"):
+        return _split(X)[0]
+    return validate_lonlat(None, X, reset=True)
 
 
 def _split(X):

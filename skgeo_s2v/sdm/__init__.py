@@ -1,6 +1,7 @@
 """Species distribution modelling: an additive model, metrics, thresholds and maps.
 
-An additive model of location and covariates (:class:`SphereGAMClassifier`),
+An additive model of location and covariates (:class:`SphereGAMClassifier`;
+:class:`SharedBiasGAMClassifier` for many species with one sampling bias),
 and the tools ecologists use to judge and publish a model of where species live:
 a covariate of sampling effort that takes up observers' bias
 (:func:`sampling_effort`), ROC AUC on presence-absence surveys
@@ -22,10 +23,12 @@ from ._metrics import (
     presence_scores,
 )
 from ._one_vs_background import OneVsBackgroundClassifier
+from ._shared_bias import SharedBiasGAMClassifier
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
     "OneVsBackgroundClassifier",
+    "SharedBiasGAMClassifier",
     "SphereGAMClassifier",
     "binary_range",
     "class_thresholds",

@@ -214,18 +214,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : SphereGAMClassifier
         """
-        splines = SplineTransformer(
-            n_knots=self.n_knots, degree=3, extrapolation="linear"
-        )
-        lonlat, covariates = fit_covariate_input(
-            self, X, False, splines, handle_unknown=self.handle_unknown
-        )
+        basis, sample_weight = self._fit_basis(X, sample_weight)
         y = check_class_labels(y)
-        check_consistent_length(lonlat, y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, lonlat, ensure_non_negative=True
-            )
+        check_consistent_length(basis, y)
         self.classes_ = np.unique(y)
         check_several_classes(
             self.classes_,
@@ -233,8 +224,32 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             "For presence-only records, add background sites (with their "
             "covariates) as a second class.",
         )
-        if sample_weight is not None and covariates is not None:
-            self._fit_splines_on_weighted_rows(covariates, sample_weight)
+        self.logistic_ = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
+        ).fit(basis, y, sample_weight=sample_weight)
+        self.n_iter_ = self.logistic_.n_iter_
+        return self
+
+    def _fit_basis(self, X, sample_weight=None):
+        """Fit the encoder, the covariate bases and the scaler on ``X``.
+
+        Returns the standardised basis of ``X`` and the checked
+        ``sample_weight`` (None for none). :class:`SharedBiasGAMClassifier
+        <skgeo_s2v.sdm.SharedBiasGAMClassifier>` builds its habitat terms
+        with it.
+        """
+        splines = SplineTransformer(
+            n_knots=self.n_knots, degree=3, extrapolation="linear"
+        )
+        lonlat, covariates = fit_covariate_input(
+            self, X, False, splines, handle_unknown=self.handle_unknown
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, lonlat, ensure_non_negative=True
+            )
+            if covariates is not None:
+                self._fit_splines_on_weighted_rows(covariates, sample_weight)
         self.bias_values_ = self._bias_values(covariates, sample_weight)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.encoder_ = make_position_encoder(self.encoder, seed).fit(lonlat)
@@ -243,11 +258,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             features = self.covariate_transformer_.transform(covariates)
         basis = self._basis(lonlat, features)
         self.scaler_ = StandardScaler().fit(basis, sample_weight=sample_weight)
-        self.logistic_ = LogisticRegression(
-            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
-        ).fit(self.scaler_.transform(basis), y, sample_weight=sample_weight)
-        self.n_iter_ = self.logistic_.n_iter_
-        return self
+        return self.scaler_.transform(basis), sample_weight
 
     def _fit_splines_on_weighted_rows(self, covariates, sample_weight):
         """Refit the numeric covariates' splines with ``sample_weight``, so
@@ -308,6 +319,11 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
 
     def _standardised_basis(self, X):
         check_is_fitted(self, "logistic_")
+        return self._transform_basis(X)
+
+    def _transform_basis(self, X):
+        """The standardised basis of prediction input ``X`` (after
+        :meth:`_fit_basis`)."""
         if self.covariate_transformer_ is None:
             basis = self._basis(validate_lonlat(self, X, reset=False))
         else:

@@ -195,33 +195,14 @@ default="target group"
                     "background='target group' give none (each record weighs 1)."
                 )
             return None
-        background = self.background
-        if isinstance(X, pd.DataFrame):
-            if not isinstance(background, pd.DataFrame):
-                raise ValueError(
-                    f"X is a DataFrame of {list(X.columns)}, so background must be "
-                    "a DataFrame holding those columns for the sites."
-                )
-            missing = [c for c in X.columns if c not in background.columns]
-            if missing:
-                raise ValueError(
-                    f"background lacks the columns {missing} of X; it has "
-                    f"{list(background.columns)}."
-                )
-        elif isinstance(background, pd.DataFrame):
-            raise ValueError(
-                "background is a DataFrame but X is an array; give both as "
-                "(lon, lat) arrays or both as DataFrames."
-            )
-        else:
-            try:
-                validate_lonlat(None, background, reset=True)
-            except ValueError as error:
-                raise ValueError(f"In the background sites: {error}") from error
+        check_background_sites(X, self.background)
         if self.background_weights is None:
             return None
         return check_weights(
-            self.background_weights, len(background), "background_weights", "sites"
+            self.background_weights,
+            len(self.background),
+            "background_weights",
+            "sites",
         )
 
     def _background_of(self, X, own):
@@ -265,16 +246,7 @@ default="target group"
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        presence = self.predict_presence(X)
-        total = presence.sum(axis=1, keepdims=True)
-        n_classes = presence.shape[1]
-        # A site that every model scores 0 gets no ranking: all classes alike.
-        return np.divide(
-            presence,
-            total,
-            out=np.full_like(presence, 1.0 / n_classes),
-            where=total > 0,
-        )
+        return normalised_presence(self.predict_presence(X))
 
     def predict(self, X):
         """The class with the highest presence score at each site.
@@ -290,6 +262,49 @@ default="target group"
         """
         presence = self.predict_presence(X)  # checks that the model is fitted
         return self.classes_[np.argmax(presence, axis=1)]
+
+
+def check_background_sites(X, background):
+    """Refuse background sites that do not fit the layout of the records ``X``.
+
+    Sites go with records of the same kind: ``(lon, lat)`` arrays with
+    arrays, and a DataFrame holding every column of a DataFrame ``X`` (the
+    covariates among them).
+    """
+    if isinstance(X, pd.DataFrame):
+        if not isinstance(background, pd.DataFrame):
+            raise ValueError(
+                f"X is a DataFrame of {list(X.columns)}, so background must be "
+                "a DataFrame holding those columns for the sites."
+            )
+        missing = [c for c in X.columns if c not in background.columns]
+        if missing:
+            raise ValueError(
+                f"background lacks the columns {missing} of X; it has "
+                f"{list(background.columns)}."
+            )
+    elif isinstance(background, pd.DataFrame):
+        raise ValueError(
+            "background is a DataFrame but X is an array; give both as "
+            "(lon, lat) arrays or both as DataFrames."
+        )
+    else:
+        try:
+            validate_lonlat(None, background, reset=True)
+        except ValueError as error:
+            raise ValueError(f"In the background sites: {error}") from error
+
+
+def normalised_presence(presence):
+    """Presence scores ``(n_sites, n_classes)`` scaled to sum to one at each
+    site; a site that every class scores 0 gets all classes alike."""
+    total = presence.sum(axis=1, keepdims=True)
+    return np.divide(
+        presence,
+        total,
+        out=np.full_like(presence, 1.0 / presence.shape[1]),
+        where=total > 0,
+    )
 
 
 def _fit_one(estimator, X, own, background, weights):

@@ -65,12 +65,15 @@ the weights, ``exp(effort)``, scaled to a mean of 1, are the fit's
 ``PointsBackground`` or with ``TargetGroupBackground``,
 ``predict_presence`` per species; with the sites, also with
 ``batch_size=128`` (several steps an epoch rather than one), a coarse
-location (sphereM+ with ``min_radius=0.2``), and both. Scores: mean ROC
+location (sphereM+ with ``min_radius=0.2``), and both. Per region, one
+:class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` (its defaults) of all its
+species against the sites: their habitats fitted with one shared surface of
+sampling bias, which the predictions leave out. Scores: mean ROC
 AUC over the species of each region, then over the regions; a seed draws
 new regions' fields, species and records. The row ``true occupancy`` scores
 the test sites by the probability their presence was drawn from: no model
-ranks them better in expectation, so it is the ceiling of the AUC. Fit times are ratios against
-Maxent's (sites), measured in the same run.
+ranks them better in expectation, so it is the ceiling of the AUC. Fit
+times are ratios against Maxent's (sites), measured in the same run.
 
 Usage::
 

@@ -219,9 +219,10 @@ def transform_covariates(transformer, covariates, what):
 
 
 def lonlat_of(X):
-    """The validated ``(lon, lat)`` rows of an array, or of a DataFrame's
-    longitude and latitude columns (its other columns are not read)."""
-    if hasattr(X, "columns"):
+    """The validated ``(lon, lat)`` rows of an array or a two-column
+    DataFrame, or of a wider DataFrame's longitude and latitude columns (its
+    other columns are not read)."""
+    if hasattr(X, "columns") and len(X.columns) > 2:
         return _split(X)[0]
     return validate_lonlat(None, X, reset=True)
 

@@ -42,6 +42,8 @@ def _rows(X, index):
 def _stack(first, second):
     """``first`` above ``second``: DataFrames by column name, arrays as they are."""
     if isinstance(first, pd.DataFrame):
+        if not isinstance(second, pd.DataFrame):  # (lon, lat) rows of sites
+            second = pd.DataFrame(np.asarray(second), columns=first.columns)
         return pd.concat([first, second[list(first.columns)]], ignore_index=True)
     return np.concatenate([np.asarray(first), np.asarray(second)])
 
@@ -267,11 +269,14 @@ default="target group"
 def check_background_sites(X, background):
     """Refuse background sites that do not fit the layout of the records ``X``.
 
-    Sites go with records of the same kind: ``(lon, lat)`` arrays with
-    arrays, and a DataFrame holding every column of a DataFrame ``X`` (the
-    covariates among them).
+    Sites go with records of the same kind: ``(lon, lat)`` rows with
+    records of the coordinates only (an array, or a DataFrame of two
+    columns), and a DataFrame holding every column of a DataFrame ``X``
+    (the covariates among them).
     """
-    if isinstance(X, pd.DataFrame):
+    if isinstance(X, pd.DataFrame) and (
+        X.shape[1] > 2 or isinstance(background, pd.DataFrame)
+    ):
         if not isinstance(background, pd.DataFrame):
             raise ValueError(
                 f"X is a DataFrame of {list(X.columns)}, so background must be "

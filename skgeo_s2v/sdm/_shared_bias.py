@@ -323,19 +323,9 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         encoded = np.asarray(self.bias_encoder_.transform(lonlat), dtype=np.float64)
         return self.bias_scaler_.transform(encoded) @ self.bias_coef_
 
-    def decision_function(self, X):
-        """Each species' habitat log-odds, the bias held at its mean.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 2) or DataFrame
-            The columns of fit's ``X``.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
+    def _habitat_log_odds(self, X):
+        """Each species' habitat log-odds ``(n, n_classes)``, the bias held
+        at its mean over the background sites."""
         check_is_fitted(self, "coef_")
         basis = self.habitat_basis_._transform_basis(X)
         return basis @ self.coef_.T + self.intercept_
@@ -354,7 +344,7 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         presence : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        return expit(self.decision_function(X))
+        return expit(self._habitat_log_odds(X))
 
     def predict_sampling_bias(self, X):
         """The fitted log sampling bias at each site, relative to its mean
@@ -399,4 +389,5 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self._habitat_log_odds(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(scores, axis=1)]

@@ -13,6 +13,7 @@ from skgeo_s2v.sdm import (
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
     presence_auc,
+    predict_grid,
     presence_auc_scorer,
 )
 
@@ -130,6 +131,31 @@ def test_predictions_rank_the_species_and_are_reproducible():
     south, north = test["lat"] < 44, test["lat"] > 52
     assert presence[south, 3].mean() > presence[south, 0].mean()
     assert presence[north, 0].mean() > presence[north, 3].mean()
+
+
+def test_predict_grid_maps_the_habitat():
+    xr = pytest.importorskip("xarray")
+    records, species, sites, _, _ = _survey(n_records=30)
+    model = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)
+    lat, lon = np.arange(40.5, 56, 1.0), np.arange(-9.5, 10, 1.0)
+    temperature = 20 - 0.5 * lat[:, None] + np.sin(lon[None, :] / 3)
+    layers = xr.Dataset(
+        {"temperature": (("lat", "lon"), temperature)}, coords={"lat": lat, "lon": lon}
+    )
+    grid = predict_grid(
+        model, resolution_deg=1.0, bbox=(-10, 40, 10, 56), covariates=layers
+    )
+    assert list(grid["class"].values) == ["s0", "s1", "s2", "s3"]
+    cells = pd.DataFrame(
+        {
+            "lon": np.tile(grid["lon"].values, grid["lat"].size),
+            "lat": np.repeat(grid["lat"].values, grid["lon"].size),
+        }
+    )
+    cells["temperature"] = 20 - 0.5 * cells["lat"] + np.sin(cells["lon"] / 3)
+    np.testing.assert_allclose(
+        grid.values.reshape(4, -1).T, model.predict_presence(cells), rtol=1e-5
+    )
 
 
 def test_coordinates_only_and_the_scorer():

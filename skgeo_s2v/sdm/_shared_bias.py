@@ -102,6 +102,9 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         Holds the fitted habitat basis (``encoder_``,
         ``covariate_transformer_``, ``scaler_``); its logistic regression is
         not fitted.
+    covariate_transformer_ : ColumnTransformer or None
+        The habitat basis's splines and one-hot encoder of the covariates;
+        None for two-column input.
     bias_encoder_ : position encoder
         The fitted encoder of the bias surface.
     bias_scaler_ : StandardScaler
@@ -317,6 +320,12 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         self.coef_ = coef
         self.bias_coef_ = bias_coef
         self.n_iter_ = int(result.nit)
+
+    @property
+    def covariate_transformer_(self):
+        """The fitted spline and one-hot bases of the covariates (None for
+        two-column input), as :func:`~skgeo_s2v.sdm.predict_grid` reads them."""
+        return self.habitat_basis_.covariate_transformer_
 
     def _log_bias(self, lonlat):
         """The bias term ``bias(x)`` at ``(lon, lat)`` rows."""

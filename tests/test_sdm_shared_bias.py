@@ -65,8 +65,8 @@ def test_the_shared_bias_takes_up_the_observers_bias():
     shared_auc = presence_auc(truth, model.predict_presence(test))
     apart_auc = presence_auc(truth, apart.predict_presence(test))
     # The same habitat terms fitted one species at a time learn the eastward
-    # bias as habitat (0.852 against 0.875 here; 0.02 to 0.05 on seeds 0-3).
-    assert shared_auc > apart_auc + 0.015
+    # bias as habitat (0.852 against 0.898 here; 0.05 to 0.07 on seeds 0-3).
+    assert shared_auc > apart_auc + 0.03
     # The bias surface found is the eastward one, 0 on average over the sites.
     assert np.corrcoef(model.predict_sampling_bias(test), test["lon"])[0, 1] > 0.7
     assert abs(model.predict_sampling_bias(sites).mean()) < 1e-10
@@ -76,13 +76,28 @@ def test_the_shared_bias_takes_up_the_observers_bias():
     assert model.n_features_in_ == 3
 
 
+def test_without_a_bias_it_costs_little():
+    # What the ranges share is taken for bias too: 0.915 against 0.933 here
+    # (0.000 to 0.025 on seeds 0-3).
+    records, species, sites, test, truth = _survey(bias_strength=0.0)
+    model = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)
+    apart = OneVsBackgroundClassifier(
+        SphereGAMClassifier("xyz", n_knots=4), background=sites
+    ).fit(records, species)
+    shared_auc = presence_auc(truth, model.predict_presence(test))
+    assert shared_auc > presence_auc(truth, apart.predict_presence(test)) - 0.03
+
+
 def test_the_fit_is_the_optimum_of_the_stacked_logistic_regression():
     """Checked on the stacked design: one block of rows per species (its
     records, then every site), columns [species' intercepts, habitat basis of
     each species, shared bias basis]; at the optimum the penalised logistic
-    loss has zero gradient (the intercepts unpenalised)."""
+    loss has zero gradient (the intercepts unpenalised, the bias penalised
+    by bias_C)."""
     records, species, sites, _, _ = _survey(seed=1, n_records=30)
-    model = SharedBiasGAMClassifier(sites, n_knots=4, tol=1e-8, max_iter=5000)
+    model = SharedBiasGAMClassifier(
+        sites, n_knots=4, bias_C=0.01, tol=1e-8, max_iter=5000
+    )
     model.fit(records, species)
     rows = pd.concat([records, sites], ignore_index=True)
     habitat = model.habitat_basis_._transform_basis(rows)
@@ -104,7 +119,14 @@ def test_the_fit_is_the_optimum_of_the_stacked_logistic_regression():
     theta = np.concatenate(
         [model.intercept_ - model.bias_offset_, model.coef_.ravel(), model.bias_coef_]
     )
-    penalised = np.r_[np.zeros(n_classes), theta[n_classes:]]
+    # The penalty's gradient: 0 for the intercepts, coef / C for the
+    # habitats, bias_coef / bias_C for the bias (all times C here).
+    n_penalised_habitat = n_classes * n_habitat
+    penalised = np.r_[
+        np.zeros(n_classes),
+        theta[n_classes : n_classes + n_penalised_habitat],
+        theta[n_classes + n_penalised_habitat :] * model.C / model.bias_C,
+    ]
     gradient = model.C * design.T @ (expit(design @ theta) - target) + penalised
     assert np.max(np.abs(gradient)) < 1e-3 * np.max(np.abs(penalised))
     # predict_presence is the habitat part with the bias at its sites' mean.

@@ -12,8 +12,8 @@ from skgeo_s2v.sdm import (
     OneVsBackgroundClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
-    presence_auc,
     predict_grid,
+    presence_auc,
     presence_auc_scorer,
 )
 

@@ -14,6 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -256,10 +257,10 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         self.bias_scaler_ = StandardScaler().fit(encoded)
         bias = self.bias_scaler_.transform(encoded)
         n_records = len(y)
+        records, sites = slice(None, n_records), slice(n_records, None)
         self._solve(
-            habitat[:n_records], bias[:n_records], species,
-            habitat[n_records:], bias[n_records:],
-        )  # fmt: skip
+            habitat[records], bias[records], species, habitat[sites], bias[sites]
+        )
         return self
 
     def _solve(self, habitat, bias, species, site_habitat, site_bias):
@@ -292,11 +293,9 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
             loss = -log_expit(-site_scores).sum() - log_expit(record_scores).sum()
             site_grad = expit(site_scores)  # d loss / d score
             record_grad = -expit(-record_scores)
-            grad_intercept = site_grad.sum(axis=0) + np.bincount(
-                species, record_grad, minlength=n_classes
-            )
+            grad_intercept = site_grad.sum(axis=0) + membership @ record_grad
             grad_coef = site_grad.T @ site_habitat
-            np.add.at(grad_coef, species, record_grad[:, None] * habitat)
+            grad_coef += membership @ (record_grad[:, None] * habitat)
             grad_bias = site_bias.T @ site_grad.sum(axis=1) + bias.T @ record_grad
             value = scale * loss + 0.5 * (
                 penalty * np.sum(coef**2) + bias_penalty * np.sum(bias_coef**2)
@@ -310,6 +309,11 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
             )
             return value, grad
 
+        # Sums of the records' terms by species, as one sparse product.
+        membership = sparse.csr_matrix(
+            (np.ones(len(species)), (species, np.arange(len(species)))),
+            shape=(n_classes, len(species)),
+        )
         counts = np.bincount(species, minlength=n_classes)
         start = np.zeros(n_classes * (1 + n_habitat) + n_bias)
         start[:n_classes] = np.log(counts / n_sites)

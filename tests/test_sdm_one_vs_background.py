@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from skgeo_s2v.model_selection import SphericalClusterKFold
@@ -151,6 +152,13 @@ def test_coordinates_only():
     model = OneVsBackgroundClassifier(GAM, background=sites[["lon", "lat"]].to_numpy())
     assert np.mean(model.fit(lonlat, species).predict(lonlat) == species) > 0.9
     assert model.n_features_in_ == 2
+    # Records as a two-column DataFrame take the same (lon, lat) site rows.
+    frame = clone(model).fit(records[["lon", "lat"]], species)
+    np.testing.assert_allclose(
+        frame.predict_presence(records[["lon", "lat"]]),
+        model.predict_presence(lonlat),
+        rtol=1e-12,
+    )
 
 
 def test_bad_input():

@@ -48,7 +48,46 @@ def _stack(first, second):
     return np.concatenate([np.asarray(first), np.asarray(second)])
 
 
-class OneVsBackgroundClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class PresenceRankingMixin:
+    """``predict_proba`` and ``predict`` of a model whose ``predict_presence``
+    scores each class apart, one column per class of ``classes_``."""
+
+    def predict_proba(self, X):
+        """The presence scores normalised to sum to one at each site.
+
+        A ranking of the classes at each site, not a calibrated probability
+        (each class's presence is scored apart).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return normalised_presence(self.predict_presence(X))
+
+    def predict(self, X):
+        """The class with the highest presence score at each site.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2) or DataFrame
+            The columns of fit's ``X``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        presence = self.predict_presence(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(presence, axis=1)]
+
+
+class OneVsBackgroundClassifier(
+    PresenceRankingMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+):
     """One binary presence model per class, of its records against background.
 
     For each class (species) of ``y``, a clone of ``estimator`` is fitted on
@@ -232,38 +271,6 @@ default="target group"
                 for model in self.estimators_
             ]
         )
-
-    def predict_proba(self, X):
-        """The presence scores normalised to sum to one at each site.
-
-        A ranking of the classes at each site, not a calibrated probability
-        (the models are fitted apart).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 2) or DataFrame
-            The columns of fit's ``X``.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return normalised_presence(self.predict_presence(X))
-
-    def predict(self, X):
-        """The class with the highest presence score at each site.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 2) or DataFrame
-            The columns of fit's ``X``.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        presence = self.predict_presence(X)  # checks that the model is fitted
-        return self.classes_[np.argmax(presence, axis=1)]
 
 
 def check_background_sites(X, background):

@@ -27,12 +27,12 @@ from .._covariate_input import lonlat_of
 from .._fitting import make_position_encoder
 from .._validation import check_class_labels, check_several_classes, validate_lonlat
 from ._gam import SphereGAMClassifier
-from ._one_vs_background import _stack, check_background_sites, normalised_presence
+from ._one_vs_background import PresenceRankingMixin, _stack, check_background_sites
 
 __all__ = ["SharedBiasGAMClassifier"]
 
 
-class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
+class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimator):
     """Additive habitat models of many species with one shared sampling bias.
 
     The log-odds that a site holds a record of species ``s`` rather than
@@ -387,33 +387,3 @@ class SharedBiasGAMClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "bias_coef_")
         return self._log_bias(lonlat_of(X)) - self.bias_offset_
-
-    def predict_proba(self, X):
-        """The presence scores normalised to sum to one at each site: a
-        ranking of the species there.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 2) or DataFrame
-            The columns of fit's ``X``.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return normalised_presence(self.predict_presence(X))
-
-    def predict(self, X):
-        """The species with the highest presence score at each site.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 2) or DataFrame
-            The columns of fit's ``X``.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        scores = self._habitat_log_odds(X)  # checks that the model is fitted
-        return self.classes_[np.argmax(scores, axis=1)]

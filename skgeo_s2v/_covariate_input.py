@@ -227,6 +227,20 @@ def lonlat_of(X):
     return validate_lonlat(None, X, reset=True)
 
 
+def check_covariate_frame(X, what):
+    """Refuse a DataFrame of ``lon``, ``lat`` and covariates whose coordinates
+    or covariates are invalid (missing, infinite, of a non-numeric dtype),
+    naming ``what`` and the row in the error, before it is stacked with
+    other rows."""
+    if len(X.columns) <= 2:
+        return
+    try:
+        _, covariates = _split(X)
+    except ValueError as error:
+        raise ValueError(f"In {what}: {error}") from error
+    _check_values(covariates, _kinds(covariates, what), what)
+
+
 def _split(X):
     lon, lat = _coordinate_columns(X)
     lonlat = validate_lonlat(None, X[[lon, lat]], reset=True)

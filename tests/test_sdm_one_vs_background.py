@@ -200,5 +200,12 @@ def test_bad_input():
         ).fit(records, species)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         OneVsBackgroundClassifier(GAM).fit(records, species[:2])
+    hole = sites.assign(temperature=sites["temperature"].mask(sites.index == 7))
+    with pytest.raises(ValueError, match=r"'temperature' of background .*row 7"):
+        OneVsBackgroundClassifier(GAM, background=hole).fit(records, species)
+    with pytest.raises(ValueError, match="In background: "):
+        OneVsBackgroundClassifier(GAM, background=sites.assign(lat=np.inf)).fit(
+            records, species
+        )
     with pytest.raises(ValueError, match="'background' parameter"):
         OneVsBackgroundClassifier(GAM, background="sites").fit(records, species)

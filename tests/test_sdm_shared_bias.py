@@ -211,6 +211,16 @@ def test_bad_input():
         SharedBiasGAMClassifier(sites).fit(records[["lon", "lat"]].to_numpy(), species)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         SharedBiasGAMClassifier(sites).fit(records, species[:2])
+    hole = sites.assign(temperature=sites["temperature"].mask(sites.index == 7))
+    with pytest.raises(ValueError, match=r"'temperature' of background .*row 7"):
+        SharedBiasGAMClassifier(hole).fit(records, species)
+    with pytest.raises(ValueError, match="In background: "):
+        SharedBiasGAMClassifier(sites.assign(lon=np.nan)).fit(records, species)
+    with pytest.raises(ValueError, match=r"'temperature' of X .*row 3"):
+        SharedBiasGAMClassifier(sites).fit(
+            records.assign(temperature=records["temperature"].mask(records.index == 3)),
+            species,
+        )
     with pytest.raises(NotFittedError):
         SharedBiasGAMClassifier(sites).predict_presence(test)
     model = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)

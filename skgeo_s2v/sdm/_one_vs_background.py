@@ -23,6 +23,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from .._covariate_input import check_covariate_frame
 from .._validation import (
     check_class_labels,
     check_several_classes,
@@ -295,6 +296,10 @@ def check_background_sites(X, background):
                 f"background lacks the columns {missing} of X; it has "
                 f"{list(background.columns)}."
             )
+        # Checked apart, so that an error names the frame and its own row
+        # rather than a row of the two stacked.
+        check_covariate_frame(X, "X")
+        check_covariate_frame(background[list(X.columns)], "background")
     elif isinstance(background, pd.DataFrame):
         raise ValueError(
             "background is a DataFrame but X is an array; give both as "

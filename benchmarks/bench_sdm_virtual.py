@@ -22,7 +22,10 @@ regions do:
   suitability times ``exp(-d² / 2R²)``, ``d`` the distance to a suitable
   site where it started and ``R`` 15-50 % of the region's diagonal
   (``--patches N``: the largest of ``N`` such bumps of ``R`` 5-20 %
-  instead, disjunct populations). So the
+  instead, disjunct populations; ``--hotspot S``: optima and origins drawn
+  with weight ``exp(S·h)`` of a smooth field ``h``, so that the species
+  crowd into one centre of richness, as the species of a clade often do,
+  a pattern of the ranges that every species shares). So the
   covariates explain much of a range and the location the rest, as in the
   issue's measurements on real data;
 - a site is occupied with that probability (drawn once per site); each
@@ -83,6 +86,8 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
         --patches 3 --only kernel "GAM coords+cov, sites" "GAM coords, sites" \
         "GAM xyz+cov, sites" "joint, sites" --jobs 2
+    OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
+        --hotspot 1.5 --only "GAM xyz+cov, sites" "shared-bias" --jobs 2
 """
 
 import argparse
@@ -186,13 +191,23 @@ def make_region(box, rng):
     return covariates, bias
 
 
-def make_species(box, pool, pool_covariates, rng, patches=1):
+def make_species(box, pool, pool_covariates, rng, patches=1, preference=None):
     """A species' probability of occupancy ``(lonlat, covariates) -> p``, or
     None when no pool site is suitable enough to start its range from.
-    ``patches`` > 1 gives it that many smaller ranges (disjunct populations)."""
+    ``patches`` > 1 gives it that many smaller ranges (disjunct populations).
+    ``preference`` (weights of the pool sites, summing to 1) draws the site
+    of its optimum and the origins of its ranges in proportion to them
+    instead of uniformly."""
+
+    def pick(candidates, size=None):
+        if preference is None:
+            return candidates[rng.integers(len(candidates), size=size)]
+        weights = preference[candidates] / preference[candidates].sum()
+        return rng.choice(candidates, size=size, p=weights)
+
     temperature = pool_covariates["temperature"].to_numpy()
     rain = pool_covariates["rain"].to_numpy()
-    optimum = pool_covariates.iloc[rng.integers(len(pool))]
+    optimum = pool_covariates.iloc[pick(np.arange(len(pool)))]
     widths = rng.uniform(0.3, 1.0, 2) * np.array([temperature.std(), rain.std()])
     soil_weight = rng.uniform(0.2, 1.0, SOIL_LEVELS)
     soil_weight[rng.integers(SOIL_LEVELS)] = 0.0  # one soil it never lives on
@@ -203,14 +218,14 @@ def make_species(box, pool, pool_covariates, rng, patches=1):
         soil = soil_weight[frame["soil"].cat.codes.to_numpy()]
         return np.exp(-0.5 * (t**2 + r**2)) * soil
 
-    suitable = pool[suitability(pool_covariates) > 0.5]
+    suitable = np.flatnonzero(suitability(pool_covariates) > 0.5)
     if len(suitable) == 0:
         return None
     if patches == 1:
-        origin = unit(suitable[rng.integers(len(suitable)), None])
+        origin = unit(pool[pick(suitable), None])
         radius = np.array([rng.uniform(0.15, 0.5)]) * diagonal_radians(box)
     else:
-        origin = unit(suitable[rng.integers(len(suitable), size=patches)])
+        origin = unit(pool[pick(suitable, size=patches)])
         radius = rng.uniform(0.05, 0.2, patches) * diagonal_radians(box)
 
     def occupancy(lonlat, frame):
@@ -221,10 +236,14 @@ def make_species(box, pool, pool_covariates, rng, patches=1):
     return occupancy
 
 
-def make_data(box, rng, bias_strength=BIAS, patches=1):
+def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0):
     """Records (lonlat, species), background and test sites with covariates,
-    and the test sites' observed presence ``(n_test, n_species)``."""
+    and the test sites' observed presence ``(n_test, n_species)``.
+    ``hotspot`` > 0 draws the species' optima and ranges with weight
+    ``exp(hotspot · h)`` of a smooth field ``h``: a centre of richness that
+    all species share."""
     covariates, bias = make_region(box, rng)
+    richness = smooth_field(box, rng) if hotspot > 0 else None
     pool = box_sites(box, N_POOL, rng)
     pool_covariates = covariates(pool)
     background = box_sites(box, N_BACKGROUND, rng)
@@ -241,8 +260,12 @@ def make_data(box, rng, bias_strength=BIAS, patches=1):
     ]
     test_covariates = covariates(test)
     records, labels, truth, true_occupancy = [], [], [], []
+    preference = None
+    if richness is not None:
+        preference = np.exp(hotspot * richness(pool))
+        preference /= preference.sum()
     while len(truth) < N_SPECIES:
-        occupancy = make_species(box, pool, pool_covariates, rng, patches)
+        occupancy = make_species(box, pool, pool_covariates, rng, patches, preference)
         if occupancy is None:
             continue
         occupied = np.flatnonzero(rng.random(N_POOL) < occupancy(pool, pool_covariates))
@@ -544,7 +567,11 @@ def region_rows(seed, k, region, args):
     """``{row: (AUC, species kept, records, fit seconds)}`` of one region and seed."""
     torch.set_num_threads(args.threads)
     data = make_data(
-        REGIONS[region], np.random.default_rng([seed, k]), args.bias, args.patches
+        REGIONS[region],
+        np.random.default_rng([seed, k]),
+        args.bias,
+        args.patches,
+        args.hotspot,
     )
     target_group = not args.no_target_group
     frames = with_effort(data)  # the effort's bandwidth search, once a region
@@ -594,6 +621,14 @@ def main(argv=None):
         "disjunct populations whose spatial part a tilt cannot draw",
     )
     parser.add_argument(
+        "--hotspot",
+        type=float,
+        default=0.0,
+        help="strength of a centre of richness shared by all species: their "
+        "optima and ranges drawn with weight exp(hotspot · h) of a smooth "
+        "field h (0, the design: none)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         help="run only the rows whose name holds one of these substrings "
@@ -638,7 +673,7 @@ def main(argv=None):
         f"\n{len(args.regions)} regions ({', '.join(args.regions)}), "
         f"{N_SPECIES} species each, seeds {args.seeds}, "
         f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}, "
-        f"patches={args.patches}"
+        f"patches={args.patches}, hotspot={args.hotspot}"
     )
     print(
         f"{'model':48s} {'AUC (mean of regions)':>22s} {'fit time / Maxent':>18s}"

@@ -1,0 +1,292 @@
+"""Real presence-only records tested on real surveys: fossil coral collections.
+
+The species-distribution benchmarks of the package are one real species
+(``bench_sdm.py``, Ariolimax) and virtual species (``bench_sdm_virtual.py``).
+This one is real and of many species: the Paleobiology Database corals
+(``../shared/data/pbdb_corals.csv``) read as surveys. A PBDB collection is
+one site and horizon whose genera were recorded together, so a collection
+of at least ``--min-genera`` (5) genera is a presence-absence survey: a
+genus it lists is present, one it does not is taken as absent (an
+imperfect absence: a genus can be missed, as in any survey). The
+collections' age ranges split the records into periods, the "regions" of
+this benchmark (several independent data sets, each of tens of genera):
+
+- ``quaternary`` (2.6 Ma to now), ``neogene`` (23-2.6 Ma),
+  ``cretaceous`` (145-66 Ma) and ``jurassic`` (201-145 Ma); a collection
+  belongs to a period when its age range lies within it (1 Myr of slack on
+  the older end), and its location is its reconstructed palaeo-position
+  (``paleolon``, ``paleolat``: where the reef was at the time);
+- in each period, the genera recorded in at least 10 collections;
+- 5-fold spatial cross-validation of the collections
+  (:class:`~skgeo_s2v.model_selection.SphericalClusterKFold`, a seed's
+  folds), so that the test surveys lie in regions no training record came
+  from; every training collection gives presence-only records (one a genus
+  it lists), and the test collections with at least ``--min-genera`` genera
+  are the surveys. Each model's scores of the surveys of the five folds are
+  pooled; the score is the mean ROC AUC over the genera with at least 5
+  presences and at least one absence among them.
+
+There are no environmental covariates, so every model sees the location
+only (Maxent, a covariate model, has nothing to work on):
+
+``kernel density``
+    of the genus's training records, haversine, bandwidth 50-1,600 km by
+    3-fold likelihood (400 km below 3 records).
+``kernel density of all records``
+    the same density of every genus's records, the same score for every
+    genus: how much of the AUC is that rich collections lie where
+    collections are many.
+``GAM, sites`` / ``GAM, target group``
+    :class:`~skgeo_s2v.sdm.OneVsBackgroundClassifier` of the default
+    :class:`~skgeo_s2v.sdm.SphereGAMClassifier`, against 5,000 sites
+    uniform by area over the period's latitude band (``sites``) or the
+    other genera's records (``target group``).
+``classifier`` / ``classifier, target group``
+    one :class:`~skgeo_s2v.SphereLocationClassifier` of all genera at its
+    defaults (uniform background over the sphere), and with
+    :class:`~skgeo_s2v.background.TargetGroupBackground`.
+``shared-bias GAM, sites``
+    :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` of all genera against
+    the uniform sites.
+
+Prints one line per period and seed and a table of the mean over seeds of
+the mean AUC over periods (with the sample standard deviation over seeds),
+each period's mean, each seed's difference from the kernel density, and
+the fit time as a ratio to the kernel density's (summed over folds, in the
+same run)::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_sdm_collections.py --seeds 0 1 2 --jobs 2
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import torch
+from bench_sdm import EARTH_RADIUS_KM
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KernelDensity
+
+from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v._sampling import lonlat_from_uniform
+from skgeo_s2v.background import TargetGroupBackground
+from skgeo_s2v.model_selection import SphericalClusterKFold
+from skgeo_s2v.sdm import (
+    OneVsBackgroundClassifier,
+    SharedBiasGAMClassifier,
+    SphereGAMClassifier,
+    presence_auc,
+)
+
+CORALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbdb_corals.csv"
+PERIODS = {  # Ma, youngest and oldest
+    "quaternary": (0.0, 2.6),
+    "neogene": (2.6, 23.0),
+    "cretaceous": (66.0, 145.0),
+    "jurassic": (145.0, 201.0),
+}
+MIN_COLLECTIONS = 10  # of a genus, to be modelled
+N_SITES = 5_000
+BANDWIDTHS_KM = np.array([50.0, 100.0, 200.0, 400.0, 800.0, 1600.0])
+
+
+def load_period(period):
+    """One row a (collection, genus) of the period, at its palaeo-position."""
+    youngest, oldest = PERIODS[period]
+    frame = pd.read_csv(CORALS)
+    frame = frame[(frame["max_ma"] <= oldest + 1.0) & (frame["min_ma"] >= youngest)]
+    frame = frame.drop_duplicates(["collection_no", "genus"])
+    counts = frame["genus"].value_counts()
+    frame = frame[frame["genus"].isin(counts.index[counts >= MIN_COLLECTIONS])]
+    return frame
+
+
+def uniform_sites(collections, rng):
+    """Sites uniform by area over the latitude band of the collections."""
+    lat = collections["paleolat"]
+    return lonlat_from_uniform(
+        rng.random(N_SITES), rng.random(N_SITES), lat.min(), lat.max()
+    )
+
+
+def fit_kde(points):
+    radians = np.radians(points[:, ::-1])
+    if len(points) < 3:
+        return KernelDensity(metric="haversine", bandwidth=400 / EARTH_RADIUS_KM).fit(
+            radians
+        )
+    search = GridSearchCV(
+        KernelDensity(metric="haversine"),
+        {"bandwidth": BANDWIDTHS_KM / EARTH_RADIUS_KM},
+        cv=3,
+    )
+    return search.fit(radians).best_estimator_
+
+
+def kde_scores(points, surveys):
+    return fit_kde(points).score_samples(np.radians(surveys[:, ::-1]))
+
+
+MODELS = [
+    "kernel density",
+    "kernel density of all records",
+    "GAM, sites",
+    "GAM, target group",
+    "classifier",
+    "classifier, target group",
+    "shared-bias GAM, sites",
+]
+
+
+def model_scores(name, records, genera_of_records, sites, surveys, genera, seed):
+    """``(n_surveys, n_genera)`` scores; -inf for a genus with no training record."""
+    scores = np.full((len(surveys), len(genera)), -np.inf)
+    present = np.unique(genera_of_records)
+    columns = np.searchsorted(genera, present)
+    if name == "kernel density":
+        for column, genus in zip(columns, present):
+            scores[:, column] = kde_scores(records[genera_of_records == genus], surveys)
+        return scores
+    if name == "kernel density of all records":
+        scores[:, columns] = kde_scores(records, surveys)[:, None]
+        return scores
+    model = {
+        "GAM, sites": lambda: OneVsBackgroundClassifier(
+            SphereGAMClassifier(), background=sites
+        ),
+        "GAM, target group": lambda: OneVsBackgroundClassifier(SphereGAMClassifier()),
+        "classifier": lambda: SphereLocationClassifier(random_state=seed),
+        "classifier, target group": lambda: SphereLocationClassifier(
+            background=TargetGroupBackground(), random_state=seed
+        ),
+        "shared-bias GAM, sites": lambda: SharedBiasGAMClassifier(
+            sites, random_state=seed
+        ),
+    }[name]()
+    model.fit(records, genera_of_records)
+    scores[:, np.searchsorted(genera, model.classes_)] = model.predict_presence(surveys)
+    return scores
+
+
+def period_rows(period, seed, min_genera, models, threads=1):
+    """``{model: (mean AUC, fit seconds)}`` and the sizes, of one period and seed."""
+    torch.set_num_threads(threads)
+    frame = load_period(period)
+    collections = frame.groupby("collection_no").agg(
+        paleolon=("paleolon", "first"),
+        paleolat=("paleolat", "first"),
+        n=("genus", "size"),
+    )
+    genera = np.sort(frame["genus"].unique())
+    rng = np.random.default_rng(seed)
+    sites = uniform_sites(collections, rng)
+    lonlat = collections[["paleolon", "paleolat"]].to_numpy()
+    folds = SphericalClusterKFold(n_splits=5, random_state=seed).split(lonlat)
+    truths, scores = [], {name: [] for name in models}
+    seconds = dict.fromkeys(models, 0.0)
+    for train, test in folds:
+        training = frame[frame["collection_no"].isin(collections.index[train])]
+        surveyed = collections.iloc[test]
+        surveyed = surveyed[surveyed["n"] >= min_genera]
+        listed = frame[frame["collection_no"].isin(surveyed.index)]
+        truths.append(
+            pd.crosstab(listed["collection_no"], listed["genus"])
+            .reindex(index=surveyed.index, columns=genera, fill_value=0)
+            .to_numpy()
+            > 0
+        )
+        records = training[["paleolon", "paleolat"]].to_numpy()
+        labels = training["genus"].to_numpy(str)
+        surveys = surveyed[["paleolon", "paleolat"]].to_numpy()
+        for name in models:
+            start = time.perf_counter()
+            scores[name].append(
+                model_scores(name, records, labels, sites, surveys, genera, seed)
+            )
+            seconds[name] += time.perf_counter() - start
+    truth = np.concatenate(truths).astype(int)
+    n_presences = truth.sum(axis=0)
+    kept = (n_presences >= 5) & (n_presences < len(truth))
+    rows = {}
+    for name in models:
+        score = np.concatenate(scores[name])[:, kept]
+        # A genus absent from a training fold ranks last there.
+        score = np.where(np.isfinite(score), score, np.finfo(float).min)
+        rows[name] = (presence_auc(truth[:, kept], score), seconds[name])
+    return rows, len(truth), int(kept.sum()), len(frame)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--periods", nargs="+", default=list(PERIODS))
+    parser.add_argument("--min-genera", type=int, default=5)
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="(period, seed) runs at once, in separate processes (fit times "
+        "are then measured side by side)",
+    )
+    args = parser.parse_args(argv)
+    models = list(dict.fromkeys(["kernel density", *args.models]))
+    tasks = [(seed, period) for seed in args.seeds for period in args.periods]
+    outcomes = dict(
+        zip(
+            tasks,
+            joblib.Parallel(n_jobs=args.jobs)(
+                joblib.delayed(period_rows)(
+                    period, seed, args.min_genera, models, args.threads
+                )
+                for seed, period in tasks
+            ),
+        )
+    )
+    results = {name: [] for name in models}  # per seed: (AUC per period, seconds)
+    for seed in args.seeds:
+        per_period = {name: [] for name in models}
+        for period in args.periods:
+            rows, n_surveys, n_genera, n_records = outcomes[seed, period]
+            for name, (auc, seconds) in rows.items():
+                per_period[name].append((auc, seconds))
+                print(
+                    f"seed {seed} {period:10s} {name:32s} AUC {auc:.3f} "
+                    f"({n_genera} genera, {n_surveys} surveys, {n_records} "
+                    f"records) fit {seconds:.1f} s",
+                    flush=True,
+                )
+        for name, rows in per_period.items():
+            auc, seconds = np.array(rows).T
+            results[name].append((auc, seconds.sum()))
+    baseline_seconds = np.mean([seconds for _, seconds in results["kernel density"]])
+    print(
+        f"\nperiods {', '.join(args.periods)}, seeds {args.seeds}, "
+        f"surveys of at least {args.min_genera} genera, threads={args.threads}\n"
+    )
+    header = " / ".join(args.periods)
+    baseline = np.array([auc.mean() for auc, _ in results["kernel density"]])
+    print(
+        f"| model | mean AUC | {header} | AUC − kernel density, seeds "
+        f"{'/'.join(map(str, args.seeds))} | fit time / kernel density |"
+    )
+    print("|---|---|---|---|---|")
+    for name, rows in results.items():
+        means = np.array([auc.mean() for auc, _ in rows])
+        gains = " ".join(f"{gain:+.3f}" for gain in means - baseline)
+        by_period = np.mean([auc for auc, _ in rows], axis=0)
+        spread = means.std(ddof=1) if len(means) > 1 else 0.0
+        ratio = np.mean([seconds for _, seconds in rows]) / baseline_seconds
+        print(
+            f"| {name} | {means.mean():.3f} ± {spread:.3f} | "
+            f"{' / '.join(f'{auc:.3f}' for auc in by_period)} | {gains} | "
+            f"{ratio:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -136,6 +136,40 @@ def test_the_fit_is_the_optimum_of_the_stacked_logistic_regression():
     )
 
 
+def test_a_site_of_weight_2_counts_as_that_site_twice():
+    records, species, sites, test, _ = _survey(seed=2, n_records=30)
+    weights = np.random.default_rng(0).integers(0, 3, len(sites))  # 0, 1 or 2
+    settings = {"n_knots": 4, "tol": 1e-9, "max_iter": 5000}
+    weighted = SharedBiasGAMClassifier(
+        sites, background_weights=weights, **settings
+    ).fit(records, species)
+    repeated = sites.iloc[np.repeat(np.arange(len(sites)), weights)]
+    twice = SharedBiasGAMClassifier(repeated, **settings).fit(records, species)
+    np.testing.assert_allclose(
+        np.log(weighted.predict_presence(test)),
+        np.log(twice.predict_presence(test)),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        weighted.predict_sampling_bias(test),
+        twice.predict_sampling_bias(test),
+        atol=1e-4,
+    )
+    # The bias is held at its weighted mean over the sites.
+    assert (
+        abs(np.average(weighted.predict_sampling_bias(sites), weights=weights)) < 1e-9
+    )
+    unweighted = SharedBiasGAMClassifier(sites, **settings).fit(records, species)
+    assert np.max(np.abs(unweighted.coef_ - weighted.coef_)) > 1e-2
+    ones = SharedBiasGAMClassifier(
+        sites, background_weights=np.ones(len(sites)), **settings
+    ).fit(records, species)
+    np.testing.assert_allclose(
+        ones.predict_presence(test), unweighted.predict_presence(test), rtol=1e-6
+    )
+
+
 def test_predictions_rank_the_species_and_are_reproducible():
     records, species, sites, test, _ = _survey(n_records=30)
     first = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)
@@ -216,6 +250,18 @@ def test_bad_input():
         SharedBiasGAMClassifier(hole).fit(records, species)
     with pytest.raises(ValueError, match="In background: "):
         SharedBiasGAMClassifier(sites.assign(lon=np.nan)).fit(records, species)
+    with pytest.raises(
+        ValueError,
+        match=r"background_weights has shape \(2,\), but there are 400 sites",
+    ):
+        SharedBiasGAMClassifier(sites, background_weights=[1.0, 2.0]).fit(
+            records, species
+        )
+    negative = np.r_[-1.0, np.ones(len(sites) - 1)]
+    with pytest.raises(ValueError, match=r"background_weights\[0\] is -1.0"):
+        SharedBiasGAMClassifier(sites, background_weights=negative).fit(
+            records, species
+        )
     with pytest.raises(ValueError, match=r"'temperature' of X .*row 3"):
         SharedBiasGAMClassifier(sites).fit(
             records.assign(temperature=records["temperature"].mask(records.index == 3)),

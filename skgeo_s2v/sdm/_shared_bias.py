@@ -25,7 +25,12 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._covariate_input import lonlat_of
 from .._fitting import make_position_encoder
-from .._validation import check_class_labels, check_several_classes, validate_lonlat
+from .._validation import (
+    check_class_labels,
+    check_several_classes,
+    check_weights,
+    validate_lonlat,
+)
 from ._gam import SphereGAMClassifier
 from ._one_vs_background import PresenceRankingMixin, _stack, check_background_sites
 
@@ -67,6 +72,12 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         Background sites uniform over the study region, in the layout of
         ``X``: ``(lon, lat)`` rows, or a DataFrame holding ``X``'s columns
         (the covariates among them). Required.
+    background_weights : array-like of shape (n_sites,) or None, default=None
+        The weight of each background site in the fit (each record weighs
+        1), such as a sampling effort known beyond the records (a bias file
+        for given sites); a site of weight 2 counts as that site twice. The
+        bias is then held at its weighted mean over the sites. None weighs
+        every site 1.
     encoder : str or position encoder, default="xyz"
         The encoding of the location in each species' habitat. The default,
         the unit vector (three columns), gives each species one smooth tilt
@@ -181,6 +192,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
 
     _parameter_constraints: dict = {
         "background": ["array-like", None],
+        "background_weights": ["array-like", None],
         "encoder": [str, HasMethods(["fit", "transform"])],
         "bias_encoder": [str, HasMethods(["fit", "transform"])],
         "n_knots": [Interval(Integral, 2, None, closed="left")],
@@ -196,6 +208,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         self,
         background=None,
         *,
+        background_weights=None,
         encoder="xyz",
         bias_encoder="sphereC+",
         n_knots=6,
@@ -207,6 +220,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         random_state=None,
     ):
         self.background = background
+        self.background_weights = background_weights
         self.encoder = encoder
         self.bias_encoder = bias_encoder
         self.n_knots = n_knots
@@ -251,6 +265,17 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             "with one species use SphereGAMClassifier.",
         )
         check_background_sites(X, self.background)
+        n_records = len(y)
+        site_weights = np.ones(len(self.background))
+        row_weights = None  # of the standardisations; None: unweighted
+        if self.background_weights is not None:
+            site_weights = check_weights(
+                self.background_weights,
+                len(self.background),
+                "background_weights",
+                "sites",
+            )
+            row_weights = np.concatenate([np.ones(n_records), site_weights])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.habitat_basis_ = SphereGAMClassifier(
             self.encoder,
@@ -259,25 +284,30 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             random_state=seed,
         )
         rows = _stack(X, self.background)
-        habitat, _ = self.habitat_basis_._fit_basis(rows)
+        habitat, _ = self.habitat_basis_._fit_basis(rows, row_weights)
         self.n_features_in_ = self.habitat_basis_.n_features_in_
         if hasattr(self.habitat_basis_, "feature_names_in_"):
             self.feature_names_in_ = self.habitat_basis_.feature_names_in_
         lonlat = lonlat_of(rows)
         self.bias_encoder_ = make_position_encoder(self.bias_encoder, seed).fit(lonlat)
         encoded = np.asarray(self.bias_encoder_.transform(lonlat), dtype=np.float64)
-        self.bias_scaler_ = StandardScaler().fit(encoded)
+        self.bias_scaler_ = StandardScaler().fit(encoded, sample_weight=row_weights)
         bias = self.bias_scaler_.transform(encoded)
-        n_records = len(y)
         records, sites = slice(None, n_records), slice(n_records, None)
         self._solve(
-            habitat[records], bias[records], species, habitat[sites], bias[sites]
+            habitat[records],
+            bias[records],
+            species,
+            habitat[sites],
+            bias[sites],
+            site_weights,
         )
         return self
 
-    def _solve(self, habitat, bias, species, site_habitat, site_bias):
+    def _solve(self, habitat, bias, species, site_habitat, site_bias, site_weights):
         """Minimise the penalised logistic loss of every species' records
-        against the sites; set ``intercept_``, ``coef_`` and ``bias_coef_``."""
+        against the sites (each of weight ``site_weights``); set
+        ``intercept_``, ``coef_`` and ``bias_coef_``."""
         n_classes = len(self.classes_)
         n_sites, n_habitat = site_habitat.shape
         n_bias = site_bias.shape[1]
@@ -302,8 +332,9 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
                 + np.einsum("ij,ij->i", habitat, coef[species])
                 + bias @ bias_coef
             )
-            loss = -log_expit(-site_scores).sum() - log_expit(record_scores).sum()
-            site_grad = expit(site_scores)  # d loss / d score
+            loss = -(site_weights @ log_expit(-site_scores)).sum()
+            loss -= log_expit(record_scores).sum()
+            site_grad = expit(site_scores) * site_weights[:, None]  # d loss / d score
             record_grad = -expit(-record_scores)
             grad_intercept = site_grad.sum(axis=0) + membership @ record_grad
             grad_coef = site_grad.T @ site_habitat
@@ -341,8 +372,10 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             },
         )
         intercept, coef, bias_coef = unpack(result.x)
-        # Hold the bias at its mean over the background sites.
-        self.bias_offset_ = float(np.mean(site_bias @ bias_coef))
+        # Hold the bias at its (weighted) mean over the background sites.
+        self.bias_offset_ = float(
+            np.average(site_bias @ bias_coef, weights=site_weights)
+        )
         self.intercept_ = intercept + self.bias_offset_
         self.coef_ = coef
         self.bias_coef_ = bias_coef

@@ -417,7 +417,8 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
 
     def predict_sampling_bias(self, X):
         """The fitted log sampling bias at each site, relative to its mean
-        over the background sites (0 there; +1 is e times the records).
+        over the background sites, weighted by ``background_weights`` (0
+        there; +1 is e times the records).
 
         Parameters
         ----------

@@ -23,8 +23,9 @@ this benchmark (several independent data sets, each of tens of genera):
   from; every training collection gives presence-only records (one a genus
   it lists), and the test collections with at least ``--min-genera`` genera
   are the surveys. Each model's scores of the surveys of the five folds are
-  pooled; the score is the mean ROC AUC over the genera with at least 5
-  presences and at least one absence among them.
+  pooled (a genus with no training record in a fold scores lowest on that
+  fold's surveys); the score is the mean ROC AUC over the genera with at
+  least 5 presences and at least one absence among them.
 
 There are no environmental covariates, so every model sees the location
 only (Maxent, a covariate model, has nothing to work on):

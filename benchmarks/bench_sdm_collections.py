@@ -46,11 +46,11 @@ only (Maxent, a covariate model, has nothing to work on):
     one :class:`~skgeo_s2v.SphereLocationClassifier` of all genera at its
     defaults (uniform background over the sphere), and with
     :class:`~skgeo_s2v.background.TargetGroupBackground`.
-``shared-bias GAM, sites`` / ``shared-bias GAM sphereC+, sites``
+``shared-bias GAM xyz, sites`` / ``shared-bias GAM sphereC+, sites``
     :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` of all genera against
-    the uniform sites, at its defaults (each genus's location a tilt,
-    ``encoder="xyz"``) and with the multi-scale ``encoder="sphereC+"`` of
-    the habitats.
+    the uniform sites, each genus's location a tilt (``encoder="xyz"``, the
+    default with covariates) or multi-scale (``encoder="sphereC+"``, the
+    default for coordinates only).
 
 Prints one line per period and seed and a table of the mean over seeds of
 the mean AUC over periods (with the sample standard deviation over seeds),
@@ -140,7 +140,7 @@ MODELS = [
     "GAM, target group",
     "classifier",
     "classifier, target group",
-    "shared-bias GAM, sites",
+    "shared-bias GAM xyz, sites",
     "shared-bias GAM sphereC+, sites",
 ]
 
@@ -166,8 +166,8 @@ def model_scores(name, records, genera_of_records, sites, surveys, genera, seed)
         "classifier, target group": lambda: SphereLocationClassifier(
             background=TargetGroupBackground(), random_state=seed
         ),
-        "shared-bias GAM, sites": lambda: SharedBiasGAMClassifier(
-            sites, random_state=seed
+        "shared-bias GAM xyz, sites": lambda: SharedBiasGAMClassifier(
+            sites, encoder="xyz", random_state=seed
         ),
         "shared-bias GAM sphereC+, sites": lambda: SharedBiasGAMClassifier(
             sites, encoder="sphereC+", random_state=seed

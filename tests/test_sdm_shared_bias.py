@@ -231,6 +231,28 @@ def test_coordinates_only_and_the_scorer():
     assert search.best_score_ > 0.6
 
 
+def test_the_default_habitat_location_is_a_tilt_beside_covariates_only():
+    records, species, sites, test, _ = _survey(n_records=20)
+    with_covariates = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)
+    assert with_covariates.habitat_basis_.encoder == "xyz"
+    lonlat = ["lon", "lat"]
+    alone = SharedBiasGAMClassifier(sites[lonlat].to_numpy()).fit(
+        records[lonlat].to_numpy(), species
+    )
+    assert alone.habitat_basis_.encoder == "sphereC+"
+    explicit = SharedBiasGAMClassifier(
+        sites[lonlat].to_numpy(), encoder="sphereC+"
+    ).fit(records[lonlat].to_numpy(), species)
+    np.testing.assert_array_equal(
+        alone.predict_presence(test[lonlat].to_numpy()),
+        explicit.predict_presence(test[lonlat].to_numpy()),
+    )
+    # A two-column DataFrame holds the coordinates only, too.
+    frame = SharedBiasGAMClassifier(sites[lonlat]).fit(records[lonlat], species)
+    assert frame.habitat_basis_.encoder == "sphereC+"
+    assert SharedBiasGAMClassifier(encoder="auto").get_params()["encoder"] == "auto"
+
+
 def test_bad_input():
     records, species, sites, test, _ = _survey(n_records=20)
     with pytest.raises(ValueError, match="needs background sites: pass background="):

@@ -142,12 +142,11 @@ def fit_maxent(lonlat, presence, covariates, train, seed):
     return lambda test: model.predict(covariates.iloc[test])
 
 
-def _fit_kde(points):
+def _fit_kde(points, bandwidths_km=(5.0, 10.0, 20.0, 40.0, 80.0)):
     """Haversine kernel density of ``(lon, lat)`` points, bandwidth by 3-fold CV."""
-    bandwidths_km = np.array([5.0, 10.0, 20.0, 40.0, 80.0])
     search = GridSearchCV(
         KernelDensity(metric="haversine"),
-        {"bandwidth": bandwidths_km / EARTH_RADIUS_KM},
+        {"bandwidth": np.asarray(bandwidths_km) / EARTH_RADIUS_KM},
         cv=3,
     ).fit(np.radians(points[:, ::-1]))
     return search.best_estimator_

@@ -69,8 +69,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import torch
-from bench_sdm import EARTH_RADIUS_KM
-from sklearn.model_selection import GridSearchCV
+from bench_sdm import EARTH_RADIUS_KM, _fit_kde, _kde_score
 from sklearn.neighbors import KernelDensity
 
 from skgeo_s2v import SphereLocationClassifier
@@ -93,7 +92,7 @@ PERIODS = {  # Ma, youngest and oldest
 }
 MIN_COLLECTIONS = 10  # of a genus, to be modelled
 N_SITES = 5_000
-BANDWIDTHS_KM = np.array([50.0, 100.0, 200.0, 400.0, 800.0, 1600.0])
+BANDWIDTHS_KM = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 
 
 def load_period(period):
@@ -115,22 +114,15 @@ def uniform_sites(collections, rng):
     )
 
 
-def fit_kde(points):
-    radians = np.radians(points[:, ::-1])
-    if len(points) < 3:
-        return KernelDensity(metric="haversine", bandwidth=400 / EARTH_RADIUS_KM).fit(
-            radians
-        )
-    search = GridSearchCV(
-        KernelDensity(metric="haversine"),
-        {"bandwidth": BANDWIDTHS_KM / EARTH_RADIUS_KM},
-        cv=3,
-    )
-    return search.fit(radians).best_estimator_
-
-
 def kde_scores(points, surveys):
-    return fit_kde(points).score_samples(np.radians(surveys[:, ::-1]))
+    """Log density at the surveys of a kernel density of ``points``: bandwidth
+    by 3-fold likelihood, or 400 km below 3 points (too few to split)."""
+    if len(points) < 3:
+        model = KernelDensity(metric="haversine", bandwidth=400 / EARTH_RADIUS_KM)
+        model.fit(np.radians(points[:, ::-1]))
+    else:
+        model = _fit_kde(points, BANDWIDTHS_KM)
+    return _kde_score(model, surveys)
 
 
 MODELS = [
@@ -220,7 +212,8 @@ def period_rows(period, seed, min_genera, models, threads=1):
     rows = {}
     for name in models:
         score = np.concatenate(scores[name])[:, kept]
-        # A genus absent from a training fold ranks last there.
+        # A genus absent from a training fold (or a density that underflows)
+        # ranks last there.
         score = np.where(np.isfinite(score), score, np.finfo(float).min)
         rows[name] = (presence_auc(truth[:, kept], score), seconds[name])
     return rows, len(truth), int(kept.sum()), len(frame)

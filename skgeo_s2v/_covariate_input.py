@@ -218,11 +218,18 @@ def transform_covariates(transformer, covariates, what):
     return np.asarray(transformer.transform(frame), dtype=np.float64)
 
 
+def has_covariates(X):
+    """Whether ``X`` is a table with columns beside ``lon`` and ``lat``
+    (covariates); an array or a two-column table holds coordinates only."""
+    columns = getattr(X, "columns", None)
+    return columns is not None and len(columns) > 2
+
+
 def lonlat_of(X):
     """The validated ``(lon, lat)`` rows of an array or a two-column
     DataFrame, or of a wider DataFrame's longitude and latitude columns (its
     other columns are not read)."""
-    if hasattr(X, "columns") and len(X.columns) > 2:
+    if has_covariates(X):
         return _split(X)[0]
     return validate_lonlat(None, X, reset=True)
 
@@ -232,7 +239,7 @@ def check_covariate_frame(X, what):
     or covariates are invalid (missing, infinite, of a non-numeric dtype),
     naming ``what`` and the row in the error, before it is stacked with
     other rows."""
-    if len(X.columns) <= 2:
+    if not has_covariates(X):
         return
     try:
         _, covariates = _split(X)
@@ -278,7 +285,7 @@ def fit_covariate_input(
             "covariates in an in-memory DataFrame with 'lon', 'lat' and the "
             "covariate columns."
         )
-    if columns is None or len(columns) <= 2:
+    if not has_covariates(X):
         from ._inference import validate_any_lonlat
 
         estimator.covariate_transformer_ = None

@@ -238,14 +238,7 @@ default="target group"
                 )
             return None
         check_background_sites(X, self.background)
-        if self.background_weights is None:
-            return None
-        return check_weights(
-            self.background_weights,
-            len(self.background),
-            "background_weights",
-            "sites",
-        )
+        return check_background_weights(self.background_weights, self.background)
 
     def _background_of(self, X, own):
         if self._target_group():
@@ -310,6 +303,14 @@ def check_background_sites(X, background):
             validate_lonlat(None, background, reset=True)
         except ValueError as error:
             raise ValueError(f"In the background sites: {error}") from error
+
+
+def check_background_weights(weights, background):
+    """The checked ``background_weights`` of the given background sites: one
+    finite, non-negative weight a site, not all zero; None for None."""
+    if weights is None:
+        return None
+    return check_weights(weights, len(background), "background_weights", "sites")
 
 
 def normalised_presence(presence):

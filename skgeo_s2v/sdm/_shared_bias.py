@@ -23,16 +23,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._covariate_input import lonlat_of
+from .._covariate_input import has_covariates, lonlat_of
 from .._fitting import make_position_encoder
 from .._validation import (
     check_class_labels,
     check_several_classes,
-    check_weights,
     validate_lonlat,
 )
 from ._gam import SphereGAMClassifier
-from ._one_vs_background import PresenceRankingMixin, _stack, check_background_sites
+from ._one_vs_background import (
+    PresenceRankingMixin,
+    _stack,
+    check_background_sites,
+    check_background_weights,
+)
 
 __all__ = ["SharedBiasGAMClassifier"]
 
@@ -272,15 +276,13 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         )
         check_background_sites(X, self.background)
         n_records = len(y)
-        site_weights = np.ones(len(self.background))
+        site_weights = check_background_weights(
+            self.background_weights, self.background
+        )
         row_weights = None  # of the standardisations; None: unweighted
-        if self.background_weights is not None:
-            site_weights = check_weights(
-                self.background_weights,
-                len(self.background),
-                "background_weights",
-                "sites",
-            )
+        if site_weights is None:
+            site_weights = np.ones(len(self.background))
+        else:
             row_weights = np.concatenate([np.ones(n_records), site_weights])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.habitat_basis_ = SphereGAMClassifier(
@@ -313,8 +315,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
     def _habitat_encoder(self, X):
         """``encoder``, with ``"auto"`` resolved for ``X``."""
         if isinstance(self.encoder, str) and self.encoder == "auto":
-            with_covariates = isinstance(X, pd.DataFrame) and len(X.columns) > 2
-            return "xyz" if with_covariates else "sphereC+"
+            return "xyz" if has_covariates(X) else "sphereC+"
         return self.encoder
 
     def _solve(self, habitat, bias, species, site_habitat, site_bias, site_weights):

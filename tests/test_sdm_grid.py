@@ -239,6 +239,51 @@ def test_predict_grid_holds_bias_covariates_without_a_layer_for_them():
         _soil_grid(only_effort, covariates)
 
 
+def test_predict_grid_reads_the_levels_and_held_values_inside_a_search_or_pipeline():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skgeo_s2v.sdm import SphereGAMClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "lon": rng.uniform(0.0, 4.0, 80),
+            "lat": rng.uniform(0.0, 2.0, 80),
+            "soil": pd.Categorical(rng.choice([1, 2], 80)),
+            "effort": rng.normal(size=80),
+        }
+    )
+    presence = frame["soil"] == 2
+    gam = SphereGAMClassifier(bias_covariates={"effort": 0.5}, random_state=0)
+    bare = gam.fit(frame, presence)
+    search = GridSearchCV(gam, {"C": [0.03]}, cv=2).fit(frame, presence)
+    pipeline = Pipeline([("gam", gam)]).fit(frame, presence)
+    _, covariates = _soil_gam()  # the soil layer alone: effort is held
+    with pytest.warns(UserWarning, match=r"3 cells .* 'soil'"):
+        expected = _soil_grid(bare, covariates)
+    for model in (search, pipeline):
+        with pytest.warns(UserWarning, match=r"3 cells .* 'soil'"):
+            grid = _soil_grid(model, covariates)
+        np.testing.assert_allclose(grid.values, expected.values, rtol=1e-6)
+    # A step that renames the columns hides the last step's input state: the
+    # grid then needs every column the pipeline was fitted with.
+    renamed = Pipeline(
+        [
+            (
+                "rename",
+                FunctionTransformer(
+                    lambda X: X.rename(columns={"effort": "search_effort"})
+                ),
+            ),
+            ("gam", SphereGAMClassifier(bias_covariates=["search_effort"])),
+        ]
+    ).fit(frame, presence)
+    with pytest.raises(ValueError, match=r"lacks the variables \['effort'\]"):
+        _soil_grid(renamed, covariates)
+
+
 def test_predict_grid_reads_each_covariate_once_not_per_chunk():
     dask = pytest.importorskip("dask")
     model = _covariate_model()

@@ -40,6 +40,34 @@ def _nearest(axis, points):
     return order[index], reach
 
 
+def input_model(estimator):
+    """The fitted estimator inside ``estimator`` that reads the grid's input
+    unchanged, for its ``covariate_transformer_`` and ``bias_values_``.
+
+    A fitted search (``GridSearchCV`` and the like) predicts with its
+    ``best_estimator_``, on the same input. A
+    :class:`~sklearn.pipeline.Pipeline` whose last step was fitted on the
+    same columns as the pipeline is taken to hand it its input unchanged
+    (its earlier steps may change values, such as a covariate's units, but
+    not a categorical's levels). Any other estimator is its own input model.
+    """
+    while True:
+        inner = getattr(estimator, "best_estimator_", None)
+        if inner is None and hasattr(estimator, "steps"):
+            last = estimator.steps[-1][1]
+            names = getattr(estimator, "feature_names_in_", None)
+            last_names = getattr(last, "feature_names_in_", None)
+            if (
+                names is not None
+                and last_names is not None
+                and list(names) == list(last_names)
+            ):
+                inner = last
+        if inner is None:
+            return estimator
+        estimator = inner
+
+
 class GridInput:
     """Builds what an estimator's ``predict`` takes, for a chunk of grid cells.
 
@@ -56,14 +84,17 @@ class GridInput:
     ``{column: (n_cells, some of their levels)}``. The covariates an
     estimator holds at one value (``bias_values_`` of
     :class:`~skgeo_s2v.sdm.SphereGAMClassifier`) need no variable: every
-    cell gets that value.
+    cell gets that value. Both are read from :func:`input_model`, so that
+    they hold for the package's classifiers inside a fitted search or a
+    pipeline too.
     """
 
     def __init__(self, estimator, covariates):
         names = getattr(estimator, "feature_names_in_", None)
         self.names = None if names is None else list(names)
-        self.transformer = getattr(estimator, "covariate_transformer_", None)
-        self.held = dict(getattr(estimator, "bias_values_", None) or {})
+        model = input_model(estimator)
+        self.transformer = getattr(model, "covariate_transformer_", None)
+        self.held = dict(getattr(model, "bias_values_", None) or {})
         self.unseen_levels = {}
         if self.names is None:
             if covariates is not None:

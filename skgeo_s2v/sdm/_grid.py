@@ -125,8 +125,10 @@ def predict_grid(
         :class:`~skgeo_s2v.SphereLocationClassifier` fitted with covariates.
         So are the cells where a categorical covariate holds a level the
         training data did not have (for the package's classifiers, which
-        know their levels), with a warning that counts them: the model has
-        no effect for such a level. The ``bias_covariates`` of a
+        know their levels, alone or as the best estimator of a fitted search
+        or the last step of a pipeline fitted on the same columns), with a
+        warning that counts them: the model has no effect for such a level.
+        The ``bias_covariates`` of a
         :class:`~skgeo_s2v.sdm.SphereGAMClassifier` need no variable: they
         are held at their value in every cell.
         An estimator fitted on coordinates alone takes no covariates: passing

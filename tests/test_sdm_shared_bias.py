@@ -170,6 +170,52 @@ def test_a_site_of_weight_2_counts_as_that_site_twice():
     )
 
 
+def test_a_record_of_weight_2_counts_as_that_record_twice():
+    records, species, sites, test, _ = _survey(seed=3, n_records=30)
+    weights = np.random.default_rng(1).integers(0, 3, len(records))  # 0, 1 or 2
+    settings = {"n_knots": 4, "tol": 1e-9, "max_iter": 5000}
+    before = records.copy()
+    weighted = SharedBiasGAMClassifier(sites, **settings).fit(
+        records, species, sample_weight=list(weights)
+    )
+    pd.testing.assert_frame_equal(records, before)
+    rows = np.repeat(np.arange(len(records)), weights)
+    twice = SharedBiasGAMClassifier(sites, **settings).fit(
+        records.iloc[rows], species[rows]
+    )
+    np.testing.assert_allclose(
+        np.log(weighted.predict_presence(test)),
+        np.log(twice.predict_presence(test)),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        weighted.predict_sampling_bias(test),
+        twice.predict_sampling_bias(test),
+        atol=1e-4,
+    )
+    unweighted = SharedBiasGAMClassifier(sites, **settings).fit(records, species)
+    assert np.max(np.abs(unweighted.coef_ - weighted.coef_)) > 1e-2
+    ones = SharedBiasGAMClassifier(sites, **settings).fit(
+        records, species, sample_weight=np.ones(len(records))
+    )
+    # Equal up to the solver's tolerance (the weighted standardisation rounds
+    # differently, so L-BFGS takes another path to the same optimum).
+    np.testing.assert_allclose(
+        ones.predict_presence(test), unweighted.predict_presence(test), rtol=1e-4
+    )
+    with pytest.raises(ValueError, match=r"species \['s1'\] a total weight of 0"):
+        SharedBiasGAMClassifier(sites).fit(
+            records, species, sample_weight=(species != "s1").astype(float)
+        )
+    with pytest.raises(ValueError, match="Negative values in data"):
+        SharedBiasGAMClassifier(sites).fit(
+            records, species, sample_weight=np.r_[-1.0, np.ones(len(records) - 1)]
+        )
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(2,\)"):
+        SharedBiasGAMClassifier(sites).fit(records, species, sample_weight=[1.0, 2.0])
+
+
 def test_predictions_rank_the_species_and_are_reproducible():
     records, species, sites, test, _ = _survey(n_records=30)
     first = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)

@@ -21,7 +21,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from .._covariate_input import has_covariates, lonlat_of
 from .._fitting import make_position_encoder
@@ -242,7 +246,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit every species' habitat and the shared bias.
 
         Parameters
@@ -252,6 +256,12 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             DataFrame of ``lon``, ``lat`` and covariate columns.
         y : array-like of shape (n_samples,)
             The species of each record; at least two.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Non-negative weight of each record in the fit (a record of weight
+            2 counts as that record twice; 0 leaves it out), such as the
+            inverse of its number of duplicates; the background sites weigh
+            ``background_weights``. None weighs every record 1. Each species
+            needs a positive total weight.
 
         Returns
         -------
@@ -276,14 +286,19 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         )
         check_background_sites(X, self.background)
         n_records = len(y)
+        record_weights = self._record_weights(sample_weight, species, n_records)
         site_weights = check_background_weights(
             self.background_weights, self.background
         )
-        row_weights = None  # of the standardisations; None: unweighted
+        # The standardisations are unweighted (None) when every weight is 1.
+        weighted = record_weights is not None or site_weights is not None
+        if record_weights is None:
+            record_weights = np.ones(n_records)
         if site_weights is None:
             site_weights = np.ones(len(self.background))
-        else:
-            row_weights = np.concatenate([np.ones(n_records), site_weights])
+        row_weights = (
+            np.concatenate([record_weights, site_weights]) if weighted else None
+        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.habitat_basis_ = SphereGAMClassifier(
             self._habitat_encoder(X),
@@ -309,8 +324,26 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             habitat[sites],
             bias[sites],
             site_weights,
+            record_weights,
         )
         return self
+
+    def _record_weights(self, sample_weight, species, n_records):
+        """The checked ``sample_weight`` of the records (None for none)."""
+        if sample_weight is None:
+            return None
+        weights = _check_sample_weight(
+            sample_weight, np.empty((n_records, 0)), ensure_non_negative=True
+        )
+        totals = np.bincount(species, weights=weights, minlength=len(self.classes_))
+        if np.any(totals <= 0):
+            empty = self.classes_[totals <= 0].tolist()
+            raise ValueError(
+                f"sample_weight gives the records of the species {empty} a total "
+                "weight of 0; give each species at least one record of positive "
+                "weight, or leave its records out of X and y."
+            )
+        return weights
 
     def _habitat_encoder(self, X):
         """``encoder``, with ``"auto"`` resolved for ``X``."""
@@ -318,10 +351,20 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             return "xyz" if has_covariates(X) else "sphereC+"
         return self.encoder
 
-    def _solve(self, habitat, bias, species, site_habitat, site_bias, site_weights):
+    def _solve(
+        self,
+        habitat,
+        bias,
+        species,
+        site_habitat,
+        site_bias,
+        site_weights,
+        record_weights,
+    ):
         """Minimise the penalised logistic loss of every species' records
-        against the sites (each of weight ``site_weights``); set
-        ``intercept_``, ``coef_`` and ``bias_coef_``."""
+        (each of weight ``record_weights``) against the sites (each of
+        weight ``site_weights``); set ``intercept_``, ``coef_`` and
+        ``bias_coef_``."""
         n_classes = len(self.classes_)
         n_sites, n_habitat = site_habitat.shape
         n_bias = site_bias.shape[1]
@@ -347,9 +390,9 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
                 + bias @ bias_coef
             )
             loss = -(site_weights @ log_expit(-site_scores)).sum()
-            loss -= log_expit(record_scores).sum()
+            loss -= record_weights @ log_expit(record_scores)
             site_grad = expit(site_scores) * site_weights[:, None]  # d loss / d score
-            record_grad = -expit(-record_scores)
+            record_grad = -expit(-record_scores) * record_weights
             grad_intercept = site_grad.sum(axis=0) + membership @ record_grad
             grad_coef = site_grad.T @ site_habitat
             grad_coef += membership @ (record_grad[:, None] * habitat)
@@ -371,7 +414,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             (np.ones(len(species)), (species, np.arange(len(species)))),
             shape=(n_classes, len(species)),
         )
-        counts = np.bincount(species, minlength=n_classes)
+        counts = np.bincount(species, weights=record_weights, minlength=n_classes)
         start = np.zeros(n_classes * (1 + n_habitat) + n_bias)
         start[:n_classes] = np.log(counts / n_sites)
         result = minimize(

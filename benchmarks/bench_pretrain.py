@@ -36,7 +36,11 @@ fine-tuning ``SphereLocationClassifier(random_state=seed,
 pretraining=<that>)`` against ``SphereLocationClassifier(random_state=seed)``
 for ``sup``, both with ``max_epochs="auto"`` and every other default; the
 options of the model and of its training (``--epochs`` to ``--batch-size``)
-are ignored. In the synthetic task (160 training points per class)
+are ignored. Three options change one setting each from there, to measure
+what a default costs: ``--pretrain-lr`` (the pretraining's ``lr``; a loss
+left out keeps its default), ``--temperature`` (``in_batch_temperature``)
+and ``--max-epochs`` (the fine-tuning's, and ``sup``'s, instead of
+``"auto"``). In the synthetic task (160 training points per class)
 ``--gammas 0.02`` gives 3 labels per class (0.015 gives 2).
 
 Reported: mean and sample standard deviation (ddof = 1) over seeds of top-1
@@ -132,7 +136,10 @@ def run_task(name, args):
         flush=True,
     )
     if args.package_defaults:
-        base = SphereLocationClassifier(device=args.device)
+        pretraining = None
+        if args.temperature is not None:
+            pretraining = ContrastivePretraining(in_batch_temperature=args.temperature)
+        base = SphereLocationClassifier(device=args.device, pretraining=pretraining)
     else:
         base = SphereLocationClassifier(
             hidden_units=args.hidden_units,
@@ -157,7 +164,7 @@ def run_task(name, args):
                 X[train],
                 features[train],
                 loss=loss,
-                lr=None if args.package_defaults else args.pretrain_lr[loss],
+                lr=args.pretrain_lr.get(loss),
             )
             for loss in args.methods
             if loss != "sup"
@@ -167,7 +174,10 @@ def run_task(name, args):
             rows = train[per_class_sample(y[train], gamma, np.random.default_rng(seed))]
             n_batches = math.ceil(len(rows) / args.batch_size)
             epochs = max(args.epochs, math.ceil(args.min_steps / n_batches))
-            fixed = {} if args.package_defaults else {"max_epochs": epochs}
+            if args.package_defaults:
+                fixed = {"max_epochs": args.max_epochs} if args.max_epochs else {}
+            else:
+                fixed = {"max_epochs": epochs}
             for method in args.methods:
                 clf = clone(pretrained.get(method, base)).set_params(
                     random_state=seed, **fixed
@@ -227,8 +237,9 @@ def print_table(name, results, gammas, methods):
         print(f"{gamma:6.0%} " + " ".join(f"{c:>14}" for c in cells))
 
 
-def parse_learning_rates(values, parser):
-    """``{loss: lr}`` from ``["1e-3", "mse=1e-2"]``-like values."""
+def parse_learning_rates(values, parser, fallback=1e-3):
+    """``{loss: lr}`` from ``["1e-3", "mse=1e-2"]``-like values; a loss
+    they leave out gets ``fallback`` (None: left out of the dict)."""
     rates = {}
     for value in values:
         loss, _, rate = value.rpartition("=")
@@ -241,7 +252,9 @@ def parse_learning_rates(values, parser):
         for name in [loss] if loss else METHODS[1:]:
             if loss or name not in rates:
                 rates[name] = rate
-    return {name: rates.get(name, 1e-3) for name in METHODS[1:]}
+    if fallback is None:
+        return rates
+    return {name: rates.get(name, fallback) for name in METHODS[1:]}
 
 
 def main(argv=None):
@@ -269,11 +282,11 @@ def main(argv=None):
     parser.add_argument(
         "--pretrain-lr",
         nargs="+",
-        default=["1e-3", "mse=3e-4"],
         metavar="[LOSS=]LR",
         help="pretraining learning rate: one value for every loss, and/or "
         "LOSS=LR to set one loss's (e.g. 1e-3 mse=1e-2); the paper's per-loss "
-        "values, tuned for iNat2018, are too small for a few epochs here",
+        "values, tuned for iNat2018, are too small for a few epochs here. "
+        "Default: 1e-3 mse=3e-4, or with --package-defaults the package's",
     )
     parser.add_argument(
         "--pretrain-batch-size",
@@ -284,9 +297,9 @@ def main(argv=None):
     parser.add_argument(
         "--temperature",
         type=float,
-        default=0.1,
         help="τ0 of the in-batch InfoNCE term of 'mc' (in_batch_temperature; "
-        "the estimator's default, the paper's 20, leaves the softmax flat here)",
+        "the paper's 20 leaves the softmax flat here). Default: 0.1, or with "
+        "--package-defaults the package's (0.1 too)",
     )
     parser.add_argument(
         "--lr",
@@ -312,9 +325,24 @@ def main(argv=None):
         '(max_epochs="auto"), ignoring --epochs to --batch-size: see the '
         "module docstring",
     )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        help="with --package-defaults: fine-tune (and train sup) for this many "
+        'epochs instead of max_epochs="auto"',
+    )
     parser.add_argument("--csv", help="append per-seed results to this CSV file")
     args = parser.parse_args(argv)
-    args.pretrain_lr = parse_learning_rates(args.pretrain_lr, parser)
+    if args.max_epochs is not None and not args.package_defaults:
+        parser.error("--max-epochs is for --package-defaults; use --epochs")
+    if args.package_defaults:
+        args.pretrain_lr = parse_learning_rates(args.pretrain_lr or [], parser, None)
+    else:
+        args.pretrain_lr = parse_learning_rates(
+            args.pretrain_lr or ["1e-3", "mse=3e-4"], parser
+        )
+        if args.temperature is None:
+            args.temperature = 0.1
     # At Γ = 1 % most classes have a single labelled point.
     warnings.filterwarnings("ignore", message="The number of unique classes")
     for name in args.tasks:

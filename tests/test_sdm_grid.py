@@ -244,7 +244,7 @@ def test_predict_grid_reads_the_levels_and_held_values_inside_a_search_or_pipeli
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    from skgeo_s2v.sdm import SphereGAMClassifier
+    from skgeo_s2v.sdm import OneVsBackgroundClassifier, SphereGAMClassifier
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
@@ -267,6 +267,24 @@ def test_predict_grid_reads_the_levels_and_held_values_inside_a_search_or_pipeli
         with pytest.warns(UserWarning, match=r"3 cells .* 'soil'"):
             grid = _soil_grid(model, covariates)
         np.testing.assert_allclose(grid.values, expected.values, rtol=1e-6)
+    # One GAM per species, each against the same sites: a cell is left out
+    # where any of them lacks the level, and each holds its own effort.
+    per_species = OneVsBackgroundClassifier(gam, background=frame.iloc[:40])
+    per_species.fit(frame.iloc[40:], np.where(frame["lon"].iloc[40:] < 2, "w", "e"))
+    with pytest.warns(UserWarning, match=r"3 cells .* 'soil'"):
+        grid = predict_grid(
+            per_species,
+            resolution_deg=1.0,
+            bbox=(0.0, 0.0, 4.0, 2.0),
+            covariates=covariates,
+        )
+    known = np.isin(SOIL_RASTER, [1.0, 2.0])
+    assert np.isnan(grid.values[:, ~known]).all()
+    cells = _cells(grid, known).assign(effort=0.0)  # not read: each holds 0.5
+    cells["soil"] = pd.Categorical(cells["soil"])
+    np.testing.assert_allclose(
+        grid.values[:, known].T, per_species.predict_presence(cells), rtol=1e-5
+    )
     # A step that renames the columns hides the last step's input state: the
     # grid then needs every column the pipeline was fitted with.
     renamed = Pipeline(

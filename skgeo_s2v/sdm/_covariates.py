@@ -40,32 +40,44 @@ def _nearest(axis, points):
     return order[index], reach
 
 
-def input_model(estimator):
-    """The fitted estimator inside ``estimator`` that reads the grid's input
-    unchanged, for its ``covariate_transformer_`` and ``bias_values_``.
+def _same_columns(outer, inner):
+    """Whether ``inner`` was fitted on the columns ``outer`` was fitted on."""
+    names = getattr(outer, "feature_names_in_", None)
+    inner_names = getattr(inner, "feature_names_in_", None)
+    return (
+        names is not None
+        and inner_names is not None
+        and list(names) == list(inner_names)
+    )
+
+
+def input_models(estimator):
+    """The fitted estimators inside ``estimator`` that read the grid's input
+    unchanged, for their ``covariate_transformer_`` and ``bias_values_``.
 
     A fitted search (``GridSearchCV`` and the like) predicts with its
     ``best_estimator_``, on the same input. A
     :class:`~sklearn.pipeline.Pipeline` whose last step was fitted on the
     same columns as the pipeline is taken to hand it its input unchanged
     (its earlier steps may change values, such as a covariate's units, but
-    not a categorical's levels). Any other estimator is its own input model.
+    not a categorical's levels). A meta-estimator of one model per class
+    (:class:`~skgeo_s2v.sdm.OneVsBackgroundClassifier`, scikit-learn's
+    ``OneVsRestClassifier``) hands its input to each of its ``estimators_``
+    fitted on the same columns. Any other estimator is its own input model.
     """
-    while True:
-        inner = getattr(estimator, "best_estimator_", None)
-        if inner is None and hasattr(estimator, "steps"):
-            last = estimator.steps[-1][1]
-            names = getattr(estimator, "feature_names_in_", None)
-            last_names = getattr(last, "feature_names_in_", None)
-            if (
-                names is not None
-                and last_names is not None
-                and list(names) == list(last_names)
-            ):
-                inner = last
-        if inner is None:
-            return estimator
-        estimator = inner
+    inner = getattr(estimator, "best_estimator_", None)
+    if inner is not None:
+        return input_models(inner)
+    if hasattr(estimator, "steps") and _same_columns(estimator, estimator.steps[-1][1]):
+        return input_models(estimator.steps[-1][1])
+    members = getattr(estimator, "estimators_", None)
+    if (
+        isinstance(members, list)
+        and members
+        and all(_same_columns(estimator, member) for member in members)
+    ):
+        return [model for member in members for model in input_models(member)]
+    return [estimator]
 
 
 class GridInput:
@@ -84,17 +96,23 @@ class GridInput:
     ``{column: (n_cells, some of their levels)}``. The covariates an
     estimator holds at one value (``bias_values_`` of
     :class:`~skgeo_s2v.sdm.SphereGAMClassifier`) need no variable: every
-    cell gets that value. Both are read from :func:`input_model`, so that
-    they hold for the package's classifiers inside a fitted search or a
-    pipeline too.
+    cell gets that value. Both are read from :func:`input_models`, so that
+    they hold for the package's classifiers inside a fitted search, a
+    pipeline or a model per class too.
     """
 
     def __init__(self, estimator, covariates):
         names = getattr(estimator, "feature_names_in_", None)
         self.names = None if names is None else list(names)
-        model = input_model(estimator)
-        self.transformer = getattr(model, "covariate_transformer_", None)
-        self.held = dict(getattr(model, "bias_values_", None) or {})
+        models = input_models(estimator)
+        self.transformers = [
+            model.covariate_transformer_
+            for model in models
+            if getattr(model, "covariate_transformer_", None) is not None
+        ]
+        self.held = {}
+        for model in models:  # each model holds its own values; any fills a column
+            self.held.update(getattr(model, "bias_values_", None) or {})
         self.unseen_levels = {}
         if self.names is None:
             if covariates is not None:
@@ -148,7 +166,7 @@ class GridInput:
             columns[name] = values
             usable &= reach_x & reach_y & ~pd.isna(values)
         frame = pd.DataFrame(columns)[self.names]
-        for name, unseen in rows_with_unseen_levels(self.transformer, frame).items():
+        for name, unseen in self._rows_with_unseen_levels(frame).items():
             unseen &= usable
             if unseen.any():
                 count, levels = self.unseen_levels.get(name, (0, set()))
@@ -157,6 +175,15 @@ class GridInput:
                 self.unseen_levels[name] = (count + int(unseen.sum()), levels)
                 usable &= ~unseen
         return frame[usable], usable
+
+    def _rows_with_unseen_levels(self, frame):
+        """``{column: mask}`` of the rows holding a level that any of the
+        input models did not see."""
+        unseen = {}
+        for transformer in self.transformers:
+            for name, mask in rows_with_unseen_levels(transformer, frame).items():
+                unseen[name] = unseen[name] | mask if name in unseen else mask
+        return unseen
 
 
 def _layer(variable, name):

@@ -125,8 +125,9 @@ def predict_grid(
         :class:`~skgeo_s2v.SphereLocationClassifier` fitted with covariates.
         So are the cells where a categorical covariate holds a level the
         training data did not have (for the package's classifiers, which
-        know their levels, alone or as the best estimator of a fitted search
-        or the last step of a pipeline fitted on the same columns), with a
+        know their levels, alone or inside a fitted search, a pipeline
+        whose last step is fitted on the same columns, or a model per class
+        such as :class:`~skgeo_s2v.sdm.OneVsBackgroundClassifier`), with a
         warning that counts them: the model has no effect for such a level.
         The ``bias_covariates`` of a
         :class:`~skgeo_s2v.sdm.SphereGAMClassifier` need no variable: they

@@ -149,6 +149,11 @@ def validate_lonlat(estimator, X, *, reset):
     return lonlat
 
 
+#: Coordinates beyond this magnitude are not degrees of any wrapping:
+#: projected eastings and northings (metres) are thousands or more.
+_PROJECTED_MAGNITUDE = 1000.0
+
+
 def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
     """Raise a ValueError naming the first non-finite value or latitude beyond ±90.
 
@@ -182,6 +187,15 @@ def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
             message += (
                 "The data look like (lat, lon): the first column stays within "
                 "±90 while the second goes beyond. " + _SWAP_HINT
+            )
+        elif np.abs(lonlat).max() > _PROJECTED_MAGNITUDE:
+            message += (
+                f"Values of {np.abs(lonlat).max():g} are far beyond degrees: the "
+                "data look like projected coordinates (metres of a map "
+                "projection, as many species distribution data sets ship "
+                "them). Convert them to longitude and latitude in degrees "
+                "first, e.g. with geopandas: gpd.GeoSeries.from_xy(x, y, "
+                "crs=<their CRS>).to_crs(4326), then .x and .y."
             )
         else:
             message += "Latitudes must be degrees in [-90, 90]."

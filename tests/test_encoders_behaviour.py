@@ -207,6 +207,18 @@ def test_swapped_columns_get_a_hint():
         SphereMPlusEncoder().fit(X)
 
 
+def test_projected_coordinates_get_a_hint():
+    # Eastings and northings in metres (UTM zone 55 S, as NCEAS-style SDM data
+    # sets ship them), not degrees.
+    X = np.array([[350_000.0, 8_100_000.0], [410_500.0, 8_230_000.0]])
+    with pytest.raises(ValueError, match=r"projected coordinates.*to_crs\(4326\)"):
+        SphereMPlusEncoder().fit(X)
+    degrees_beyond = np.array([[200.0, 95.5]])  # wrong, but not projected
+    with pytest.raises(ValueError, match="Latitudes must be degrees") as error:
+        SphereMPlusEncoder().fit(degrees_beyond)
+    assert "projected" not in str(error.value)
+
+
 def test_dataframe_with_lat_lon_column_order_is_refused():
     frame = pd.DataFrame({"Latitude": [10.0], "Longitude": [20.0]})
     with pytest.raises(ValueError, match="latitude comes first.*lon, lat"):

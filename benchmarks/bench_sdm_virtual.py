@@ -598,7 +598,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--regions", nargs="+", default=list(REGIONS))
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument(
+        "--max-epochs",
+        type=lambda value: value if value == "auto" else int(value),
+        default=30,
+        help="the joint classifier's max_epochs: an integer (30, the issue's "
+        'setting) or "auto" (the package default)',
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--bias",

@@ -205,11 +205,10 @@ def test_predict_grid_maps_unseen_levels_of_a_model_that_ignores_them():
     )
 
 
-def test_predict_grid_holds_bias_covariates_without_a_layer_for_them():
-    from skgeo_s2v.sdm import SphereGAMClassifier
-
+def _soil_and_effort():
+    """80 sites of soils 1 and 2 over (0, 0, 4, 2), with an effort covariate."""
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "lon": rng.uniform(0.0, 4.0, 80),
             "lat": rng.uniform(0.0, 2.0, 80),
@@ -217,6 +216,12 @@ def test_predict_grid_holds_bias_covariates_without_a_layer_for_them():
             "effort": rng.normal(size=80),
         }
     )
+
+
+def test_predict_grid_holds_bias_covariates_without_a_layer_for_them():
+    from skgeo_s2v.sdm import SphereGAMClassifier
+
+    frame = _soil_and_effort()
     model = SphereGAMClassifier(bias_covariates={"effort": 0.5})
     model.fit(frame, frame["soil"] == 2)
     _, covariates = _soil_gam()  # the soil layer alone, no effort
@@ -246,15 +251,7 @@ def test_predict_grid_reads_the_levels_and_held_values_inside_a_search_or_pipeli
 
     from skgeo_s2v.sdm import OneVsBackgroundClassifier, SphereGAMClassifier
 
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
-        {
-            "lon": rng.uniform(0.0, 4.0, 80),
-            "lat": rng.uniform(0.0, 2.0, 80),
-            "soil": pd.Categorical(rng.choice([1, 2], 80)),
-            "effort": rng.normal(size=80),
-        }
-    )
+    frame = _soil_and_effort()
     presence = frame["soil"] == 2
     gam = SphereGAMClassifier(bias_covariates={"effort": 0.5}, random_state=0)
     bare = gam.fit(frame, presence)

@@ -136,6 +136,22 @@ def test_the_fit_is_the_optimum_of_the_stacked_logistic_regression():
     )
 
 
+def _assert_same_model(first, second, test):
+    """The two fits' presences and biases at ``test`` agree within the
+    solver's tolerance."""
+    np.testing.assert_allclose(
+        np.log(first.predict_presence(test)),
+        np.log(second.predict_presence(test)),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        first.predict_sampling_bias(test),
+        second.predict_sampling_bias(test),
+        atol=1e-4,
+    )
+
+
 def test_a_site_of_weight_2_counts_as_that_site_twice():
     records, species, sites, test, _ = _survey(seed=2, n_records=30)
     weights = np.random.default_rng(0).integers(0, 3, len(sites))  # 0, 1 or 2
@@ -145,17 +161,7 @@ def test_a_site_of_weight_2_counts_as_that_site_twice():
     ).fit(records, species)
     repeated = sites.iloc[np.repeat(np.arange(len(sites)), weights)]
     twice = SharedBiasGAMClassifier(repeated, **settings).fit(records, species)
-    np.testing.assert_allclose(
-        np.log(weighted.predict_presence(test)),
-        np.log(twice.predict_presence(test)),
-        rtol=1e-4,
-        atol=1e-4,
-    )
-    np.testing.assert_allclose(
-        weighted.predict_sampling_bias(test),
-        twice.predict_sampling_bias(test),
-        atol=1e-4,
-    )
+    _assert_same_model(weighted, twice, test)
     # The bias is held at its weighted mean over the sites.
     assert (
         abs(np.average(weighted.predict_sampling_bias(sites), weights=weights)) < 1e-9
@@ -183,17 +189,7 @@ def test_a_record_of_weight_2_counts_as_that_record_twice():
     twice = SharedBiasGAMClassifier(sites, **settings).fit(
         records.iloc[rows], species[rows]
     )
-    np.testing.assert_allclose(
-        np.log(weighted.predict_presence(test)),
-        np.log(twice.predict_presence(test)),
-        rtol=1e-4,
-        atol=1e-4,
-    )
-    np.testing.assert_allclose(
-        weighted.predict_sampling_bias(test),
-        twice.predict_sampling_bias(test),
-        atol=1e-4,
-    )
+    _assert_same_model(weighted, twice, test)
     unweighted = SharedBiasGAMClassifier(sites, **settings).fit(records, species)
     assert np.max(np.abs(unweighted.coef_ - weighted.coef_)) > 1e-2
     ones = SharedBiasGAMClassifier(sites, **settings).fit(

@@ -291,14 +291,18 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             self.background_weights, self.background
         )
         # The standardisations are unweighted (None) when every weight is 1.
-        weighted = record_weights is not None or site_weights is not None
-        if record_weights is None:
-            record_weights = np.ones(n_records)
+        row_weights = None
+        if record_weights is not None or site_weights is not None:
+            row_weights = np.concatenate(
+                [
+                    np.ones(n_records) if record_weights is None else record_weights,
+                    np.ones(len(self.background))
+                    if site_weights is None
+                    else site_weights,
+                ]
+            )
         if site_weights is None:
             site_weights = np.ones(len(self.background))
-        row_weights = (
-            np.concatenate([record_weights, site_weights]) if weighted else None
-        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.habitat_basis_ = SphereGAMClassifier(
             self._habitat_encoder(X),
@@ -362,9 +366,9 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         record_weights,
     ):
         """Minimise the penalised logistic loss of every species' records
-        (each of weight ``record_weights``) against the sites (each of
-        weight ``site_weights``); set ``intercept_``, ``coef_`` and
-        ``bias_coef_``."""
+        (each of weight ``record_weights``, or 1 when None: the sums of the
+        unweighted fit, to the last bit) against the sites (each of weight
+        ``site_weights``); set ``intercept_``, ``coef_`` and ``bias_coef_``."""
         n_classes = len(self.classes_)
         n_sites, n_habitat = site_habitat.shape
         n_bias = site_bias.shape[1]
@@ -390,9 +394,14 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
                 + bias @ bias_coef
             )
             loss = -(site_weights @ log_expit(-site_scores)).sum()
-            loss -= record_weights @ log_expit(record_scores)
+            record_terms = log_expit(record_scores)
             site_grad = expit(site_scores) * site_weights[:, None]  # d loss / d score
-            record_grad = -expit(-record_scores) * record_weights
+            record_grad = -expit(-record_scores)
+            if record_weights is None:
+                loss -= record_terms.sum()
+            else:
+                loss -= record_weights @ record_terms
+                record_grad *= record_weights
             grad_intercept = site_grad.sum(axis=0) + membership @ record_grad
             grad_coef = site_grad.T @ site_habitat
             grad_coef += membership @ (record_grad[:, None] * habitat)

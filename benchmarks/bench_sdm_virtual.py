@@ -64,11 +64,12 @@ weighted by effort``: the bias-file remedy, as
 the weights, ``exp(effort)``, scaled to a mean of 1, are the fit's
 ``sample_weight``, multiplying Maxent's own class weights). Per region, one
 :class:`~skgeo_s2v.SphereLocationClassifier` of all its species
-(``max_epochs=30``) on the coordinates and covariates, with the sites as
-``PointsBackground`` or with ``TargetGroupBackground``,
-``predict_presence`` per species; with the sites, also with
-``batch_size=128`` (several steps an epoch rather than one), a coarse
-location (sphereM+ with ``min_radius=0.2``), and both. Per region, one
+(``max_epochs=30``, or ``--max-epochs``) on the coordinates and
+covariates, with the sites as ``PointsBackground`` or with
+``TargetGroupBackground``, ``predict_presence`` per species; with the
+sites, also with ``batch_size=128`` (several steps an epoch rather than
+one), a coarse location (sphereM+ with ``min_radius=0.2``), both, and the
+location as a tilt (``"xyz"``) with ``batch_size=128``. Per region, one
 :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` (its defaults) of all its
 species against the sites: their habitats fitted with one shared surface of
 sampling bias, which the predictions leave out. Scores: mean ROC
@@ -507,6 +508,7 @@ JOINT_VARIANTS = {
         "encoder": make_encoder("sphereM+", min_radius=0.2),
         "batch_size": 128,
     },
+    " [xyz, batch_size=128]": {"encoder": "xyz", "batch_size": 128},
 }
 
 

@@ -198,6 +198,10 @@ def run_task(name, args):
     return results
 
 
+#: The columns of a ``--csv`` row, one row per (task, seed, Γ, method).
+CSV_COLUMNS = ("task", "seed", "gamma", "method", "n_labelled", "top1", "mrr", "epochs")
+
+
 def mean_std(values):
     """Mean and sample standard deviation (ddof = 1) over seeds (rows)."""
     return values.mean(axis=0), values.std(axis=0, ddof=min(1, len(values) - 1))

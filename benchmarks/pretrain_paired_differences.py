@@ -18,9 +18,7 @@ import argparse
 import csv
 
 import numpy as np
-
-#: Columns of a ``bench_pretrain.py --csv`` row.
-COLUMNS = ("task", "seed", "gamma", "method", "n_labelled", "top1", "mrr", "epochs")
+from bench_pretrain import CSV_COLUMNS, mean_std
 
 
 def read_top1(path):
@@ -28,15 +26,10 @@ def read_top1(path):
     runs = {}
     with open(path, newline="") as file:
         for row in csv.reader(file):
-            record = dict(zip(COLUMNS, row))
+            record = dict(zip(CSV_COLUMNS, row))
             key = (record["task"], float(record["gamma"]), record["method"])
             runs.setdefault(key, {})[int(record["seed"])] = float(record["top1"])
     return runs
-
-
-def mean_std(values):
-    values = np.asarray(values, dtype=float)
-    return values.mean(), values.std(ddof=min(1, len(values) - 1))
 
 
 def paired_rows(baseline, run):
@@ -59,7 +52,15 @@ def paired_rows(baseline, run):
             )
         top1 = [by_seed[seed] for seed in seeds]
         differences = [by_seed[seed] - reference[seed] for seed in seeds]
-        rows.append((task, gamma, method, *mean_std(top1), *mean_std(differences)))
+        rows.append(
+            (
+                task,
+                gamma,
+                method,
+                *mean_std(np.array(top1)),
+                *mean_std(np.array(differences)),
+            )
+        )
     return rows
 
 

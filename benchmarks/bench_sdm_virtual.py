@@ -62,7 +62,9 @@ the GAM and the xyz GAM against the sites weighted by that density (``sites
 weighted by effort``: the bias-file remedy, as
 :class:`~skgeo_s2v.background.RasterBackground` draws it, for given sites;
 the weights, ``exp(effort)``, scaled to a mean of 1, are the fit's
-``sample_weight``, multiplying Maxent's own class weights). Per region, one
+``sample_weight``, multiplying Maxent's own class weights); a down-sampled
+random forest (``bench_sdm.fit_downsampled_forest``) on the covariates with
+and without the unit vector of the location. Per region, one
 :class:`~skgeo_s2v.SphereLocationClassifier` of all its species
 (``max_epochs=30``, or ``--max-epochs``) on the coordinates and
 covariates, with the sites as ``PointsBackground`` or with
@@ -99,7 +101,12 @@ import joblib
 import numpy as np
 import pandas as pd
 import torch
-from bench_sdm import _fit_kde, _kde_score, gam_encoder_search
+from bench_sdm import (
+    _fit_kde,
+    _kde_score,
+    fit_downsampled_forest,
+    gam_encoder_search,
+)
 from scipy.stats import rankdata
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
@@ -377,6 +384,23 @@ def fit_gam_search(training, presence, seed):
     return lambda test: search.predict_proba(test[ALL_COLUMNS])[:, 1]
 
 
+def downsampled_forest_fitter(location=True):
+    """``bench_sdm.fit_downsampled_forest`` on the covariates (``soil`` by
+    its codes, as Maxent takes it) and, with ``location``, the unit vector."""
+
+    def features(frame):
+        columns = [frame[COVARIATES].assign(soil=frame["soil"].cat.codes)]
+        if location:
+            columns.append(unit(frame[["lon", "lat"]].to_numpy()))
+        return np.column_stack(columns).astype(np.float64)
+
+    def fit(training, presence, seed):
+        predict = fit_downsampled_forest(features(training), presence, seed)
+        return lambda test: predict(features(test))
+
+    return fit
+
+
 ALL_COLUMNS = ["lon", "lat", *COVARIATES]
 #: Per-species models, and the backgrounds each is run with: the region's
 #: background sites, and the other species' records (target group).
@@ -409,6 +433,8 @@ PER_SPECIES = {
         ("sites",),
     ),
     "Maxent (covariates)+effort held": (fit_maxent_effort, ("sites",)),
+    "down-sampled forest xyz+cov": (downsampled_forest_fitter(), ("sites",)),
+    "down-sampled forest cov": (downsampled_forest_fitter(False), ("sites",)),
 }
 
 

@@ -185,7 +185,9 @@ def test_points_background_draws_its_sites_covariates():
     rows = {tuple(np.round(row, 4)) for row in expected}
     assert draw.shape == (500, 5)
     assert all(tuple(np.round(row, 4)) in rows for row in draw.numpy())
-    with pytest.raises(ValueError, match=r"background points lacks the covariates"):
+    with pytest.raises(
+        ValueError, match=r"background \(PointsBackground.points\) lacks the covariates"
+    ):
         fit(X, y, background=PointsBackground(sites.drop(columns="soil")))
     with pytest.raises(ValueError, match="bare \\(lon, lat\\) points"):
         fit(X, y, background=PointsBackground(sites[["lon", "lat"]].to_numpy()))

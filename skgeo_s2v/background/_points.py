@@ -192,7 +192,7 @@ class PointsBackground(_ResampledBackground):
                 "bare (lon, lat) points; give a DataFrame of the sites with "
                 "lon, lat and those columns."
             )
-        features = transform(self.points, "the background points")
+        features = transform(self.points, "the background (PointsBackground.points)")
         self.covariates_ = features.astype(np.float32)
         self._set_rows()
         return self

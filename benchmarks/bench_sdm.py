@@ -260,23 +260,28 @@ def covariate_classifier_fitter(background, max_epochs, settings=None, ensemble=
     return fit
 
 
+def tree_columns(lonlat, covariates, location):
+    """The six covariates beside the location, as the tree models take them:
+    ``location`` ``"forest_features"`` (:func:`skgeo_s2v.blend.forest_features`:
+    unit vector, longitude and latitude, projections onto the cube's
+    diagonals), ``"xyz"`` (the unit vector only) or None (covariates only)."""
+    columns = [covariates.to_numpy(float)]
+    if location is not None:
+        features = forest_features(lonlat)
+        columns.append(features[:, :3] if location == "xyz" else features)
+    return np.column_stack(columns)
+
+
 def extra_trees_fitter(location="forest_features"):
     """Extra trees on the six covariates and the location.
 
     ``ExtraTreesClassifier(n_estimators=500, min_samples_leaf=5)`` of presence
-    against the training fold's background sites, on the covariates beside
-    ``location``: ``"forest_features"`` (:func:`skgeo_s2v.blend.forest_features`:
-    unit vector, longitude and latitude, projections onto the cube's
-    diagonals), ``"xyz"`` (the unit vector only) or None (covariates only);
-    the score is the probability of presence.
+    against the training fold's background sites, on :func:`tree_columns`
+    of ``location``; the score is the probability of presence.
     """
 
     def fit(lonlat, presence, covariates, train, seed):
-        columns = [covariates.to_numpy(float)]
-        if location is not None:
-            features = forest_features(lonlat)
-            columns.append(features[:, :3] if location == "xyz" else features)
-        X = np.column_stack(columns)
+        X = tree_columns(lonlat, covariates, location)
         model = ExtraTreesClassifier(
             n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
         ).fit(X[train], presence[train])
@@ -315,15 +320,11 @@ def fit_downsampled_forest(X, presence, seed, n_trees=500):
 
 def downsampled_forest_fitter(location="forest_features"):
     """:func:`fit_downsampled_forest` on the six covariates and the location
-    (``location`` as for :func:`extra_trees_fitter`), of presence against
+    (:func:`tree_columns` of ``location``), of presence against
     the training fold's background sites."""
 
     def fit(lonlat, presence, covariates, train, seed):
-        columns = [covariates.to_numpy(float)]
-        if location is not None:
-            features = forest_features(lonlat)
-            columns.append(features[:, :3] if location == "xyz" else features)
-        X = np.column_stack(columns)
+        X = tree_columns(lonlat, covariates, location)
         predict = fit_downsampled_forest(X[train], presence[train], seed)
         return lambda test: predict(X[test])
 

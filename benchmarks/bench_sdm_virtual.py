@@ -25,7 +25,11 @@ regions do:
   instead, disjunct populations; ``--hotspot S``: optima and origins drawn
   with weight ``exp(S·h)`` of a smooth field ``h``, so that the species
   crowd into one centre of richness, as the species of a clade often do,
-  a pattern of the ranges that every species shares). So the
+  a pattern of the ranges that every species shares; ``--hidden N``: N
+  unmeasured covariates, fields of fine detail, 60 bumps of widths 3-10 %
+  of the diagonal, to which each species has a Gaussian response too,
+  width 0.5 to 1 of their spread, and which no model sees, so that the
+  location carries habitat at fine scales). So the
   covariates explain much of a range and the location the rest, as in the
   issue's measurements on real data;
 - a site is occupied with that probability (drawn once per site); each
@@ -91,6 +95,9 @@ Usage::
         "GAM xyz+cov, sites" "joint, sites" --jobs 2
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
         --hotspot 1.5 --only "GAM xyz+cov, sites" "shared-bias" --jobs 2
+    OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
+        --hidden 1 --only kernel "GAM coords+cov, sites" "GAM coords, sites" \
+        "GAM xyz+cov, sites" "joint, sites" "joint [xyz" --jobs 2
 """
 
 import argparse
@@ -159,11 +166,12 @@ def diagonal_radians(box):
     return float(great_circle_angle(corners[:1], corners[1:])[0, 0])
 
 
-def smooth_field(box, rng, n_bumps=10):
-    """A random smooth field: a sum of Gaussian bumps on the sphere, of widths
-    10-40 % of the region's diagonal, standardised over the region."""
+def smooth_field(box, rng, n_bumps=10, widths=(0.1, 0.4)):
+    """A random smooth field: a sum of ``n_bumps`` Gaussian bumps on the
+    sphere, of widths ``widths`` (10-40 %) of the region's diagonal,
+    standardised over the region."""
     centres = unit(box_sites(box, n_bumps, rng))
-    widths = rng.uniform(0.1, 0.4, n_bumps) * diagonal_radians(box)
+    widths = rng.uniform(*widths, n_bumps) * diagonal_radians(box)
     heights = rng.normal(size=n_bumps)
     reference = box_sites(box, 5000, rng)
 
@@ -199,13 +207,17 @@ def make_region(box, rng):
     return covariates, bias
 
 
-def make_species(box, pool, pool_covariates, rng, patches=1, preference=None):
+def make_species(
+    box, pool, pool_covariates, rng, patches=1, preference=None, hidden=()
+):
     """A species' probability of occupancy ``(lonlat, covariates) -> p``, or
     None when no pool site is suitable enough to start its range from.
     ``patches`` > 1 gives it that many smaller ranges (disjunct populations).
     ``preference`` (weights of the pool sites, summing to 1) draws the site
     of its optimum and the origins of its ranges in proportion to them
-    instead of uniformly."""
+    instead of uniformly. ``hidden`` are fields ``lonlat -> values`` that no
+    model sees: the species has a Gaussian response to each too (optimum at
+    the same site, width 0.5 to 1 of their unit spread)."""
 
     def pick(candidates, size=None):
         if preference is None:
@@ -215,18 +227,24 @@ def make_species(box, pool, pool_covariates, rng, patches=1, preference=None):
 
     temperature = pool_covariates["temperature"].to_numpy()
     rain = pool_covariates["rain"].to_numpy()
-    optimum = pool_covariates.iloc[pick(np.arange(len(pool)))]
+    site = pick(np.arange(len(pool)))
+    optimum = pool_covariates.iloc[site]
     widths = rng.uniform(0.3, 1.0, 2) * np.array([temperature.std(), rain.std()])
     soil_weight = rng.uniform(0.2, 1.0, SOIL_LEVELS)
     soil_weight[rng.integers(SOIL_LEVELS)] = 0.0  # one soil it never lives on
+    hidden_optimum = np.array([field(pool[site, None])[0] for field in hidden])
+    hidden_widths = rng.uniform(0.5, 1.0, len(hidden))
 
-    def suitability(frame):
+    def suitability(lonlat, frame):
         t = (frame["temperature"].to_numpy() - optimum["temperature"]) / widths[0]
         r = (frame["rain"].to_numpy() - optimum["rain"]) / widths[1]
         soil = soil_weight[frame["soil"].cat.codes.to_numpy()]
-        return np.exp(-0.5 * (t**2 + r**2)) * soil
+        squares = t**2 + r**2
+        for field, centre, width in zip(hidden, hidden_optimum, hidden_widths):
+            squares = squares + ((field(lonlat) - centre) / width) ** 2
+        return np.exp(-0.5 * squares) * soil
 
-    suitable = np.flatnonzero(suitability(pool_covariates) > 0.5)
+    suitable = np.flatnonzero(suitability(pool, pool_covariates) > 0.5)
     if len(suitable) == 0:
         return None
     if patches == 1:
@@ -239,19 +257,24 @@ def make_species(box, pool, pool_covariates, rng, patches=1, preference=None):
     def occupancy(lonlat, frame):
         distance = great_circle_angle(unit(lonlat), origin)
         reach = np.exp(-0.5 * (distance / radius) ** 2).max(axis=1)
-        return suitability(frame) * reach
+        return suitability(lonlat, frame) * reach
 
     return occupancy
 
 
-def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0):
+def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
     """Records (lonlat, species), background and test sites with covariates,
     and the test sites' observed presence ``(n_test, n_species)``.
     ``hotspot`` > 0 draws the species' optima and ranges with weight
     ``exp(hotspot · h)`` of a smooth field ``h``: a centre of richness that
-    all species share."""
+    all species share. ``hidden`` > 0 adds that many unmeasured covariates,
+    fields of fine detail (60 bumps of widths 3-10 % of the diagonal) that
+    every species responds to and no model sees."""
     covariates, bias = make_region(box, rng)
     richness = smooth_field(box, rng) if hotspot > 0 else None
+    unmeasured = [
+        smooth_field(box, rng, n_bumps=60, widths=(0.03, 0.1)) for _ in range(hidden)
+    ]
     pool = box_sites(box, N_POOL, rng)
     pool_covariates = covariates(pool)
     background = box_sites(box, N_BACKGROUND, rng)
@@ -273,7 +296,9 @@ def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0):
         preference = np.exp(hotspot * richness(pool))
         preference /= preference.sum()
     while len(truth) < N_SPECIES:
-        occupancy = make_species(box, pool, pool_covariates, rng, patches, preference)
+        occupancy = make_species(
+            box, pool, pool_covariates, rng, patches, preference, unmeasured
+        )
         if occupancy is None:
             continue
         occupied = np.flatnonzero(rng.random(N_POOL) < occupancy(pool, pool_covariates))
@@ -600,6 +625,7 @@ def region_rows(seed, k, region, args):
         args.bias,
         args.patches,
         args.hotspot,
+        args.hidden,
     )
     target_group = not args.no_target_group
     frames = with_effort(data)  # the effort's bandwidth search, once a region
@@ -663,6 +689,14 @@ def main(argv=None):
         "field h (0, the design: none)",
     )
     parser.add_argument(
+        "--hidden",
+        type=int,
+        default=0,
+        help="unmeasured covariates: fields of fine detail (widths 3-10%% of "
+        "the diagonal) that every species responds to and no model sees, so "
+        "that the location carries habitat at fine scales (0, the design: none)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         help="run only the rows whose name holds one of these substrings "
@@ -707,7 +741,7 @@ def main(argv=None):
         f"\n{len(args.regions)} regions ({', '.join(args.regions)}), "
         f"{N_SPECIES} species each, seeds {args.seeds}, "
         f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}, "
-        f"patches={args.patches}, hotspot={args.hotspot}"
+        f"patches={args.patches}, hotspot={args.hotspot}, hidden={args.hidden}"
     )
     print(
         f"{'model':48s} {'AUC (mean of regions)':>22s} {'fit time / Maxent':>18s}"

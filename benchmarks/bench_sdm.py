@@ -27,8 +27,9 @@ Models, side by side in one run:
   (and Maxent, the baseline) alone;
 - :class:`~skgeo_s2v.sdm.SphereGAMClassifier` (``GAM``, its defaults) of
   presence against the training fold's bundled sites, on the DataFrame of
-  ``lon``, ``lat`` and the six covariates (``GAM coords+cov``) and on the
-  coordinates alone (``GAM coords``);
+  ``lon``, ``lat`` and the six covariates (``GAM coords+cov``), the same
+  with the location as one smooth tilt (``encoder="xyz"``, ``GAM
+  xyz+cov``) and on the coordinates alone (``GAM coords``);
 - the documented recipe of ``SphereGAMClassifier`` with its encoder chosen
   from ``"sphereC+"`` (the default) and ``"xyz"`` by 3-fold spatial
   cross-validation on the training fold (``GAM coords+cov, encoder by
@@ -582,6 +583,7 @@ def main(argv=None):
             )
             models[f"SLC coords+cov [set], {name}"] = fitter
     models["GAM coords+cov"] = gam_fitter()
+    models["GAM xyz+cov"] = gam_fitter(encoder="xyz")
     models["GAM coords"] = gam_fitter(covariates_too=False)
     models["GAM coords+cov, encoder by spatial CV"] = gam_search_fitter()
     models["extra trees coords+cov"] = extra_trees_fitter()

@@ -85,6 +85,16 @@ the test sites by the probability their presence was drawn from: no model
 ranks them better in expectation, so it is the ceiling of the AUC. Fit
 times are ratios against Maxent's (sites), measured in the same run.
 
+``--test records`` scores the models as on Ariolimax instead: five folds
+of :class:`~skgeo_s2v.model_selection.SphericalClusterKFold` (25 k-means
+clusters of the records and sites together); in each, the models are
+fitted on the other folds' records and sites and score the fold's records
+of a species against its sites (the other species' records not scored,
+nor test rows of a soil no training site holds); the AUC of each species
+with at least 5 held-out records in a fold, averaged over the (species,
+fold) pairs. The true occupancy is then no ceiling: the records carry the
+observers' bias, which the held-out records share.
+
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2
@@ -98,6 +108,9 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
         --hidden 1 --only kernel "GAM coords+cov, sites" "GAM coords, sites" \
         "GAM xyz+cov, sites" "joint, sites" "joint [xyz" --jobs 2
+    OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
+        --test records --only "GAM coords+cov, sites" "GAM xyz+cov, sites" \
+        "joint, sites" "joint [xyz" --jobs 2
 """
 
 import argparse
@@ -115,6 +128,7 @@ from bench_sdm import (
     gam_encoder_search,
 )
 from scipy.stats import rankdata
+from sklearn.metrics import roc_auc_score
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
 from skgeo_s2v._geometry import (
@@ -124,6 +138,7 @@ from skgeo_s2v._geometry import (
 )
 from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
+from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
@@ -290,7 +305,7 @@ def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
         )
     ]
     test_covariates = covariates(test)
-    records, labels, truth, true_occupancy = [], [], [], []
+    records, labels, truth, true_occupancy, occupancies = [], [], [], [], []
     preference = None
     if richness is not None:
         preference = np.exp(hotspot * richness(pool))
@@ -313,6 +328,7 @@ def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
         )
         records.append(pool[chosen])
         labels.append(np.full(n_records, f"sp{len(truth):02d}"))
+        occupancies.append(occupancy)
         true_occupancy.append(occupancy(test, test_covariates))
         truth.append(rng.random(N_TEST) < true_occupancy[-1])
     records = np.concatenate(records)
@@ -326,7 +342,73 @@ def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
         "test_covariates": test_covariates,
         "truth": np.column_stack(truth).astype(int),
         "true_occupancy": np.column_stack(true_occupancy),
+        "covariates": covariates,
+        "occupancies": occupancies,
     }
+
+
+def held_out_records(data, seed, fold):
+    """``data`` tested on held-out records instead of surveys, as Ariolimax
+    is: the records and background sites of fold ``fold`` of
+    :class:`~skgeo_s2v.model_selection.SphericalClusterKFold` (5 folds of 25
+    k-means clusters) are the test rows, the rest the training rows.
+    ``truth`` is 1 at a species' held-out records, 0 at the held-out sites
+    and -1 (not scored) at the other species' records; a column for every
+    species of ``data``, all -1 for a species with no training record left
+    (its scores are then never read). Test rows of a soil level that no
+    training site holds are left out."""
+    records, sites, labels = data["records"], data["background"], data["labels"]
+    folds = SphericalClusterKFold(n_splits=5, n_clusters=25, random_state=seed)
+    _, test = list(folds.split(np.concatenate([records, sites])))[fold]
+    held = np.zeros(len(records) + len(sites), dtype=bool)
+    held[test] = True
+    held_records, held_sites = held[: len(records)], held[len(records) :]
+    species = np.unique(labels)
+    test_points = np.concatenate([records[held_records], sites[held_sites]])
+    test_covariates = data["covariates"](test_points)
+    truth = np.zeros((len(test_points), len(species)), dtype=int)
+    own = labels[held_records][:, None] == species[None, :]
+    truth[: held_records.sum()] = np.where(own, 1, -1)
+    truth[:, ~np.isin(species, labels[~held_records])] = -1
+    # A soil that only the held-out fifth holds has no effect in any model:
+    # those test rows are left out, as a spatial CV must (or encode them as
+    # none of the known levels).
+    known = (
+        test_covariates["soil"]
+        .isin(data["background_covariates"]["soil"][~held_sites])
+        .to_numpy()
+    )
+    test_points, truth = test_points[known], truth[known]
+    test_covariates = _rows(test_covariates, known)
+    return {
+        **data,
+        "records": records[~held_records],
+        "labels": labels[~held_records],
+        "records_covariates": _rows(data["records_covariates"], ~held_records),
+        "background": sites[~held_sites],
+        "background_covariates": _rows(data["background_covariates"], ~held_sites),
+        "test": test_points,
+        "test_covariates": test_covariates,
+        "truth": truth,
+        "true_occupancy": np.column_stack(
+            [
+                occupancy(test_points, test_covariates)
+                for occupancy in data["occupancies"]
+            ]
+        ),
+    }
+
+
+def in_columns(scores, trained, species):
+    """``scores`` of the ``trained`` species' columns, placed in the columns of
+    ``species`` (zeros where a species was not trained)."""
+    placed = np.zeros((len(scores), len(species)))
+    placed[:, np.searchsorted(species, trained)] = scores
+    return placed
+
+
+def _rows(frame, mask):
+    return frame.iloc[np.flatnonzero(mask)].reset_index(drop=True)
 
 
 def frame_of(lonlat, covariates):
@@ -616,6 +698,16 @@ def mean_auc(truth, scores):
     return presence_auc(truth[:, kept], scores[:, kept]), int(kept.sum())
 
 
+def species_aucs(truth, scores):
+    """The ROC AUC of each species with at least 5 test presences, its rows of
+    ``truth`` -1 not scored (``held_out_records``)."""
+    return [
+        roc_auc_score(truth[scored, k], scores[scored, k])
+        for k in np.flatnonzero((truth == 1).sum(axis=0) >= 5)
+        for scored in [truth[:, k] >= 0]
+    ]
+
+
 def region_rows(seed, k, region, args):
     """``{row: (AUC, species kept, records, fit seconds)}`` of one region and seed."""
     torch.set_num_threads(args.threads)
@@ -627,6 +719,35 @@ def region_rows(seed, k, region, args):
         args.hotspot,
         args.hidden,
     )
+    if args.test == "surveys":
+        scores, seconds = model_scores(data, seed, args)
+        rows = {}
+        for name, score in scores.items():
+            auc, n_kept = mean_auc(data["truth"], score)
+            rows[name] = (auc, n_kept, len(data["labels"]), seconds[name])
+        return rows
+    # Held-out records, as on Ariolimax: the AUC of each species in each fold
+    # (of those with at least 5 held-out records there), averaged over the
+    # (species, fold) pairs; within a fold, so ranks stay comparable.
+    aucs, seconds = {}, {}
+    for fold in range(5):
+        held_out = held_out_records(data, seed, fold)
+        fold_scores, fold_seconds = model_scores(held_out, seed, args)
+        trained = np.unique(held_out["labels"])
+        species = np.unique(data["labels"])
+        for name, score in fold_scores.items():
+            if name != CEILING:
+                score = in_columns(score, trained, species)
+            aucs.setdefault(name, []).extend(species_aucs(held_out["truth"], score))
+            seconds[name] = seconds.get(name, 0.0) + fold_seconds[name]
+    return {
+        name: (float(np.mean(values)), len(values), len(data["labels"]), seconds[name])
+        for name, values in aucs.items()
+    }
+
+
+def model_scores(data, seed, args):
+    """Every model's test scores ``{row: (n_test, n_species)}`` and fit seconds."""
     target_group = not args.no_target_group
     frames = with_effort(data)  # the effort's bandwidth search, once a region
     scores, seconds = per_species_scores(data, frames, seed, target_group, args.only)
@@ -641,11 +762,7 @@ def region_rows(seed, k, region, args):
     # No model can rank the surveys better in expectation than by the
     # occupancy the presences were drawn from: the ceiling of the AUC.
     scores[CEILING], seconds[CEILING] = data["true_occupancy"], 0.0
-    rows = {}
-    for name, score in scores.items():
-        auc, n_kept = mean_auc(data["truth"], score)
-        rows[name] = (auc, n_kept, len(data["labels"]), seconds[name])
-    return rows
+    return scores, seconds
 
 
 def main(argv=None):
@@ -697,6 +814,15 @@ def main(argv=None):
         "that the location carries habitat at fine scales (0, the design: none)",
     )
     parser.add_argument(
+        "--test",
+        choices=["surveys", "records"],
+        default="surveys",
+        help="what the models are scored on: the survey sites (the design) or, "
+        "as on Ariolimax, held-out records against held-out background sites "
+        "(one fold of 5 spatial k-means folds; the true occupancy is then "
+        "no ceiling, since the records carry the observers' bias)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         help="run only the rows whose name holds one of these substrings "
@@ -741,7 +867,8 @@ def main(argv=None):
         f"\n{len(args.regions)} regions ({', '.join(args.regions)}), "
         f"{N_SPECIES} species each, seeds {args.seeds}, "
         f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}, "
-        f"patches={args.patches}, hotspot={args.hotspot}, hidden={args.hidden}"
+        f"patches={args.patches}, hotspot={args.hotspot}, hidden={args.hidden}, "
+        f"test={args.test}"
     )
     print(
         f"{'model':48s} {'AUC (mean of regions)':>22s} {'fit time / Maxent':>18s}"

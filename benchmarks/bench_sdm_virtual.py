@@ -75,7 +75,8 @@ covariates, with the sites as ``PointsBackground`` or with
 ``TargetGroupBackground``, ``predict_presence`` per species; with the
 sites, also with ``batch_size=128`` (several steps an epoch rather than
 one), a coarse location (sphereM+ with ``min_radius=0.2``), both, and the
-location as a tilt (``"xyz"``) with ``batch_size=128``. Per region, one
+location as a tilt (``"xyz"``) with ``batch_size=128`` and at the default
+batch size. Per region, one
 :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` (its defaults) of all its
 species against the sites: their habitats fitted with one shared surface of
 sampling bias, which the predictions leave out. Scores: mean ROC
@@ -642,6 +643,7 @@ JOINT_VARIANTS = {
         "batch_size": 128,
     },
     " [xyz, batch_size=128]": {"encoder": "xyz", "batch_size": 128},
+    " [xyz]": {"encoder": "xyz"},
 }
 
 

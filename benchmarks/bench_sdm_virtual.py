@@ -91,7 +91,8 @@ of :class:`~skgeo_s2v.model_selection.SphericalClusterKFold` (25 k-means
 clusters of the records and sites together); in each, the models are
 fitted on the other folds' records and sites and score the fold's records
 of a species against its sites (the other species' records not scored,
-nor test rows of a soil no training site holds); the AUC of each species
+nor test rows of a soil no training site holds; a species left with fewer
+than 5 training records is not modelled in that fold); the AUC of each species
 with at least 5 held-out records in a fold, averaged over the (species,
 fold) pairs. The true occupancy is then no ceiling: the records carry the
 observers' bias, which the held-out records share.
@@ -355,9 +356,9 @@ def held_out_records(data, seed, fold):
     k-means clusters) are the test rows, the rest the training rows.
     ``truth`` is 1 at a species' held-out records, 0 at the held-out sites
     and -1 (not scored) at the other species' records; a column for every
-    species of ``data``, all -1 for a species with no training record left
-    (its scores are then never read). Test rows of a soil level that no
-    training site holds are left out."""
+    species of ``data``, all -1 for a species with fewer than 5 training
+    records left (not modelled in this fold; its scores are never read).
+    Test rows of a soil level that no training site holds are left out."""
     records, sites, labels = data["records"], data["background"], data["labels"]
     folds = SphericalClusterKFold(n_splits=5, n_clusters=25, random_state=seed)
     _, test = list(folds.split(np.concatenate([records, sites])))[fold]
@@ -365,6 +366,10 @@ def held_out_records(data, seed, fold):
     held[test] = True
     held_records, held_sites = held[: len(records)], held[len(records) :]
     species = np.unique(labels)
+    # As in the design, a species is modelled from at least 5 records: one
+    # left with fewer in the training folds is left out of this fold.
+    names, counts = np.unique(labels[~held_records], return_counts=True)
+    held_records |= np.isin(labels, names[counts < 5])
     test_points = np.concatenate([records[held_records], sites[held_sites]])
     test_covariates = data["covariates"](test_points)
     truth = np.zeros((len(test_points), len(species)), dtype=int)

@@ -188,9 +188,18 @@ def run_task(name, args):
                 epochs_run.setdefault((gamma, method), []).append(clf.n_epochs_)
                 if args.csv:
                     with open(args.csv, "a", newline="") as file:
-                        csv.writer(file).writerow(
-                            [name, seed, gamma, method, len(rows), *scores]
-                            + [clf.n_epochs_]
+                        top1, mrr = scores
+                        csv.DictWriter(file, CSV_COLUMNS).writerow(
+                            {
+                                "task": name,
+                                "seed": seed,
+                                "gamma": gamma,
+                                "method": method,
+                                "n_labelled": len(rows),
+                                "top1": top1,
+                                "mrr": mrr,
+                                "epochs": clf.n_epochs_,
+                            }
                         )
         print(f"  seed {seed}: done in {time.perf_counter() - start:.0f} s", flush=True)
     for (gamma, method), counts in epochs_run.items():

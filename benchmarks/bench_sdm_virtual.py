@@ -112,7 +112,7 @@ Usage::
         "GAM xyz+cov, sites" "joint, sites" "joint [xyz" --jobs 2
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_virtual.py --seeds 0 1 2 \
         --test records --only "GAM coords+cov, sites" "GAM xyz+cov, sites" \
-        "joint, sites" "joint [xyz" --jobs 2
+        "joint, sites" "joint [xyz" kernel "GAM coords, sites" --jobs 2
 """
 
 import argparse
@@ -349,19 +349,26 @@ def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
     }
 
 
-def held_out_records(data, seed, fold):
+def record_folds(data, seed):
+    """The test rows of each of 5 folds of
+    :class:`~skgeo_s2v.model_selection.SphericalClusterKFold` (25 k-means
+    clusters) of the records and background sites stacked, in that order."""
+    folds = SphericalClusterKFold(n_splits=5, n_clusters=25, random_state=seed)
+    points = np.concatenate([data["records"], data["background"]])
+    return [test for _, test in folds.split(points)]
+
+
+def held_out_records(data, test):
     """``data`` tested on held-out records instead of surveys, as Ariolimax
-    is: the records and background sites of fold ``fold`` of
-    :class:`~skgeo_s2v.model_selection.SphericalClusterKFold` (5 folds of 25
-    k-means clusters) are the test rows, the rest the training rows.
+    is: the records and background sites at the rows ``test`` of the two
+    stacked (a fold of :func:`record_folds`) are the test rows, the rest the
+    training rows.
     ``truth`` is 1 at a species' held-out records, 0 at the held-out sites
     and -1 (not scored) at the other species' records; a column for every
     species of ``data``, all -1 for a species with fewer than 5 training
     records left (not modelled in this fold; its scores are never read).
     Test rows of a soil level that no training site holds are left out."""
     records, sites, labels = data["records"], data["background"], data["labels"]
-    folds = SphericalClusterKFold(n_splits=5, n_clusters=25, random_state=seed)
-    _, test = list(folds.split(np.concatenate([records, sites])))[fold]
     held = np.zeros(len(records) + len(sites), dtype=bool)
     held[test] = True
     held_records, held_sites = held[: len(records)], held[len(records) :]
@@ -737,11 +744,11 @@ def region_rows(seed, k, region, args):
     # (of those with at least 5 held-out records there), averaged over the
     # (species, fold) pairs; within a fold, so ranks stay comparable.
     aucs, seconds = {}, {}
-    for fold in range(5):
-        held_out = held_out_records(data, seed, fold)
+    species = np.unique(data["labels"])
+    for test in record_folds(data, seed):
+        held_out = held_out_records(data, test)
         fold_scores, fold_seconds = model_scores(held_out, seed, args)
         trained = np.unique(held_out["labels"])
-        species = np.unique(data["labels"])
         for name, score in fold_scores.items():
             if name != CEILING:
                 score = in_columns(score, trained, species)
@@ -843,6 +850,10 @@ def main(argv=None):
         "then measured side by side)",
     )
     args = parser.parse_args(argv)
+    if args.hidden < 0:
+        parser.error(
+            f"--hidden must be 0 or more unmeasured covariates, got {args.hidden}"
+        )
     tasks = [
         (seed, k, region)
         for seed in args.seeds

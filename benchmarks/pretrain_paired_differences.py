@@ -25,8 +25,7 @@ def read_top1(path):
     """``{(task, gamma, method): {seed: top-1}}`` of one CSV file."""
     runs = {}
     with open(path, newline="") as file:
-        for row in csv.reader(file):
-            record = dict(zip(CSV_COLUMNS, row))
+        for record in csv.DictReader(file, fieldnames=CSV_COLUMNS):
             key = (record["task"], float(record["gamma"]), record["method"])
             runs.setdefault(key, {})[int(record["seed"])] = float(record["top1"])
     return runs

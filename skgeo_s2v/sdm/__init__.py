@@ -9,12 +9,14 @@ a covariate of sampling effort that takes up observers' bias
 index for presence-only validation, reliability curves of
 ``predict_presence``, thresholds that turn scores into binary ranges, and
 gridded predictions as an ``xarray.DataArray`` that can be written as a
-GeoTIFF (SPEC §10).
+GeoTIFF (SPEC §10), and what a fitted model learnt: response curves and the
+permutation importance of the location beside each covariate.
 """
 
 from ._effort import sampling_effort
 from ._gam import SphereGAMClassifier
 from ._grid import grid_coordinates, predict_grid, to_geotiff
+from ._inspection import grouped_permutation_importance, response_curve
 from ._metrics import (
     continuous_boyce_index,
     presence_auc,
@@ -34,12 +36,14 @@ __all__ = [
     "class_thresholds",
     "continuous_boyce_index",
     "grid_coordinates",
+    "grouped_permutation_importance",
     "predict_grid",
     "presence_auc",
     "presence_auc_scorer",
     "presence_calibration_curve",
     "presence_scores",
     "presence_threshold",
+    "response_curve",
     "sampling_effort",
     "to_geotiff",
 ]

@@ -9,8 +9,9 @@ a covariate of sampling effort that takes up observers' bias
 index for presence-only validation, reliability curves of
 ``predict_presence``, thresholds that turn scores into binary ranges, and
 gridded predictions as an ``xarray.DataArray`` that can be written as a
-GeoTIFF (SPEC §10), and what a fitted model learnt: response curves and the
-permutation importance of the location beside each covariate.
+GeoTIFF (SPEC §10), where such a map extrapolates beyond the training
+covariates (:func:`mess`), and what a fitted model learnt: response curves
+and the permutation importance of the location beside each covariate.
 """
 
 from ._effort import sampling_effort
@@ -26,6 +27,7 @@ from ._metrics import (
 )
 from ._one_vs_background import OneVsBackgroundClassifier
 from ._shared_bias import SharedBiasGAMClassifier
+from ._similarity import mess
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "continuous_boyce_index",
     "grid_coordinates",
     "grouped_permutation_importance",
+    "mess",
     "predict_grid",
     "presence_auc",
     "presence_auc_scorer",

@@ -69,6 +69,9 @@ Maxent, the GAM and the extra trees, with and without the classifier.
 ``--presences N`` keeps ``N`` presences of each training fold, drawn at
 random (the same for every model), and all its background sites: the few
 records of most species in a survey region. The test folds are unchanged.
+``--thin KM`` thins the presences of each training fold so that no two lie
+closer than ``KM`` km (:func:`~skgeo_s2v.sdm.thin_records`, seeded by the
+seed), the field's remedy for crowded records; test folds are unchanged.
 
 ``--set NAME=VALUE ...`` adds the classifiers again (on the coordinates
 and with the covariates), marked ``[set]``, with those parameters
@@ -115,6 +118,7 @@ from skgeo_s2v.sdm import (
     continuous_boyce_index,
     presence_auc,
     presence_auc_scorer,
+    thin_records,
 )
 
 EARTH_RADIUS_KM = 6371.0088
@@ -197,6 +201,14 @@ def with_few_presences(train, presence, n_presences, rng):
         )
     kept = rng.choice(presences, n_presences, replace=False)
     return np.sort(np.concatenate([kept, train[~presence[train]]]))
+
+
+def with_thinned_presences(train, presence, lonlat, distance_km, seed):
+    """The rows of ``train`` with its presences thinned to ``distance_km``
+    (:func:`~skgeo_s2v.sdm.thin_records`) and all its background sites."""
+    presences = train[presence[train]]
+    kept = thin_records(lonlat[presences], distance_km, random_state=seed)
+    return np.sort(np.concatenate([presences[kept], train[~presence[train]]]))
 
 
 def spatial_folds(lonlat, presence, seed, n_splits=5, presences=None):
@@ -543,6 +555,13 @@ def main(argv=None):
         help="run only the models whose name holds one of these words, e.g. "
         "'[set]' (Maxent, the time baseline, always runs)",
     )
+    parser.add_argument(
+        "--thin",
+        type=float,
+        metavar="KM",
+        help="thin the presences of each training fold so that no two lie "
+        "closer than KM km (thin_records; test folds are left as they are)",
+    )
     add_settings_argument(parser)
     parser.add_argument(
         "--ensemble",
@@ -618,6 +637,11 @@ def main(argv=None):
     results = {name: [] for name in models}  # per seed: (auc, boyce, seconds)
     for seed in args.seeds:
         folds = spatial_folds(lonlat, presence, seed, args.folds, args.presences)
+        if args.thin is not None:
+            folds = [
+                (with_thinned_presences(train, presence, lonlat, args.thin, seed), test)
+                for train, test in folds
+            ]
         for name, fit in models.items():
             per_fold = []
             for train, test in folds:
@@ -639,6 +663,7 @@ def main(argv=None):
         f"{args.folds} spatial folds, seeds {args.seeds}, "
         f"max_epochs={max_epochs}, threads={args.threads}"
         + ("" if args.presences is None else f", {args.presences} presences a fold")
+        + ("" if args.thin is None else f", presences thinned to {args.thin} km")
     )
     if settings or args.ensemble > 1:
         print(f"[set]: {settings}, ensemble={args.ensemble}")

@@ -4,7 +4,8 @@ An additive model of location and covariates (:class:`SphereGAMClassifier`;
 :class:`SharedBiasGAMClassifier` for many species with one sampling bias),
 and the tools ecologists use to judge and publish a model of where species live:
 a covariate of sampling effort that takes up observers' bias
-(:func:`sampling_effort`), ROC AUC on presence-absence surveys
+(:func:`sampling_effort`), spatial thinning of the records
+(:func:`thin_records`), ROC AUC on presence-absence surveys
 (:func:`presence_auc`, also a ``GridSearchCV`` scorer), the continuous Boyce
 index for presence-only validation, reliability curves of
 ``predict_presence``, thresholds that turn scores into binary ranges, and
@@ -28,6 +29,7 @@ from ._metrics import (
 from ._one_vs_background import OneVsBackgroundClassifier
 from ._shared_bias import SharedBiasGAMClassifier
 from ._similarity import mess
+from ._thinning import thin_records
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
@@ -48,5 +50,6 @@ __all__ = [
     "presence_threshold",
     "response_curve",
     "sampling_effort",
+    "thin_records",
     "to_geotiff",
 ]

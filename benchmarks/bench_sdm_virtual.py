@@ -134,6 +134,7 @@ from sklearn.metrics import roc_auc_score
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
 from skgeo_s2v._geometry import (
+    EARTH_RADIUS_KM,
     diameter_radians,
     great_circle_angle,
     unit_vectors_from_degrees,
@@ -146,6 +147,7 @@ from skgeo_s2v.sdm import (
     SphereGAMClassifier,
     presence_auc,
     sampling_effort,
+    thin_records,
 )
 
 REGIONS = {
@@ -722,6 +724,31 @@ def species_aucs(truth, scores):
     ]
 
 
+#: A species that thinning would leave with fewer records keeps them all.
+MIN_THINNED = 5
+
+
+def thinned(data, box, fraction, seed):
+    """``data`` with each species' records thinned (:func:`thin_records`) so
+    that no two lie closer than ``fraction`` of the region's diagonal (a
+    species left with fewer than ``MIN_THINNED`` keeps all its records, so
+    that every species is modelled, as without thinning)."""
+    distance_km = fraction * diagonal_radians(box) * EARTH_RADIUS_KM
+    kept = thin_records(
+        data["records"], distance_km, y=data["labels"], random_state=seed
+    )
+    for species in np.unique(data["labels"]):
+        own = data["labels"] == species
+        if kept[own].sum() < MIN_THINNED:  # too few to model: keep them all
+            kept[own] = True
+    return {
+        **data,
+        "records": data["records"][kept],
+        "labels": data["labels"][kept],
+        "records_covariates": _rows(data["records_covariates"], kept),
+    }
+
+
 def region_rows(seed, k, region, args):
     """``{row: (AUC, species kept, records, fit seconds)}`` of one region and seed."""
     torch.set_num_threads(args.threads)
@@ -733,6 +760,8 @@ def region_rows(seed, k, region, args):
         args.hotspot,
         args.hidden,
     )
+    if args.thin:
+        data = thinned(data, REGIONS[region], args.thin, seed)
     if args.test == "surveys":
         scores, seconds = model_scores(data, seed, args)
         rows = {}
@@ -837,6 +866,15 @@ def main(argv=None):
         "no ceiling, since the records carry the observers' bias)",
     )
     parser.add_argument(
+        "--thin",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="thin each species' records (thin_records) so that no two lie "
+        "closer than this fraction of the region's diagonal (0, the design: "
+        "no thinning); with --test surveys only",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         help="run only the rows whose name holds one of these substrings "
@@ -850,6 +888,10 @@ def main(argv=None):
         "then measured side by side)",
     )
     args = parser.parse_args(argv)
+    if not 0 <= args.thin < 1:
+        parser.error(f"--thin must be a fraction in [0, 1), got {args.thin}")
+    if args.thin and args.test != "surveys":
+        parser.error("--thin thins the training records of --test surveys only")
     if args.hidden < 0:
         parser.error(
             f"--hidden must be 0 or more unmeasured covariates, got {args.hidden}"
@@ -886,7 +928,7 @@ def main(argv=None):
         f"{N_SPECIES} species each, seeds {args.seeds}, "
         f"max_epochs={args.max_epochs}, threads={args.threads}, bias={args.bias}, "
         f"patches={args.patches}, hotspot={args.hotspot}, hidden={args.hidden}, "
-        f"test={args.test}"
+        f"test={args.test}, thin={args.thin}"
     )
     print(
         f"{'model':48s} {'AUC (mean of regions)':>22s} {'fit time / Maxent':>18s}"

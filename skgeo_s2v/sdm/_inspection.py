@@ -34,9 +34,9 @@ def _check_frame(X, function):
 
 
 def _is_categorical(column):
-    return not pd.api.types.is_numeric_dtype(column.dtype) or isinstance(
-        column.dtype, pd.CategoricalDtype
-    )
+    """Whether ``column`` holds levels (a pandas categorical, text) rather
+    than numbers."""
+    return not pd.api.types.is_numeric_dtype(column.dtype)
 
 
 def _grid(column, name, grid_resolution, percentiles):

@@ -248,6 +248,20 @@ def test_importance_takes_named_groups_and_a_presence_absence_frame():
     assert single.groups == {"lon": ["lon"]}
 
 
+def test_several_metrics_share_the_permutations(gam_and_records):
+    model, X, y = gam_and_records
+    kwargs = {"n_repeats": 2, "random_state": 0}
+    both = grouped_permutation_importance(
+        model, X, y, scoring=["roc_auc", "neg_log_loss"], **kwargs
+    )
+    assert list(both) == ["roc_auc", "neg_log_loss"]
+    for metric in both:
+        alone = grouped_permutation_importance(model, X, y, scoring=metric, **kwargs)
+        np.testing.assert_allclose(both[metric].importances, alone.importances)
+        assert both[metric].baseline_score == pytest.approx(alone.baseline_score)
+        assert both[metric].groups == alone.groups
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [

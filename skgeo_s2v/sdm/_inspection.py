@@ -265,10 +265,11 @@ def grouped_permutation_importance(
         ``{"location": ["lon", "lat"]}`` (when ``X`` has both) and every
         other column alone, under its own name. A column may be in one group
         at most; columns left out of every group are never shuffled.
-    scoring : str, callable or None, default=None
+    scoring : str, callable, list, tuple, dict or None, default=None
         A scorer, as :func:`sklearn.metrics.check_scoring` takes it, such as
         :data:`~skgeo_s2v.sdm.presence_auc_scorer`; None is the estimator's
-        ``score`` method.
+        ``score`` method. Several metrics (a list of names, or a dict of
+        scorers by name) give one result each, by the same permutations.
     n_repeats : int, default=5
         Permutations of each group.
     random_state : int, RandomState instance or None, default=None
@@ -279,11 +280,12 @@ def grouped_permutation_importance(
 
     Returns
     -------
-    result : :class:`~sklearn.utils.Bunch`
+    result : :class:`~sklearn.utils.Bunch` or dict of Bunch
         ``importances`` of shape (n_groups, n_repeats), its
         ``importances_mean`` and ``importances_std`` over the repeats, the
         ``baseline_score`` of the unshuffled ``X`` and ``groups``, the
-        resolved ``{name: [columns]}`` whose order the rows follow.
+        resolved ``{name: [columns]}`` whose order the rows follow; with
+        several metrics, ``{metric: Bunch}``, as scikit-learn's.
 
     See Also
     --------
@@ -325,6 +327,19 @@ def grouped_permutation_importance(
         delayed(_group_scores)(scorer, estimator, X, y, columns, drawn)
         for columns, drawn in zip(groups.values(), permutations, strict=True)
     )
+    if isinstance(baseline, dict):  # several metrics: one result each
+        return {
+            metric: _result(
+                value, [[s[metric] for s in group] for group in scores], groups
+            )
+            for metric, value in baseline.items()
+        }
+    return _result(baseline, scores, groups)
+
+
+def _result(baseline, scores, groups):
+    """The Bunch of one metric: its baseline and the scores of each group's
+    permutations, ``(n_groups, n_repeats)``."""
     importances = baseline - np.asarray(scores, dtype=np.float64)
     return Bunch(
         importances=importances,

@@ -15,27 +15,23 @@ Models: :class:`~skgeo_s2v.sdm.SphereGAMClassifier` at its defaults, of
 presence against the training fold's bundled sites (``GAM``; the same with
 ``encoder="xyz"``, ``GAM xyz``), and ``SphereLocationClassifier`` on the
 coordinates and covariates with the bundled sites as background and
-``max_epochs=30``, as in ``bench_sdm.py`` (``SLC``; ``--models GAM`` leaves
-it out, it takes most of the time).
+``max_epochs=30``, as in ``bench_sdm.py`` (``SLC``; ``--models GAM "GAM
+xyz"`` leaves it out, it takes most of the time).
 
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_importance.py --seeds 0 1 2
 """
 
 import argparse
-import os
-import sys
 import time
 
 import numpy as np
 import torch
+from bench_sdm import load_ariolimax, spatial_folds
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, os.path.dirname(__file__))
-from bench_sdm import load_ariolimax, spatial_folds  # noqa: E402
-
-from skgeo_s2v import SphereLocationClassifier  # noqa: E402
-from skgeo_s2v.background import PointsBackground  # noqa: E402
-from skgeo_s2v.sdm import (  # noqa: E402
+from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v.background import PointsBackground
+from skgeo_s2v.sdm import (
     SphereGAMClassifier,
     grouped_permutation_importance,
     presence_scores,

@@ -96,11 +96,14 @@ def thin_records(X, distance_km, *, y=None, random_state=None):
     Thin the training records only, never a test fold or a survey: the
     records a model is judged on should stay as they were found. Whether
     thinning helps depends on the data; compare with and without under
-    spatial cross-validation (:doc:`/sdm`, "Sampling bias").
+    spatial cross-validation (:doc:`/sdm`, "Sampling bias"). The pairs of
+    records closer than ``distance_km`` are held in memory at once, so a
+    distance that puts tens of thousands of records of one class within
+    reach of each other needs memory for every such pair.
 
     Examples
     --------
-    Three records 0.6 km apart on a parallel and one 5 km away: the middle
+    Three records 0.6 km apart on the equator and one 5 km away: the middle
     one of the three is close to both others, so it goes.
 
     >>> import numpy as np

@@ -123,8 +123,28 @@ def test_bad_parameters_are_refused():
         SphereGAMClassifier(C=0.0).fit(sites, presence)
     with pytest.raises(ValueError, match="'n_knots' parameter"):
         SphereGAMClassifier(n_knots=1).fit(sites, presence)
+    with pytest.raises(ValueError, match="'extrapolation' parameter"):
+        SphereGAMClassifier(extrapolation="periodic").fit(sites, presence)
     with pytest.raises(ValueError, match="Unknown encoder"):
         SphereGAMClassifier("sphereQ").fit(sites, presence)
+
+
+def test_constant_extrapolation_scores_beyond_the_range_as_at_its_edge():
+    sites, presence = _sites()
+    hottest = sites["temperature"].max()
+    beyond = sites.iloc[:5].assign(temperature=hottest + 10.0)
+    at_edge = sites.iloc[:5].assign(temperature=hottest)
+    clamped = SphereGAMClassifier(extrapolation="constant").fit(sites, presence)
+    np.testing.assert_allclose(
+        clamped.decision_function(beyond), clamped.decision_function(at_edge)
+    )
+    linear = SphereGAMClassifier().fit(sites, presence)
+    inside = sites.iloc[:5]
+    np.testing.assert_allclose(  # the same model within the training range
+        clamped.decision_function(inside), linear.decision_function(inside)
+    )
+    # the linear tail keeps climbing (the species likes warmth)
+    assert (linear.decision_function(beyond) > linear.decision_function(at_edge)).all()
 
 
 def test_input_is_untouched_and_fit_is_deterministic():

@@ -36,12 +36,12 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
     For two-column input ``(lon, lat)`` the model is a logistic regression on
     the position encoding. For a DataFrame of ``lon``, ``lat`` and covariate
     columns, each numeric covariate adds a cubic B-spline basis of
-    ``n_knots`` knots spread over its training range (extended linearly
-    beyond it) and each pandas categorical its one-hot columns; the basis is
-    standardised and the model is linear in it, so the log-odds are a sum of
-    a smooth surface over the sphere and one smooth response curve per
-    covariate, as in a generalised additive model (GAM) of species
-    distribution work.
+    ``n_knots`` knots spread over its training range (extended beyond it as
+    ``extrapolation`` says) and each pandas categorical its one-hot
+    columns; the basis is standardised and the model is linear in it, so
+    the log-odds are a sum of a smooth surface over the sphere and one
+    smooth response curve per covariate, as in a generalised additive model
+    (GAM) of species distribution work.
 
     On presence-only records, fit it on the presences (one class per
     species, or ``True``) against background sites carrying the same
@@ -61,6 +61,14 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
     n_knots : int, default=6
         Knots of each numeric covariate's spline, spread uniformly over its
         training range; more knots allow more wiggly response curves.
+    extrapolation : {"linear", "constant"}, default="linear"
+        Each numeric covariate's spline beyond its training range:
+        ``"linear"`` continues it along its slope at the edge; ``"constant"``
+        holds it at its value there, as Maxent's clamping does, so that a
+        site beyond the range scores as one at its edge. Choose
+        ``"constant"`` to map into covariate values that no training row
+        held (a future climate; :func:`~skgeo_s2v.sdm.mess` shows where),
+        where a linear tail would grow without bound.
     C : float, default=0.03
         Inverse strength of the L2 penalty on the coefficients of the
         standardised basis, as in :class:`~sklearn.linear_model.LogisticRegression`.
@@ -163,6 +171,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "encoder": [str, HasMethods(["fit", "transform"])],
         "n_knots": [Interval(Integral, 2, None, closed="left")],
+        "extrapolation": [StrOptions({"linear", "constant"})],
         "C": [Interval(Real, 0, None, closed="neither")],
         "bias_covariates": [None, list, tuple, dict],
         "handle_unknown": [StrOptions({"error", "ignore"})],
@@ -176,6 +185,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         encoder="sphereC+",
         *,
         n_knots=6,
+        extrapolation="linear",
         C=0.03,
         bias_covariates=None,
         handle_unknown="error",
@@ -185,6 +195,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.encoder = encoder
         self.n_knots = n_knots
+        self.extrapolation = extrapolation
         self.C = C
         self.bias_covariates = bias_covariates
         self.handle_unknown = handle_unknown
@@ -239,7 +250,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         with it.
         """
         splines = SplineTransformer(
-            n_knots=self.n_knots, degree=3, extrapolation="linear"
+            n_knots=self.n_knots, degree=3, extrapolation=self.extrapolation
         )
         lonlat, covariates = fit_covariate_input(
             self, X, False, splines, handle_unknown=self.handle_unknown

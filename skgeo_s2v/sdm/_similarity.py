@@ -181,6 +181,8 @@ def mess(reference, X, *, columns=None):
     See Also
     --------
     predict_grid : the map whose extrapolated cells this flags.
+    SphereGAMClassifier : its ``extrapolation="constant"`` clamps the
+        covariates at the edge of their training range.
 
     Examples
     --------

@@ -231,6 +231,28 @@ def test_predictions_rank_the_species_and_are_reproducible():
     assert presence[north, 0].mean() > presence[north, 3].mean()
 
 
+def test_constant_extrapolation_holds_the_covariates_at_their_edge():
+    records, species, sites, test, _ = _survey(n_records=30)
+    hottest = max(records["temperature"].max(), sites["temperature"].max())
+    beyond = test.iloc[:5].assign(temperature=hottest + 10.0)
+    at_edge = test.iloc[:5].assign(temperature=hottest)
+    clamped = SharedBiasGAMClassifier(sites, n_knots=4, extrapolation="constant")
+    clamped.fit(records, species)
+    np.testing.assert_allclose(
+        clamped.predict_presence(beyond), clamped.predict_presence(at_edge)
+    )
+    linear = SharedBiasGAMClassifier(sites, n_knots=4).fit(records, species)
+    assert not np.allclose(
+        linear.predict_presence(beyond), linear.predict_presence(at_edge)
+    )
+    training = pd.concat([records, sites])["temperature"]
+    inside = test[test["temperature"].between(training.min(), training.max())]
+    assert 0 < len(inside) < len(test)  # a few test sites lie beyond the range
+    np.testing.assert_allclose(  # within it, the same model
+        clamped.predict_presence(inside), linear.predict_presence(inside), rtol=1e-6
+    )
+
+
 def test_predict_grid_maps_the_habitat():
     xr = pytest.importorskip("xarray")
     records, species, sites, _, _ = _survey(n_records=30)

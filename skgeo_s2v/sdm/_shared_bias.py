@@ -102,6 +102,10 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
     n_knots : int, default=6
         Knots of each numeric covariate's spline (as in
         :class:`~skgeo_s2v.sdm.SphereGAMClassifier`).
+    extrapolation : {"linear", "constant"}, default="linear"
+        Each numeric covariate's spline beyond its training range: continued
+        along its slope, or held at its value at the edge (Maxent's
+        clamping; as in :class:`~skgeo_s2v.sdm.SphereGAMClassifier`).
     C : float, default=0.03
         Inverse strength of the L2 penalty on the habitat coefficients (the
         intercepts ``a_s`` are not penalised), as in
@@ -210,6 +214,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         "encoder": [str, HasMethods(["fit", "transform"])],
         "bias_encoder": [str, HasMethods(["fit", "transform"])],
         "n_knots": [Interval(Integral, 2, None, closed="left")],
+        "extrapolation": [StrOptions({"linear", "constant"})],
         "C": [Interval(Real, 0, None, closed="neither")],
         "bias_C": [Interval(Real, 0, None, closed="neither")],
         "handle_unknown": [StrOptions({"error", "ignore"})],
@@ -226,6 +231,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         encoder="auto",
         bias_encoder="sphereC+",
         n_knots=6,
+        extrapolation="linear",
         C=0.03,
         bias_C=0.003,
         handle_unknown="error",
@@ -238,6 +244,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         self.encoder = encoder
         self.bias_encoder = bias_encoder
         self.n_knots = n_knots
+        self.extrapolation = extrapolation
         self.C = C
         self.bias_C = bias_C
         self.handle_unknown = handle_unknown
@@ -307,6 +314,7 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         self.habitat_basis_ = SphereGAMClassifier(
             self._habitat_encoder(X),
             n_knots=self.n_knots,
+            extrapolation=self.extrapolation,
             handle_unknown=self.handle_unknown,
             random_state=seed,
         )

@@ -6,7 +6,10 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
+from skgeo_s2v import SphereLocationClassifier
 from skgeo_s2v.sdm import (
     binary_range,
     class_thresholds,
@@ -14,6 +17,7 @@ from skgeo_s2v.sdm import (
     presence_auc,
     presence_auc_scorer,
     presence_calibration_curve,
+    presence_scores,
     presence_threshold,
 )
 
@@ -266,3 +270,27 @@ def test_class_thresholds_and_binary_range():
     )
     with pytest.raises(ValueError, match="one per class"):
         binary_range(scores, [0.5, 0.5])
+
+
+def test_presence_scores_reach_a_tuned_or_piped_classifier():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(-10, 10, 120), rng.uniform(40, 50, 120)])
+    y = np.where(X[:, 0] < 0, "w", np.where(X[:, 1] < 45, "s", "n"))
+    classifier = SphereLocationClassifier(hidden_units=8, max_epochs=2, random_state=0)
+    search = GridSearchCV(classifier, {"lr": [1e-2]}, cv=KFold(2)).fit(X, y)
+    presence = search.best_estimator_.predict_presence(X)
+    assert not np.allclose(presence, search.predict_proba(X))  # shares, not this
+    np.testing.assert_array_equal(presence_scores(search, X), presence)
+    expected = presence_auc(y, presence, labels=search.classes_)
+    assert presence_auc_scorer(search, X, y) == pytest.approx(expected)
+    # A pipeline: the last step's predict_presence, on what the steps hand it
+    shift = FunctionTransformer(lambda rows: rows + [1.0, 0.0])
+    pipe = make_pipeline(shift, classifier).fit(X, y)
+    np.testing.assert_array_equal(
+        presence_scores(pipe, X), pipe[-1].predict_presence(X + [1.0, 0.0])
+    )
+    piped_search = GridSearchCV(pipe, {}, cv=KFold(2)).fit(X, y)
+    np.testing.assert_array_equal(
+        presence_scores(piped_search, X),
+        piped_search.best_estimator_[-1].predict_presence(X + [1.0, 0.0]),
+    )

@@ -85,8 +85,47 @@ def presence_auc(
     return float(np.nanmean(auc))
 
 
+def _has_presence(estimator):
+    """Whether ``estimator``, or the model it predicts with, has
+    ``predict_presence`` (see :func:`_presence_model`)."""
+    if hasattr(estimator, "predict_presence"):
+        return True
+    inner = getattr(estimator, "best_estimator_", None)
+    if inner is not None and _has_presence(inner):
+        return True
+    steps = getattr(estimator, "steps", None)
+    return bool(steps) and _has_presence(steps[-1][1])
+
+
+def _presence_model(estimator, X):
+    """The model inside ``estimator`` that has ``predict_presence``, and
+    ``X`` as it takes it; ``(estimator, X)`` when there is none.
+
+    A fitted search (``GridSearchCV`` and the like) predicts with its
+    ``best_estimator_``; a :class:`~sklearn.pipeline.Pipeline` with its last
+    step, on ``X`` transformed by the steps before it. Neither passes
+    ``predict_presence`` on, and their ``predict_proba`` would be the
+    model's shares of the classes at each site instead.
+    """
+    if hasattr(estimator, "predict_presence"):
+        return estimator, X
+    inner = getattr(estimator, "best_estimator_", None)
+    if inner is not None and _has_presence(inner):
+        return _presence_model(inner, X)
+    steps = getattr(estimator, "steps", None)
+    if steps and _has_presence(steps[-1][1]):
+        return _presence_model(steps[-1][1], estimator[:-1].transform(X))
+    return estimator, X
+
+
 def presence_scores(estimator, X):
     """``estimator.predict_presence(X)`` where it exists, else ``predict_proba(X)``.
+
+    The ``predict_presence`` of a model inside a fitted search
+    (``best_estimator_``) or at the end of a
+    :class:`~sklearn.pipeline.Pipeline` counts as the estimator's own, so
+    that the presence scores of a tuned classifier are not its shares of
+    the classes (``predict_proba``, normalised over them at each site).
 
     Examples
     --------
@@ -94,7 +133,8 @@ def presence_scores(estimator, X):
     >>> presence_scores(DummyClassifier().fit([[0], [1]], [0, 1]), [[0]])
     array([[0.5, 0.5]])
     """
-    method = _check_response_method(estimator, ["predict_presence", "predict_proba"])
+    model, X = _presence_model(estimator, X)
+    method = _check_response_method(model, ["predict_presence", "predict_proba"])
     return method(X)
 
 
@@ -113,7 +153,8 @@ class _PresenceAUCScorer:
 
 
 #: Scorer for :func:`presence_auc`: ``GridSearchCV(scoring=presence_auc_scorer)``.
-#: It scores ``predict_presence`` (else ``predict_proba``) against ``y``, the
+#: It scores ``predict_presence`` (else ``predict_proba``; see
+#: :func:`presence_scores` for searches and pipelines) against ``y``, the
 #: labels of held-out records (each class against the other classes' records)
 #: or a presence-absence DataFrame whose columns name the classes.
 presence_auc_scorer = _PresenceAUCScorer()

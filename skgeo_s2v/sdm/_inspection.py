@@ -83,7 +83,9 @@ def _set_column(X, name, value):
         filled = pd.Categorical(np.repeat(value, len(X)), dtype=column.dtype)
     else:
         filled = np.repeat(value, len(X))
-    return X.assign(**{name: pd.Series(filled, index=X.index)})
+    changed = X.copy()
+    changed[name] = pd.Series(filled, index=X.index)
+    return changed
 
 
 def response_curve(
@@ -217,8 +219,10 @@ def _resolve_groups(X, groups):
 def _shuffled(X, columns, permutation):
     """A copy of ``X`` whose ``columns`` take the rows of ``permutation``,
     together (each row keeps its other columns)."""
-    moved = {c: X[c].iloc[permutation].set_axis(X.index) for c in columns}
-    return X.assign(**moved)
+    shuffled = X.copy()
+    for c in columns:
+        shuffled[c] = X[c].iloc[permutation].set_axis(X.index)
+    return shuffled
 
 
 def _group_scores(scorer, estimator, X, y, columns, permutations):

@@ -283,3 +283,29 @@ def test_importance_needs_a_dataframe(gam_and_records):
     model, X, y = gam_and_records
     with pytest.raises(ValueError, match="takes X as a pandas DataFrame"):
         grouped_permutation_importance(model, X.to_numpy(), y)
+
+
+class _OnArrays(ClassifierMixin, BaseEstimator):
+    """A logistic regression that reads its input as a plain array."""
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression().fit(np.asarray(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(np.asarray(X))
+
+
+def test_integer_column_names_and_a_repeated_index():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), index=np.repeat(np.arange(100), 2))
+    y = X[0].to_numpy() > 0
+    model = _OnArrays().fit(X, y)
+    curve = response_curve(model, X, 0, values=[-1.0, 1.0])
+    assert curve.loc[1.0, True] > 0.9 > 0.1 > curve.loc[-1.0, True]
+    result = grouped_permutation_importance(
+        model, X, y, scoring="roc_auc", random_state=0
+    )
+    assert result.groups == {0: [0], 1: [1], 2: [2]}
+    assert result.importances_mean[0] > 0.3

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsClassifier
 
 from skgeo_s2v.sdm import binary_range, grid_coordinates, predict_grid, to_geotiff
@@ -96,6 +97,14 @@ def test_predict_grid_of_the_classifier_uses_predict_presence():
     covariates = xr.Dataset({"elevation": (("lat", "lon"), np.zeros((2, 2)))})
     with pytest.raises(ValueError, match="fitted on \\(lon, lat\\) alone"):
         predict_grid(clf, resolution_deg=10.0, covariates=covariates)
+    # inside a fitted search, which does not pass predict_presence on
+    search = GridSearchCV(clf, {"lr": [3e-3]}, cv=KFold(2)).fit(points, labels)
+    assert not hasattr(search, "predict_presence")
+    from_search = predict_grid(search, resolution_deg=10.0, bbox=(-30, -20, 30, 20))
+    best = search.best_estimator_.predict_presence(
+        np.column_stack([lon.ravel(), lat.ravel()])
+    )
+    np.testing.assert_allclose(from_search.values.reshape(2, -1), best.T, rtol=1e-6)
 
 
 def _covariate_model():

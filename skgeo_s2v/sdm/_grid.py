@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -11,6 +12,7 @@ from .._bbox import BBox, validate_bbox
 from .._geometry import wrap_longitude
 from .._optional import import_optional
 from ._covariates import GridInput
+from ._metrics import _has_presence, predict_presence_of
 
 __all__ = ["grid_coordinates", "predict_grid", "to_geotiff"]
 
@@ -136,7 +138,9 @@ def predict_grid(
         them raises a ValueError.
     method : {"predict_presence", "predict_proba", "decision_function"}, \
 default="predict_presence"
-        The estimator's method that scores the cells.
+        The estimator's method that scores the cells; ``"predict_presence"``
+        is also that of a classifier inside a fitted search or at the end of
+        a pipeline, which do not pass it on.
     chunk_size : int, default=65536
         Cells predicted per call.
     classes : array-like, default=None
@@ -165,7 +169,12 @@ default="predict_presence"
     check_is_fitted(estimator)
     if method not in _LONG_NAMES:
         raise ValueError(f"method must be one of {list(_LONG_NAMES)}, got {method!r}.")
-    if not hasattr(estimator, method):
+    if method == "predict_presence" and _has_presence(estimator):
+        # also that of the classifier inside a fitted search or a pipeline
+        score = partial(predict_presence_of, estimator)
+    elif hasattr(estimator, method):
+        score = getattr(estimator, method)
+    else:
         raise ValueError(
             f"{type(estimator).__name__} has no {method}; use "
             "method='predict_proba' for a scikit-learn classifier."
@@ -182,7 +191,7 @@ default="predict_presence"
         stop = min(start + chunk_size, lon_cells.size)
         X, usable = model_input(lon_cells[start:stop], lat_cells[start:stop])
         if usable.any():
-            scores = np.asarray(getattr(estimator, method)(X), dtype=np.float32)
+            scores = np.asarray(score(X), dtype=np.float32)
             if scores.ndim == 1:
                 scores = np.column_stack([-scores, scores])
             values[:, start:stop][:, usable] = scores[:, positions].T

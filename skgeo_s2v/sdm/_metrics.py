@@ -118,6 +118,14 @@ def _presence_model(estimator, X):
     return estimator, X
 
 
+def predict_presence_of(estimator, X):
+    """``predict_presence`` of ``estimator``, or of the model inside it
+    (:func:`_presence_model`); ``estimator`` must have one
+    (:func:`_has_presence`)."""
+    model, X = _presence_model(estimator, X)
+    return model.predict_presence(X)
+
+
 def presence_scores(estimator, X):
     """``estimator.predict_presence(X)`` where it exists, else ``predict_proba(X)``.
 
@@ -133,9 +141,9 @@ def presence_scores(estimator, X):
     >>> presence_scores(DummyClassifier().fit([[0], [1]], [0, 1]), [[0]])
     array([[0.5, 0.5]])
     """
-    model, X = _presence_model(estimator, X)
-    method = _check_response_method(model, ["predict_presence", "predict_proba"])
-    return method(X)
+    if _has_presence(estimator):
+        return predict_presence_of(estimator, X)
+    return _check_response_method(estimator, ["predict_proba"])(X)
 
 
 class _PresenceAUCScorer:

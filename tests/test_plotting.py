@@ -13,9 +13,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.contour import ContourSet  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold  # noqa: E402
 
 from skgeo_s2v import (  # noqa: E402
     RBFEncoder,
+    SphereLocationClassifier,
     SphereMPlusEncoder,
     TileEncoder,
 )
@@ -487,3 +489,20 @@ def test_encoding_maps_export_one_column_per_feature():
     codes = encoder.transform(frame[["lon", "lat"]].to_numpy())
     for feature in result.features:
         np.testing.assert_allclose(frame[feature], codes[:, names.index(feature)])
+
+
+def test_display_of_a_fitted_search_maps_the_presence_of_its_classifier():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(-30, 30, 60), rng.uniform(-20, 20, 60)])
+    y = np.where(X[:, 0] < 0, "w", "e")
+    classifier = SphereLocationClassifier(hidden_units=8, max_epochs=1, random_state=0)
+    search = GridSearchCV(classifier, {"lr": [3e-3]}, cv=KFold(2)).fit(X, y)
+    display = ClassMapDisplay.from_estimator(search, "w", resolution_deg=30.0)
+    assert display.response_method == "predict_presence"
+    points = display.to_frame()[["lon", "lat"]].to_numpy()
+    column = list(search.classes_).index("w")
+    np.testing.assert_allclose(
+        display.to_frame()["value"],
+        search.best_estimator_.predict_presence(points)[:, column],
+        rtol=1e-6,
+    )

@@ -29,6 +29,7 @@ from ._fusion_sources import (
     check_scores,
     class_order,
 )
+from ._presence import has_presence, predict_presence_of
 from ._sklearn_helpers import delegate_has, response_method
 from ._validation import check_class_labels
 
@@ -65,7 +66,8 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     with ``P(y | I)`` from ``image_estimator`` (or precomputed in ``X``),
     ``P(y | x)`` from ``location_estimator`` (its ``predict_presence``, the
-    paper's presence probability ``σ(logit)``, where it has one; its
+    paper's presence probability ``σ(logit)``, where it has one, also that of
+    a classifier inside a fitted search or at the end of a pipeline; its
     ``predict_proba`` otherwise) and ``P(y)`` the class frequency of the
     training labels. The product is formed as a sum of logarithms and normalised with a
     log-sum-exp, so it stays finite when every factor is tiny.
@@ -311,14 +313,17 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         location = clone(
             default_location(self.location_estimator, self.random_state)
         ).fit(X_location, y, **params)
-        prior = response_method(location, _PRIOR_METHODS)
-        if prior is None:
-            raise ValueError(
-                f"location_estimator {location!r} has neither predict_presence nor "
-                "predict_proba; the location prior P(y | x) needs one of them "
-                "(SphereLocationClassifier has both)."
-            )
-        self._prior_method_ = prior.__name__
+        if has_presence(location):  # also a classifier's inside a search
+            self._prior_method_ = "predict_presence"
+        else:
+            prior = response_method(location, _PRIOR_METHODS)
+            if prior is None:
+                raise ValueError(
+                    f"location_estimator {location!r} has neither predict_presence "
+                    "nor predict_proba; the location prior P(y | x) needs one of "
+                    "them (SphereLocationClassifier has both)."
+                )
+            self._prior_method_ = prior.__name__
         self._location_order_ = class_order(
             location.classes_, self.classes_, "location_estimator"
         )
@@ -371,8 +376,11 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return proba[:, self._image_order_]
 
     def _location_prior(self, X_location):
-        method = getattr(self.location_estimator_, self._prior_method_)
-        prior = check_scores(method(X_location), self.classes_, "location_estimator")
+        if self._prior_method_ == "predict_presence":
+            scores = predict_presence_of(self.location_estimator_, X_location)
+        else:
+            scores = getattr(self.location_estimator_, self._prior_method_)(X_location)
+        prior = check_scores(scores, self.classes_, "location_estimator")
         return prior[:, self._location_order_]
 
     # -- fused prediction ----------------------------------------------------

@@ -220,6 +220,18 @@ def test_default_location_estimator_is_the_blend(species):
     np.testing.assert_allclose(fusion.predict_proba(X), expected, atol=1e-12)
 
 
+def test_a_tuned_location_model_gives_its_presence_as_the_prior(species):
+    X, y = species
+    search = GridSearchCV(_small_location_model(), {"lr": [1e-2]}, cv=2)
+    fusion = GeoPriorFusion(LogisticRegression(), search).fit(X, y)
+    assert not hasattr(fusion.location_estimator_, "predict_presence")
+    lonlat = X[["lon", "lat"]].to_numpy()
+    best = fusion.location_estimator_.best_estimator_
+    np.testing.assert_allclose(
+        fusion.predict_location_prior(X), best.predict_presence(lonlat)
+    )  # sigma(logit) of SPEC §7, not the search's predict_proba shares
+
+
 def test_random_state_seeds_the_default_location_estimator(species):
     X, y = species
     fusion = GeoPriorFusion(LogisticRegression(), random_state=3)

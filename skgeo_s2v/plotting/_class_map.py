@@ -3,8 +3,8 @@
 import numpy as np
 
 from .._geometry import wrap_longitude
+from .._presence import has_presence, predict_presence_of
 from .._sklearn_helpers import response_method as find_response_method
-from ..sdm._metrics import _has_presence, predict_presence_of
 from ._axes import check_batch_size, format_globe_axes, model_input, new_axes
 from ._grid import GlobalGrid, check_map_shape, grid_frame
 from ._results import GlobeMap
@@ -60,7 +60,7 @@ def _score_method(model, response_method):
             f"or one of {', '.join(map(repr, _RESPONSE_METHODS))}."
         )
     names = _RESPONSE_METHODS if response_method == "auto" else (response_method,)
-    if names[0] == "predict_presence" and _has_presence(model):
+    if names[0] == "predict_presence" and has_presence(model):
 
         def predict_presence(X):  # also a classifier's inside a search or pipeline
             return predict_presence_of(model, X)

@@ -11,8 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._bbox import BBox, validate_bbox
 from .._geometry import wrap_longitude
 from .._optional import import_optional
+from .._presence import has_presence, predict_presence_of
 from ._covariates import GridInput
-from ._metrics import _has_presence, predict_presence_of
 
 __all__ = ["grid_coordinates", "predict_grid", "to_geotiff"]
 
@@ -169,7 +169,7 @@ default="predict_presence"
     check_is_fitted(estimator)
     if method not in _LONG_NAMES:
         raise ValueError(f"method must be one of {list(_LONG_NAMES)}, got {method!r}.")
-    if method == "predict_presence" and _has_presence(estimator):
+    if method == "predict_presence" and has_presence(estimator):
         # also that of the classifier inside a fitted search or a pipeline
         score = partial(predict_presence_of, estimator)
     elif hasattr(estimator, method):

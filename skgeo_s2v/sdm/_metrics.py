@@ -6,6 +6,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import _check_response_method
 
+from .._presence import has_presence, predict_presence_of
 from ._columns import check_scores, presence_absence_by_class
 
 __all__ = [
@@ -85,47 +86,6 @@ def presence_auc(
     return float(np.nanmean(auc))
 
 
-def _has_presence(estimator):
-    """Whether ``estimator``, or the model it predicts with, has
-    ``predict_presence`` (see :func:`_presence_model`)."""
-    if hasattr(estimator, "predict_presence"):
-        return True
-    inner = getattr(estimator, "best_estimator_", None)
-    if inner is not None and _has_presence(inner):
-        return True
-    steps = getattr(estimator, "steps", None)
-    return bool(steps) and _has_presence(steps[-1][1])
-
-
-def _presence_model(estimator, X):
-    """The model inside ``estimator`` that has ``predict_presence``, and
-    ``X`` as it takes it; ``(estimator, X)`` when there is none.
-
-    A fitted search (``GridSearchCV`` and the like) predicts with its
-    ``best_estimator_``; a :class:`~sklearn.pipeline.Pipeline` with its last
-    step, on ``X`` transformed by the steps before it. Neither passes
-    ``predict_presence`` on, and their ``predict_proba`` would be the
-    model's shares of the classes at each site instead.
-    """
-    if hasattr(estimator, "predict_presence"):
-        return estimator, X
-    inner = getattr(estimator, "best_estimator_", None)
-    if inner is not None and _has_presence(inner):
-        return _presence_model(inner, X)
-    steps = getattr(estimator, "steps", None)
-    if steps and _has_presence(steps[-1][1]):
-        return _presence_model(steps[-1][1], estimator[:-1].transform(X))
-    return estimator, X
-
-
-def predict_presence_of(estimator, X):
-    """``predict_presence`` of ``estimator``, or of the model inside it
-    (:func:`_presence_model`); ``estimator`` must have one
-    (:func:`_has_presence`)."""
-    model, X = _presence_model(estimator, X)
-    return model.predict_presence(X)
-
-
 def presence_scores(estimator, X):
     """``estimator.predict_presence(X)`` where it exists, else ``predict_proba(X)``.
 
@@ -141,7 +101,7 @@ def presence_scores(estimator, X):
     >>> presence_scores(DummyClassifier().fit([[0], [1]], [0, 1]), [[0]])
     array([[0.5, 0.5]])
     """
-    if _has_presence(estimator):
+    if has_presence(estimator):
         return predict_presence_of(estimator, X)
     return _check_response_method(estimator, ["predict_proba"])(X)
 

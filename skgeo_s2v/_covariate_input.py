@@ -25,6 +25,7 @@ from ._validation import (
 )
 
 __all__ = [
+    "coordinate_columns",
     "covariate_input",
     "covariates_from_json",
     "covariates_to_json",
@@ -39,17 +40,25 @@ __all__ = [
 _CATEGORICAL, _NUMERIC = "categorical", "numeric"
 
 
+def coordinate_columns(columns):
+    """``[lon, lat]``, the labels among ``columns`` that name the longitude
+    and the latitude (``"lon"``, ``"Longitude"``, ...), or ``[]`` when either
+    is missing."""
+    lon = find_coordinate_column(columns, _LON_NAMES)
+    lat = find_coordinate_column(columns, _LAT_NAMES)
+    return [] if lon is None or lat is None else [lon, lat]
+
+
 def _coordinate_columns(X):
     """The longitude and latitude column names of a covariate DataFrame."""
-    lon = find_coordinate_column(X.columns, _LON_NAMES)
-    lat = find_coordinate_column(X.columns, _LAT_NAMES)
-    if lon is None or lat is None:
+    found = coordinate_columns(X.columns)
+    if not found:
         raise ValueError(
             f"X has the columns {list(X.columns)}: with more than two columns, "
             "name the coordinate columns 'lon' and 'lat'; the other columns "
             "are covariates."
         )
-    return lon, lat
+    return found
 
 
 def n_covariate_features(estimator):

@@ -309,3 +309,15 @@ def test_integer_column_names_and_a_repeated_index():
     )
     assert result.groups == {0: [0], 1: [1], 2: [2]}
     assert result.importances_mean[0] > 0.3
+
+
+def test_the_location_group_takes_other_spellings_of_the_coordinates():
+    X, y = _records(n=60)
+    frame = X.rename(columns={"lon": "longitude", "lat": "latitude"})
+    recorder = _Recorder().fit(frame, y)
+    result = grouped_permutation_importance(recorder, frame, y, n_repeats=1)
+    assert result.groups == {
+        "location": ["longitude", "latitude"],
+        "bio1": ["bio1"],
+        "soil": ["soil"],
+    }

@@ -150,3 +150,9 @@ def test_bad_rasters_are_named():
     swapped = missing.assign(b=(("lon", "lat"), good))
     with pytest.raises(ValueError, match="same grid"):
         mess(REFERENCE, swapped)
+
+
+def test_other_spellings_of_the_coordinates_are_no_covariates():
+    reference = REFERENCE.rename(columns={"lon": "longitude", "lat": "Latitude"})
+    result = mess(reference, REFERENCE[["a", "b"]])
+    assert result.columns.tolist() == ["a", "b", "mess", "most_dissimilar"]

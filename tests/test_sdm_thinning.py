@@ -103,3 +103,14 @@ def test_bad_records_are_named():
         thin_records(np.array([[0.0, 0.0], [1.0, 95.0]]), 1.0)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         thin_records(np.array([[0.0, 0.0], [1.0, 1.0]]), 1.0, y=["a"])
+
+
+def test_other_spellings_of_the_coordinate_columns():
+    X = _clustered(100)
+    frame = pd.DataFrame({"Longitude": X[:, 0], "Latitude": X[:, 1], "bio1": 1.0})
+    np.testing.assert_array_equal(
+        thin_records(frame, 10.0, random_state=0),
+        thin_records(X, 10.0, random_state=0),
+    )
+    with pytest.raises(ValueError, match="name the coordinate columns 'lon' and"):
+        thin_records(frame.rename(columns={"Longitude": "x"}), 10.0)

@@ -15,11 +15,10 @@ from joblib import Parallel, delayed
 from sklearn.metrics import check_scoring
 from sklearn.utils import Bunch, check_random_state
 
+from .._covariate_input import coordinate_columns
 from ._metrics import presence_scores
 
 __all__ = ["grouped_permutation_importance", "response_curve"]
-
-LOCATION_COLUMNS = ("lon", "lat")
 
 
 def _check_frame(X, function):
@@ -183,9 +182,7 @@ def _resolve_groups(X, groups):
     """``{name: [columns]}``: ``groups`` checked, or the location and each
     other column alone."""
     if groups is None:
-        location = [c for c in LOCATION_COLUMNS if c in X.columns]
-        if len(location) < 2:
-            location = []
+        location = coordinate_columns(X.columns)
         groups = {"location": location} if location else {}
         groups.update({c: [c] for c in X.columns if c not in location})
         return groups
@@ -266,8 +263,9 @@ def grouped_permutation_importance(
         :data:`~skgeo_s2v.sdm.presence_auc_scorer`. Never shuffled.
     groups : dict of {str: list of str} or None, default=None
         The columns shuffled together, by group name. None is
-        ``{"location": ["lon", "lat"]}`` (when ``X`` has both) and every
-        other column alone, under its own name. A column may be in one group
+        ``{"location": ["lon", "lat"]}`` (when ``X`` has both, or another
+        spelling such as ``longitude`` and ``latitude``) and every other
+        column alone, under its own name. A column may be in one group
         at most; columns left out of every group are never shuffled.
     scoring : str, callable, list, tuple, dict or None, default=None
         A scorer, as :func:`sklearn.metrics.check_scoring` takes it, such as

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 
+from .._covariate_input import coordinate_columns
+
 __all__ = ["mess"]
 
-#: Columns of a frame that are coordinates, not covariates.
-COORDINATE_COLUMNS = ("lon", "lat")
 #: The columns ``mess`` adds beside each covariate's similarity.
 RESULT_COLUMNS = ("mess", "most_dissimilar")
 
@@ -23,10 +23,11 @@ def _reference_values(reference, columns):
             f"and background sites); got {type(reference).__name__}."
         )
     if columns is None:
+        coordinates = coordinate_columns(reference.columns)
         columns = [
             c
             for c in reference.columns
-            if c not in COORDINATE_COLUMNS and _numeric(reference, c)
+            if c not in coordinates and _numeric(reference, c)
         ]
         if not columns:
             raise ValueError(
@@ -162,7 +163,8 @@ def mess(reference, X, *, columns=None):
         same grid; NaN cells are no data and give NaN). Not modified.
     columns : list of str or None, default=None
         The covariates to compare. None takes every numeric column of
-        ``reference`` but ``lon`` and ``lat``.
+        ``reference`` but the longitude and latitude (``lon`` and ``lat``,
+        or ``longitude`` and ``latitude`` ...).
 
     Returns
     -------

@@ -4,22 +4,15 @@ import heapq
 from numbers import Real
 
 import numpy as np
-import pandas as pd
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length
 
+from .._covariate_input import lonlat_of
 from .._geometry import EARTH_RADIUS_KM, haversine_radians
-from .._validation import check_class_labels, validate_lonlat
+from .._validation import check_class_labels
 
 __all__ = ["thin_records"]
-
-
-def _lonlat(X):
-    """The ``(lon, lat)`` of ``X``: its ``lon`` and ``lat`` columns, or its two."""
-    if isinstance(X, pd.DataFrame) and {"lon", "lat"} <= set(X.columns):
-        X = X[["lon", "lat"]]
-    return validate_lonlat(None, X, reset=False)
 
 
 def _neighbours(points, radius):
@@ -76,7 +69,8 @@ def thin_records(X, distance_km, *, y=None, random_state=None):
     ----------
     X : array-like of shape (n_samples, 2) or DataFrame
         Longitude then latitude in degrees, or a DataFrame with ``lon`` and
-        ``lat`` columns (other columns, such as covariates, are ignored).
+        ``lat`` columns (or ``longitude``, ``latitude`` ...; other columns,
+        such as covariates, are ignored).
     distance_km : float
         The smallest distance between two kept records, in km; records
         closer than it (exact duplicates among them) conflict.
@@ -119,7 +113,7 @@ def thin_records(X, distance_km, *, y=None, random_state=None):
         raise ValueError(
             f"distance_km must be a positive number of km; got {distance_km!r}."
         )
-    lonlat = _lonlat(X)
+    lonlat = lonlat_of(X)
     if y is None:
         groups = np.zeros(len(lonlat), dtype=np.int64)
     else:

@@ -5,57 +5,67 @@ package's metrics, maps and fusion want from a location model. A fitted
 search (``GridSearchCV`` and the like) and a
 :class:`~sklearn.pipeline.Pipeline` do not pass ``predict_presence`` on, and
 their ``predict_proba`` is the model's shares of the classes at each site
-instead, so the functions here look inside them.
+instead, so :func:`presence_method` looks inside them.
 """
 
-__all__ = ["has_presence", "predict_presence_of"]
+__all__ = ["presence_method"]
 
 
-def has_presence(estimator):
-    """Whether ``estimator``, or the model it predicts with, has ``predict_presence``.
+def _inner(estimator):
+    """The model a fitted search or a pipeline predicts with, or None."""
+    inner = getattr(estimator, "best_estimator_", None)
+    if inner is not None:
+        return inner
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else None
 
-    That model is a fitted search's ``best_estimator_`` or a pipeline's last
-    step, looked into in turn.
+
+def _predict_presence(estimator, X):
+    """``predict_presence(X)`` of ``estimator`` or of the model inside it, ``X``
+    passed through a pipeline's earlier steps on the way."""
+    if hasattr(estimator, "predict_presence"):
+        return estimator.predict_presence(X)
+    if getattr(estimator, "best_estimator_", None) is None:  # a pipeline
+        X = estimator[:-1].transform(X)
+    return _predict_presence(_inner(estimator), X)
+
+
+def _has_presence(estimator):
+    if hasattr(estimator, "predict_presence"):
+        return True
+    inner = _inner(estimator)
+    return inner is not None and _has_presence(inner)
+
+
+def presence_method(estimator):
+    """``X -> predict_presence(X)`` of ``estimator`` or of the model inside it.
+
+    The model inside is a fitted search's ``best_estimator_`` or a
+    pipeline's last step (given ``X`` through the steps before it), looked
+    into in turn.
+
+    Returns
+    -------
+    method : callable or None
+        Named ``predict_presence``; None when neither ``estimator`` nor a
+        model inside it has one.
 
     Examples
     --------
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import FunctionTransformer
     >>> from skgeo_s2v import SphereLocationClassifier
-    >>> has_presence(make_pipeline(FunctionTransformer(), SphereLocationClassifier()))
+    >>> pipe = make_pipeline(FunctionTransformer(), SphereLocationClassifier())
+    >>> presence_method(pipe).__name__
+    'predict_presence'
+    >>> presence_method(LogisticRegression()) is None
     True
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> has_presence(LogisticRegression())
-    False
     """
-    if hasattr(estimator, "predict_presence"):
-        return True
-    inner = getattr(estimator, "best_estimator_", None)
-    if inner is not None and has_presence(inner):
-        return True
-    steps = getattr(estimator, "steps", None)
-    return bool(steps) and has_presence(steps[-1][1])
+    if not _has_presence(estimator):
+        return None
 
+    def predict_presence(X):
+        return _predict_presence(estimator, X)
 
-def _presence_model(estimator, X):
-    """The model inside ``estimator`` that has ``predict_presence``, and
-    ``X`` as it takes it (through a pipeline's earlier steps);
-    ``(estimator, X)`` when there is none."""
-    if hasattr(estimator, "predict_presence"):
-        return estimator, X
-    inner = getattr(estimator, "best_estimator_", None)
-    if inner is not None and has_presence(inner):
-        return _presence_model(inner, X)
-    steps = getattr(estimator, "steps", None)
-    if steps and has_presence(steps[-1][1]):
-        return _presence_model(steps[-1][1], estimator[:-1].transform(X))
-    return estimator, X
-
-
-def predict_presence_of(estimator, X):
-    """``predict_presence(X)`` of ``estimator``, or of the model inside it.
-
-    ``estimator`` must have one (:func:`has_presence`).
-    """
-    model, X = _presence_model(estimator, X)
-    return model.predict_presence(X)
+    return predict_presence

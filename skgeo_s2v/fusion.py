@@ -29,7 +29,7 @@ from ._fusion_sources import (
     check_scores,
     class_order,
 )
-from ._presence import has_presence, predict_presence_of
+from ._presence import presence_method
 from ._sklearn_helpers import delegate_has, response_method
 from ._validation import check_class_labels
 
@@ -313,17 +313,15 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         location = clone(
             default_location(self.location_estimator, self.random_state)
         ).fit(X_location, y, **params)
-        if has_presence(location):  # also a classifier's inside a search
-            self._prior_method_ = "predict_presence"
-        else:
-            prior = response_method(location, _PRIOR_METHODS)
-            if prior is None:
-                raise ValueError(
-                    f"location_estimator {location!r} has neither predict_presence "
-                    "nor predict_proba; the location prior P(y | x) needs one of "
-                    "them (SphereLocationClassifier has both)."
-                )
-            self._prior_method_ = prior.__name__
+        # predict_presence: also that of a classifier inside a search
+        prior = presence_method(location) or response_method(location, _PRIOR_METHODS)
+        if prior is None:
+            raise ValueError(
+                f"location_estimator {location!r} has neither predict_presence nor "
+                "predict_proba; the location prior P(y | x) needs one of them "
+                "(SphereLocationClassifier has both)."
+            )
+        self._prior_method_ = prior.__name__
         self._location_order_ = class_order(
             location.classes_, self.classes_, "location_estimator"
         )
@@ -376,11 +374,9 @@ class GeoPriorFusion(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return proba[:, self._image_order_]
 
     def _location_prior(self, X_location):
-        if self._prior_method_ == "predict_presence":
-            scores = predict_presence_of(self.location_estimator_, X_location)
-        else:
-            scores = getattr(self.location_estimator_, self._prior_method_)(X_location)
-        prior = check_scores(scores, self.classes_, "location_estimator")
+        location = self.location_estimator_
+        method = presence_method(location) or getattr(location, self._prior_method_)
+        prior = check_scores(method(X_location), self.classes_, "location_estimator")
         return prior[:, self._location_order_]
 
     # -- fused prediction ----------------------------------------------------

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .._geometry import wrap_longitude
-from .._presence import has_presence, predict_presence_of
+from .._presence import presence_method
 from .._sklearn_helpers import response_method as find_response_method
 from ._axes import check_batch_size, format_globe_axes, model_input, new_axes
 from ._grid import GlobalGrid, check_map_shape, grid_frame
@@ -60,13 +60,9 @@ def _score_method(model, response_method):
             f"or one of {', '.join(map(repr, _RESPONSE_METHODS))}."
         )
     names = _RESPONSE_METHODS if response_method == "auto" else (response_method,)
-    if names[0] == "predict_presence" and has_presence(model):
-
-        def predict_presence(X):  # also a classifier's inside a search or pipeline
-            return predict_presence_of(model, X)
-
-        return predict_presence
-    method = find_response_method(model, names)
+    # predict_presence: also that of a classifier inside a search or pipeline
+    presence = presence_method(model) if names[0] == "predict_presence" else None
+    method = presence or find_response_method(model, names)
     if method is None:
         raise TypeError(
             f"{type(model).__name__} has no {' or '.join(names)} method; pass a "

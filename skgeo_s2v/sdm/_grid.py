@@ -2,7 +2,6 @@
 
 import math
 import warnings
-from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -11,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._bbox import BBox, validate_bbox
 from .._geometry import wrap_longitude
 from .._optional import import_optional
-from .._presence import has_presence, predict_presence_of
+from .._presence import presence_method
 from ._covariates import GridInput
 
 __all__ = ["grid_coordinates", "predict_grid", "to_geotiff"]
@@ -169,12 +168,11 @@ default="predict_presence"
     check_is_fitted(estimator)
     if method not in _LONG_NAMES:
         raise ValueError(f"method must be one of {list(_LONG_NAMES)}, got {method!r}.")
-    if method == "predict_presence" and has_presence(estimator):
-        # also that of the classifier inside a fitted search or a pipeline
-        score = partial(predict_presence_of, estimator)
-    elif hasattr(estimator, method):
-        score = getattr(estimator, method)
-    else:
+    # predict_presence: also that of a classifier inside a search or pipeline
+    score = presence_method(estimator) if method == "predict_presence" else None
+    if score is None:
+        score = getattr(estimator, method, None)
+    if score is None:
         raise ValueError(
             f"{type(estimator).__name__} has no {method}; use "
             "method='predict_proba' for a scikit-learn classifier."

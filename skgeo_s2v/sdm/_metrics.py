@@ -6,7 +6,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import _check_response_method
 
-from .._presence import has_presence, predict_presence_of
+from .._presence import presence_method
 from ._columns import check_scores, presence_absence_by_class
 
 __all__ = [
@@ -101,9 +101,10 @@ def presence_scores(estimator, X):
     >>> presence_scores(DummyClassifier().fit([[0], [1]], [0, 1]), [[0]])
     array([[0.5, 0.5]])
     """
-    if has_presence(estimator):
-        return predict_presence_of(estimator, X)
-    return _check_response_method(estimator, ["predict_proba"])(X)
+    method = presence_method(estimator)
+    if method is None:
+        method = _check_response_method(estimator, ["predict_proba"])
+    return method(X)
 
 
 class _PresenceAUCScorer:

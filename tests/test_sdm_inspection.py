@@ -126,6 +126,7 @@ def test_response_curve_leaves_x_as_it_was(gam_and_records):
         ({"column": "bio1", "grid_resolution": 1}, "grid_resolution must be"),
         ({"column": "bio1", "percentiles": (0.9, 0.1)}, "percentiles must be"),
         ({"column": "bio1", "percentiles": (0.1,)}, "percentiles must be"),
+        ({"column": "bio1", "percentiles": ("low", "high")}, "percentiles must be"),
         ({"column": "bio1", "values": []}, "values is empty"),
     ],
 )

@@ -50,7 +50,10 @@ def _grid(column, name, grid_resolution, percentiles):
         raise ValueError(
             f"grid_resolution must be an integer >= 2; got {grid_resolution!r}."
         )
-    bounds = np.asarray(percentiles, dtype=np.float64).ravel()
+    try:
+        bounds = np.asarray(percentiles, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        bounds = np.array([])
     if not (bounds.size == 2 and 0 <= bounds[0] < bounds[1] <= 1):
         raise ValueError(
             "percentiles must be two fractions (low, high) with 0 <= low < high "

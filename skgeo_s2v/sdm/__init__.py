@@ -5,9 +5,10 @@ An additive model of location and covariates (:class:`SphereGAMClassifier`;
 and the tools ecologists use to judge and publish a model of where species live:
 a covariate of sampling effort that takes up observers' bias
 (:func:`sampling_effort`), spatial thinning of the records
-(:func:`thin_records`), ROC AUC on presence-absence surveys
-(:func:`presence_auc`, also a ``GridSearchCV`` scorer), the continuous Boyce
-index for presence-only validation, reliability curves of
+(:func:`thin_records`; :class:`ThinnedClassifier` to tune its distance),
+ROC AUC on presence-absence surveys (:func:`presence_auc`, also a
+``GridSearchCV`` scorer), the continuous Boyce index for presence-only
+validation, reliability curves of
 ``predict_presence``, thresholds that turn scores into binary ranges, and
 gridded predictions as an ``xarray.DataArray`` that can be written as a
 GeoTIFF (SPEC §10), where such a map extrapolates beyond the training
@@ -29,13 +30,14 @@ from ._metrics import (
 from ._one_vs_background import OneVsBackgroundClassifier
 from ._shared_bias import SharedBiasGAMClassifier
 from ._similarity import mess
-from ._thinning import thin_records
+from ._thinning import ThinnedClassifier, thin_records
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
     "OneVsBackgroundClassifier",
     "SharedBiasGAMClassifier",
     "SphereGAMClassifier",
+    "ThinnedClassifier",
     "binary_range",
     "class_thresholds",
     "continuous_boyce_index",

@@ -33,7 +33,10 @@ Models, side by side in one run:
 - the documented recipe of ``SphereGAMClassifier`` with its encoder chosen
   from ``"sphereC+"`` (the default) and ``"xyz"`` by 3-fold spatial
   cross-validation on the training fold (``GAM coords+cov, encoder by
-  spatial CV``; :func:`gam_encoder_search`);
+  spatial CV``; :func:`gam_encoder_search`), and the GAM at its defaults
+  on the training presences thinned to a distance chosen by the same
+  cross-validation from none, 2, 5 and 10 km (``GAM coords+cov, thinning
+  by spatial CV``; :func:`gam_thinning_search`);
 - extra trees (500, at least 5 records a leaf) on the six covariates and
   the blend's location features (``forest_features``): a tree baseline of
   location and covariates; the same on the covariates and the unit vector
@@ -115,6 +118,7 @@ from skgeo_s2v.blend import forest_features
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
     SphereGAMClassifier,
+    ThinnedClassifier,
     continuous_boyce_index,
     presence_auc,
     presence_auc_scorer,
@@ -384,16 +388,46 @@ def gam_encoder_search(seed):
     )
 
 
-def gam_search_fitter():
-    """:func:`gam_encoder_search` of presence against the bundled sites, on
+#: The thinning distances ``gam_thinning_search`` chooses from, in km (None
+#: keeps every record).
+THINNING_DISTANCES_KM = [None, 2.0, 5.0, 10.0]
+
+
+def gam_thinning_search(seed):
+    """``SphereGAMClassifier`` at its defaults on the training presences
+    thinned to a distance chosen from :data:`THINNING_DISTANCES_KM`
+    (:class:`~skgeo_s2v.sdm.ThinnedClassifier`, the sites never thinned) by
+    the mean ROC AUC of the 3-fold spatial cross-validation of
+    :func:`gam_encoder_search`, whose test folds are not thinned."""
+    return GridSearchCV(
+        ThinnedClassifier(
+            SphereGAMClassifier(handle_unknown="ignore", random_state=seed),
+            unthinned_classes=[False],
+            random_state=seed,
+        ),
+        {"distance_km": THINNING_DISTANCES_KM},
+        cv=SphericalClusterKFold(
+            n_splits=3,
+            n_clusters=20,
+            stratify=True,
+            columns=("lon", "lat"),
+            random_state=seed,
+        ),
+        scoring=presence_auc_scorer,
+    )
+
+
+def gam_search_fitter(search=gam_encoder_search, parameter="encoder"):
+    """``search(seed)`` (:func:`gam_encoder_search` or
+    :func:`gam_thinning_search`) of presence against the bundled sites, on
     ``lon``, ``lat`` and the covariates; the score is the probability of
-    presence of the refitted best GAM."""
+    presence of the refitted best model, whose ``parameter`` is printed."""
 
     def fit(lonlat, presence, covariates, train, seed):
         frame = covariates.assign(lon=lonlat[:, 0], lat=lonlat[:, 1])
-        search = gam_encoder_search(seed).fit(frame.iloc[train], presence[train])
-        print(f"    encoder chosen: {search.best_params_['encoder']}", flush=True)
-        return lambda test: search.predict_proba(frame.iloc[test])[:, 1]
+        fitted = search(seed).fit(frame.iloc[train], presence[train])
+        print(f"    {parameter} chosen: {fitted.best_params_[parameter]}", flush=True)
+        return lambda test: fitted.predict_proba(frame.iloc[test])[:, 1]
 
     return fit
 
@@ -605,6 +639,9 @@ def main(argv=None):
     models["GAM xyz+cov"] = gam_fitter(encoder="xyz")
     models["GAM coords"] = gam_fitter(covariates_too=False)
     models["GAM coords+cov, encoder by spatial CV"] = gam_search_fitter()
+    models["GAM coords+cov, thinning by spatial CV"] = gam_search_fitter(
+        gam_thinning_search, "distance_km"
+    )
     models["extra trees coords+cov"] = extra_trees_fitter()
     models["extra trees xyz+cov"] = extra_trees_fitter("xyz")
     models["extra trees cov"] = extra_trees_fitter(None)

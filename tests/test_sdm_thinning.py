@@ -320,3 +320,38 @@ def test_thinned_classifier_properties_on_real_locations():
         clone(model).fit(bad, presence)
     with pytest.raises(ValueError, match="expects 2"):
         clone(model).fit(lonlat[:, :1], presence)
+
+
+def test_the_documented_search_over_the_thinning_distance_runs():
+    # docs/sdm.rst, "Thinning the records": a GAM with covariates, spatial folds
+    from sklearn.model_selection import GridSearchCV
+
+    from skgeo_s2v.model_selection import SphericalClusterKFold
+    from skgeo_s2v.sdm import (
+        SphereGAMClassifier,
+        ThinnedClassifier,
+        presence_auc_scorer,
+    )
+
+    X, presence = _presences_and_sites()
+    search = GridSearchCV(
+        ThinnedClassifier(
+            SphereGAMClassifier(handle_unknown="ignore", n_knots=4),
+            unthinned_classes=[False],
+            random_state=0,
+        ),
+        {"distance_km": [None, 10.0]},
+        cv=SphericalClusterKFold(
+            n_splits=3,
+            n_clusters=10,
+            stratify=True,
+            columns=("lon", "lat"),
+            random_state=0,
+        ),
+        scoring=presence_auc_scorer,
+    ).fit(X, presence)
+    assert search.best_params_["distance_km"] in (None, 10.0)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    kept = search.best_estimator_.kept_
+    assert kept.shape == (len(X),) and kept[200:].all()
+    assert search.predict_proba(X).shape == (len(X), 2)

@@ -284,6 +284,8 @@ def test_thinned_classifier_names_an_unknown_unthinned_class():
     model = ThinnedClassifier(SphereGAMClassifier(), 10.0, unthinned_classes=["sites"])
     with pytest.raises(ValueError, match=r"unthinned_classes names \['sites'\]"):
         model.fit(X, presence)
+    with pytest.raises(ValueError, match=r"unthinned_classes names \['sites'\]"):
+        model.set_params(distance_km=None).fit(X, presence)  # a typo shows at once
     with pytest.raises(ValueError, match="distance_km"):
         ThinnedClassifier(SphereGAMClassifier(), -1.0).fit(X, presence)
 

@@ -306,9 +306,9 @@ class ThinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """The mask of rows kept: every row of an unthinned class, and the
         rows that :func:`thin_records` keeps of the others."""
         kept = np.ones(len(y), dtype=bool)
+        unthinned = self._unthinned(y)  # checked at every distance, None too
         if self.distance_km is None:
             return kept
-        unthinned = self._unthinned(y)
         thinned = np.flatnonzero(~np.isin(y, unthinned))
         if len(thinned):
             kept[thinned] = thin_records(

@@ -76,7 +76,10 @@ covariates, with the sites as ``PointsBackground`` or with
 sites, also with ``batch_size=128`` (several steps an epoch rather than
 one), a coarse location (sphereM+ with ``min_radius=0.2``), both, and the
 location as a tilt (``"xyz"``) with ``batch_size=128`` and at the default
-batch size. Per region, one
+batch size. The same classifier on the coordinates alone (``SLC coords
+joint``: the location-only model of issue 17), with its default uniform
+background on the sphere, with the sites (also with ``batch_size=128``)
+and with the target group. Per region, one
 :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` (its defaults) of all its
 species against the sites: their habitats fitted with one shared surface of
 sampling bias, which the predictions leave out. Scores: mean ROC
@@ -677,18 +680,58 @@ def joint_classifier_scores(
     if target_group:
         runs.append(("", "target group", TargetGroupBackground()))
     runs += [(variant, "sites", PointsBackground(sites)) for variant in JOINT_VARIANTS]
+    columns = list(records.columns)
     for variant, name, background in runs:
         row = f"SLC coords+cov joint{variant}, {name}"
-        if not wanted(row, only):
-            continue
-        start = time.perf_counter()
-        model = SphereLocationClassifier(
-            background=background, max_epochs=max_epochs, random_state=seed
-        ).set_params(**JOINT_VARIANTS.get(variant, {}))
-        model.fit(records, data["labels"])
-        seconds[row] = time.perf_counter() - start
-        scores[row] = model.predict_presence(test)
+        if wanted(row, only):
+            scores[row], seconds[row] = _joint_fit(
+                records,
+                data["labels"],
+                test,
+                columns,
+                background,
+                seed,
+                max_epochs=max_epochs,
+                **JOINT_VARIANTS.get(variant, {}),
+            )
+    # The same on the coordinates alone (the location-only target of issue 17)
+    location_runs = [
+        ("", "uniform sphere", None),
+        ("", "sites", PointsBackground(sites[["lon", "lat"]].to_numpy())),
+        (
+            " [batch_size=128]",
+            "sites",
+            PointsBackground(sites[["lon", "lat"]].to_numpy()),
+        ),
+    ]
+    if target_group:
+        location_runs.append(("", "target group", TargetGroupBackground()))
+    for variant, name, background in location_runs:
+        row = f"SLC coords joint{variant}, {name}"
+        if wanted(row, only):
+            scores[row], seconds[row] = _joint_fit(
+                records,
+                data["labels"],
+                test,
+                ["lon", "lat"],
+                background,
+                seed,
+                max_epochs=max_epochs,
+                **JOINT_VARIANTS.get(variant, {}),
+            )
     return scores, seconds
+
+
+def _joint_fit(records, labels, test, columns, background, seed, **params):
+    """``(predict_presence of test, fit seconds)`` of one
+    SphereLocationClassifier of every species on ``columns`` of the records."""
+    start = time.perf_counter()
+    model = SphereLocationClassifier(
+        background=background, random_state=seed
+    ).set_params(**params)
+    model.fit(records[columns], labels)
+    seconds = time.perf_counter() - start
+    return model.predict_presence(test[columns]), seconds
 
 
 SHARED_BIAS = "shared-bias GAM, all species, sites"

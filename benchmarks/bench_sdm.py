@@ -67,7 +67,11 @@ the other species' records (``target group``).
 ``--rank-average`` adds an ensemble of Maxent and each covariate model:
 the mean of their ranks of the test sites (``ranks of ...``), and that of
 Maxent, the classifier (bundled sites) and the extra trees; and those of
-Maxent, the GAM and the extra trees, with and without the classifier.
+Maxent, the GAM and the extra trees, with and without the classifier; and
+the package's :class:`~skgeo_s2v.sdm.RankAverageClassifier` of Maxent, the
+GAM and the extra trees, which ranks each site among each model's scores
+of the training rows instead of among the test sites
+(``rank-average classifier of ...``).
 
 ``--presences N`` keeps ``N`` presences of each training fold, drawn at
 random (the same for every model), and all its background sites: the few
@@ -102,9 +106,12 @@ import numpy as np
 import torch
 from bench_vmf import add_settings_argument, parse_params
 from scipy.stats import rankdata
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from skgeo_s2v import SphereLocationClassifier
@@ -117,6 +124,7 @@ from skgeo_s2v.background import (
 from skgeo_s2v.blend import forest_features
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
+    RankAverageClassifier,
     SphereGAMClassifier,
     ThinnedClassifier,
     continuous_boyce_index,
@@ -447,6 +455,48 @@ def rank_average_fitter(*fitters):
     return fit
 
 
+def rank_average_classifier_fitter():
+    """:class:`~skgeo_s2v.sdm.RankAverageClassifier` of Maxent (the
+    covariates), the GAM (location and covariates) and the extra trees (the
+    covariates beside :func:`forest_features` of the location), built as
+    docs/sdm.rst builds it, of presence against the bundled sites; each
+    site is ranked among each model's scores of the training rows."""
+
+    def fit(lonlat, presence, covariates, train, seed):
+        import elapid
+
+        frame = covariates.assign(lon=lonlat[:, 0], lat=lonlat[:, 1])
+        names = list(covariates.columns)
+        maxent = make_pipeline(
+            ColumnTransformer([("covariates", "passthrough", names)]),
+            elapid.MaxentModel(),
+        )
+        trees = make_pipeline(
+            ColumnTransformer(
+                [
+                    ("covariates", "passthrough", names),
+                    ("location", FunctionTransformer(forest_features), ["lon", "lat"]),
+                ]
+            ),
+            ExtraTreesClassifier(
+                n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
+            ),
+        )
+        model = RankAverageClassifier(
+            [
+                ("maxent", maxent),
+                ("gam", SphereGAMClassifier(random_state=seed)),
+                ("trees", trees),
+            ]
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # elapid's
+            model.fit(frame.iloc[train], presence[train])
+        return lambda test: model.predict_proba(frame.iloc[test])[:, 1]
+
+    return fit
+
+
 # The backgrounds that carry covariates: the training fold's bundled sites
 # (with their covariates) and all its records (presences and sites).
 COVARIATE_BACKGROUNDS = {
@@ -664,6 +714,9 @@ def main(argv=None):
         )
         models["ranks of Maxent + GAM + SLC + extra trees"] = rank_average_fitter(
             fit_maxent, gam_fitter(), fitter, extra_trees_fitter()
+        )
+        models["rank-average classifier of Maxent + GAM + extra trees"] = (
+            rank_average_classifier_fitter()
         )
     if args.only:
         models = {

@@ -12,8 +12,10 @@ validation, reliability curves of
 ``predict_presence``, thresholds that turn scores into binary ranges, and
 gridded predictions as an ``xarray.DataArray`` that can be written as a
 GeoTIFF (SPEC §10), where such a map extrapolates beyond the training
-covariates (:func:`mess`), and what a fitted model learnt: response curves
-and the permutation importance of the location beside each covariate.
+covariates (:func:`mess`), what a fitted model learnt: response curves
+and the permutation importance of the location beside each covariate, and
+an ensemble of models whose scores lie on different scales, by the mean of
+their ranks (:class:`RankAverageClassifier`).
 """
 
 from ._effort import sampling_effort
@@ -28,6 +30,7 @@ from ._metrics import (
     presence_scores,
 )
 from ._one_vs_background import OneVsBackgroundClassifier
+from ._rank_average import RankAverageClassifier
 from ._shared_bias import SharedBiasGAMClassifier
 from ._similarity import mess
 from ._thinning import ThinnedClassifier, thin_records
@@ -35,6 +38,7 @@ from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
     "OneVsBackgroundClassifier",
+    "RankAverageClassifier",
     "SharedBiasGAMClassifier",
     "SphereGAMClassifier",
     "ThinnedClassifier",

@@ -1,0 +1,253 @@
+"""The mean rank of several classifiers (skgeo_s2v.sdm.RankAverageClassifier)."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import rankdata, spearmanr
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v.model_selection import SphericalClusterKFold
+from skgeo_s2v.sdm import (
+    OneVsBackgroundClassifier,
+    RankAverageClassifier,
+    SphereGAMClassifier,
+    predict_grid,
+    presence_auc,
+    presence_auc_scorer,
+)
+
+
+def _presences_and_sites(n_records=120, n_sites=400, seed=0):
+    """Presences crowded in the south-west of a box, sites over all of it,
+    with a covariate that rises to the south-west."""
+    rng = np.random.default_rng(seed)
+    records = np.column_stack(
+        [rng.uniform(0, 4, n_records), rng.uniform(40, 44, n_records)]
+    )
+    sites = np.column_stack([rng.uniform(0, 10, n_sites), rng.uniform(40, 50, n_sites)])
+    lonlat = np.vstack([records, sites])
+    frame = pd.DataFrame(lonlat, columns=["lon", "lat"])
+    frame["warmth"] = -frame["lon"] - frame["lat"] + rng.normal(0, 2, len(frame))
+    presence = np.r_[np.ones(n_records, bool), np.zeros(n_sites, bool)]
+    return frame, presence
+
+
+def _members():
+    return [
+        ("gam", SphereGAMClassifier("xyz")),
+        ("knn", KNeighborsClassifier(15)),
+    ]
+
+
+def test_training_rows_score_the_mean_of_the_models_mid_ranks_among_them():
+    X, y = _presences_and_sites(n_records=60, n_sites=240)
+    # the neighbours' votes tie, many at 0: a tie shares its mid-rank
+    model = RankAverageClassifier(_members(), weights=[3, 1]).fit(X, y)
+    n = len(X)  # fewer distinct scores than n_quantiles: every one is kept
+    expected = sum(
+        weight * (rankdata(estimator.predict_proba(X)[:, 1]) - 0.5) / n
+        for weight, estimator in zip([0.75, 0.25], model.estimators_, strict=True)
+    )
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], expected, atol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(model.weights_, [0.75, 0.25])
+    labels = model.classes_[(proba[:, 1] > 0.5).astype(int)]
+    np.testing.assert_array_equal(model.predict(X), labels)
+
+
+def test_a_weight_of_two_counts_a_row_twice():
+    X, y = _presences_and_sites(n_records=40, n_sites=120)
+    members = [("lr", LogisticRegression(C=1e6, max_iter=1000))]
+    weight = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    weighted = RankAverageClassifier(members).fit(X, y, sample_weight=weight)
+    rows = np.repeat(np.arange(len(y)), weight.astype(int))
+    repeated = RankAverageClassifier(members).fit(X.iloc[rows], y[rows])
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4
+    )
+
+
+def test_few_reference_scores_still_rank_in_order():
+    X, y = _presences_and_sites()
+    coarse = RankAverageClassifier(_members()[:1], n_quantiles=20).fit(X, y)
+    fine = RankAverageClassifier(_members()[:1]).fit(X, y)
+    score = fine.predict_proba(X)[:, 1]
+    assert all(len(values) <= 20 for values, _ in coarse.proba_references_[0])
+    assert spearmanr(score, coarse.predict_proba(X)[:, 1]).statistic > 0.99
+    np.testing.assert_allclose(coarse.predict_proba(X)[:, 1], score, atol=0.05)
+
+
+def test_one_model_ranks_new_sites_as_that_model_does():
+    X, y = _presences_and_sites()
+    new, _ = _presences_and_sites(n_records=50, n_sites=200, seed=1)
+    model = RankAverageClassifier([("gam", SphereGAMClassifier("xyz"))]).fit(X, y)
+    alone = SphereGAMClassifier("xyz").fit(X, y).predict_proba(new)[:, 1]
+    ranked = model.predict_proba(new)[:, 1]
+    inside = (alone > alone.min()) & (alone < alone.max())
+    assert spearmanr(alone[inside], ranked[inside]).statistic > 0.999
+    assert ranked.min() >= 0 and ranked.max() <= 1
+
+
+def test_a_site_is_scored_the_same_whichever_sites_are_scored_with_it():
+    X, y = _presences_and_sites()
+    model = RankAverageClassifier(_members()).fit(X, y)
+    together = model.predict_proba(X)
+    apart = np.vstack([model.predict_proba(X.iloc[[i]]) for i in range(0, len(X), 37)])
+    np.testing.assert_allclose(apart, together[::37])
+
+
+def test_a_model_of_weight_zero_is_left_out():
+    X, y = _presences_and_sites()
+    both = RankAverageClassifier(_members(), weights=[1, 0]).fit(X, y)
+    gam = RankAverageClassifier(_members()[:1]).fit(X, y)
+    np.testing.assert_allclose(both.predict_proba(X), gam.predict_proba(X))
+
+
+def test_the_ensemble_beats_its_worse_model_on_new_sites():
+    # the true presence is a box; one model sees only the covariate, which
+    # is noisy, the other only the location
+    X, y = _presences_and_sites(seed=2)
+    test, truth = _presences_and_sites(seed=3)
+    only_warmth = make_pipeline(
+        ColumnTransformer([("warmth", "passthrough", ["warmth"])]), GaussianNB()
+    )
+    only_place = make_pipeline(
+        ColumnTransformer([("place", "passthrough", ["lon", "lat"])]),
+        KNeighborsClassifier(15),
+    )
+    members = [("warmth", only_warmth), ("place", only_place)]
+    ensemble = RankAverageClassifier(members).fit(X, y)
+    aucs = {
+        name: presence_auc(
+            truth[:, None], clone(member).fit(X, y).predict_proba(test)[:, 1:]
+        )
+        for name, member in members
+    }
+    together = presence_auc(truth[:, None], ensemble.predict_proba(test)[:, 1:])
+    assert together > min(aucs.values())
+
+
+def test_parameters_of_the_models_are_tuned_by_a_search():
+    X, y = _presences_and_sites()
+    search = GridSearchCV(
+        RankAverageClassifier(_members()),
+        {"knn__n_neighbors": [5, 30], "weights": [[1, 1], [1, 3]]},
+        cv=SphericalClusterKFold(
+            3, n_clusters=6, columns=("lon", "lat"), random_state=0
+        ),
+        scoring=presence_auc_scorer,
+    ).fit(X, y)
+    assert set(search.cv_results_["param_knn__n_neighbors"]) == {5, 30}
+    assert search.best_estimator_.named_estimators_.knn.n_neighbors in (5, 30)
+    params = RankAverageClassifier(_members()).get_params()
+    assert params["gam__encoder"] == "xyz" and "knn" in params
+
+
+def test_predict_presence_of_a_multi_species_ensemble():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(0, 10, 300), rng.uniform(40, 50, 300)])
+    y = np.where(X[:, 0] < 5, "oak", np.where(X[:, 1] < 45, "ash", "elm"))
+    slc = SphereLocationClassifier(max_epochs=2, random_state=0)
+    per_species = OneVsBackgroundClassifier(SphereGAMClassifier("xyz"))
+    model = RankAverageClassifier([("slc", slc), ("gam", per_species)]).fit(X, y)
+    presence = model.predict_presence(X)
+    assert presence.shape == (300, 3) and presence.min() >= 0 and presence.max() <= 1
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # the scorer reads predict_presence
+    assert 0 <= presence_auc_scorer(model, X, y) <= 1
+    without = RankAverageClassifier(_members()[1:])
+    assert not hasattr(without, "predict_presence")
+
+
+def test_weights_reach_every_model_that_takes_them():
+    X, y = _presences_and_sites()
+    weight = np.where(y, 1.0, 0.25)
+    members = [
+        ("gam", SphereGAMClassifier("xyz")),
+        ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+    ]
+    model = RankAverageClassifier(members).fit(X, y, sample_weight=weight)
+    by_hand = SphereGAMClassifier("xyz").fit(X, y, sample_weight=weight)
+    np.testing.assert_allclose(
+        model.estimators_[0].predict_proba(X), by_hand.predict_proba(X)
+    )
+    with pytest.raises(ValueError, match=r"\['knn'\] do not take it"):
+        RankAverageClassifier(_members()).fit(X, y, sample_weight=weight)
+
+
+def test_a_grid_is_predicted_in_chunks_as_a_whole():
+    X, y = _presences_and_sites()
+    model = RankAverageClassifier(
+        [("gam", SphereGAMClassifier("xyz")), ("lr", LogisticRegression())]
+    ).fit(X[["lon", "lat"]], y)
+    bbox = (0.0, 40.0, 10.0, 50.0)
+    whole = predict_grid(model, resolution_deg=1.0, bbox=bbox, method="predict_proba")
+    chunked = predict_grid(
+        model, resolution_deg=1.0, bbox=bbox, method="predict_proba", chunk_size=7
+    )
+    np.testing.assert_allclose(chunked.values, whole.values)
+
+
+@pytest.mark.parametrize(
+    ("estimators", "weights", "message"),
+    [
+        ([], None, "estimators is empty"),
+        ([SphereGAMClassifier()], None, r"\(name, classifier\) tuple"),
+        ([("a", LogisticRegression()), ("a", GaussianNB())], None, "unique"),
+        ([("svm", object())], None, "'svm' .* has no fit or predict_proba"),
+        ([("a", LogisticRegression())], [1, 2], "2 values for 1 models"),
+        ([("a", LogisticRegression())], [-1], "non-negative"),
+        ([("a", LogisticRegression())], [np.nan], "finite"),
+        ([("a", LogisticRegression()), ("b", GaussianNB())], [0, 0], "all zero"),
+    ],
+)
+def test_bad_ensembles_are_refused_with_what_to_fix(estimators, weights, message):
+    X, y = _presences_and_sites(n_records=20, n_sites=40)
+    with pytest.raises(ValueError, match=message):
+        RankAverageClassifier(estimators, weights=weights).fit(X[["lon", "lat"]], y)
+
+
+def test_a_model_of_other_classes_is_named():
+    class Relabelled(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            super().fit(X, np.asarray(y).astype(int) + 1, sample_weight)
+            return self
+
+    X, y = _presences_and_sites(n_records=20, n_sites=40)
+    members = [("lr", LogisticRegression()), ("odd", Relabelled())]
+    with pytest.raises(ValueError, match="'odd' has the classes"):
+        RankAverageClassifier(members).fit(X[["lon", "lat"]], y)
+
+
+def test_properties_pickle_reproducible_and_input_untouched():
+    X, y = _presences_and_sites()
+    before = X.copy()
+    model = RankAverageClassifier(_members()).fit(X, y)
+    pd.testing.assert_frame_equal(X, before)
+    again = RankAverageClassifier(_members()).fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X), again.predict_proba(X))
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    assert list(model.feature_names_in_) == ["lon", "lat", "warmth"]
+    with pytest.raises(ValueError, match="warmth.* holds nan"):
+        model.predict_proba(X.assign(warmth=np.r_[np.nan, X["warmth"].iloc[1:]]))
+
+
+@parametrize_with_checks(
+    [RankAverageClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())])]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

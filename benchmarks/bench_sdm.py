@@ -455,12 +455,14 @@ def rank_average_fitter(*fitters):
     return fit
 
 
-def rank_average_classifier_fitter():
+def rank_average_classifier_fitter(cv=None):
     """:class:`~skgeo_s2v.sdm.RankAverageClassifier` of Maxent (the
     covariates), the GAM (location and covariates) and the extra trees (the
     covariates beside :func:`forest_features` of the location), built as
     docs/sdm.rst builds it, of presence against the bundled sites; each
-    site is ranked among each model's scores of the training rows."""
+    site is ranked among each model's scores of the training rows, its own
+    (``cv=None``), out of 5 stratified folds (``"5"``) or out of 5 spatial
+    folds (``"spatial"``: 20 k-means clusters, stratified)."""
 
     def fit(lonlat, presence, covariates, train, seed):
         import elapid
@@ -482,12 +484,22 @@ def rank_average_classifier_fitter():
                 n_estimators=500, min_samples_leaf=5, n_jobs=1, random_state=seed
             ),
         )
+        folds = {None: None, "5": 5}.get(cv)
+        if cv == "spatial":
+            folds = SphericalClusterKFold(
+                n_splits=5,
+                n_clusters=20,
+                stratify=True,
+                columns=("lon", "lat"),
+                random_state=seed,
+            )
         model = RankAverageClassifier(
             [
                 ("maxent", maxent),
                 ("gam", SphereGAMClassifier(random_state=seed)),
                 ("trees", trees),
-            ]
+            ],
+            cv=folds,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # elapid's
@@ -718,6 +730,9 @@ def main(argv=None):
         models["rank-average classifier of Maxent + GAM + extra trees"] = (
             rank_average_classifier_fitter()
         )
+        for cv in ("5", "spatial"):
+            name = f"rank-average classifier of Maxent + GAM + extra trees, cv={cv}"
+            models[name] = rank_average_classifier_fitter(cv)
     if args.only:
         models = {
             name: fit

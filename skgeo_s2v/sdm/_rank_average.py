@@ -14,7 +14,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
-from sklearn.utils import Bunch
+from sklearn.model_selection import check_cv
+from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _BaseComposition, available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -64,6 +65,16 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
     weights : array-like of shape (n_estimators,) or None, default=None
         Non-negative weight of each model in the mean, not all zero; None
         weighs them equally.
+    cv : int, cross-validation generator, iterable or None, default=None
+        Which scores of the training rows make the references. None: the
+        fitted models' own (in-sample) scores. Otherwise the out-of-fold
+        scores of :func:`~sklearn.model_selection.check_cv`'s splits (an
+        int is a ``StratifiedKFold``; a spatial splitter of
+        :mod:`skgeo_s2v.model_selection` ranks new sites among scores of
+        sites as far from their models' training rows): each model is fitted
+        once more on each training fold, and each row must be in exactly
+        one test fold. Splitters that need ``groups`` take them as an
+        iterable of ``(train, test)`` instead.
     n_quantiles : int, default=1000
         The most distinct training scores of a model and class kept as its
         reference (evenly spaced in rank, the lowest and the highest among
@@ -142,12 +153,14 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
     _parameter_constraints: dict = {
         "estimators": [list],
         "weights": ["array-like", None],
+        "cv": ["cv_object", None],
         "n_quantiles": [Interval(Integral, 2, None, closed="left")],
     }
 
-    def __init__(self, estimators, *, weights=None, n_quantiles=1000):
+    def __init__(self, estimators, *, weights=None, cv=None, n_quantiles=1000):
         self.estimators = estimators
         self.weights = weights
+        self.cv = cv
         self.n_quantiles = n_quantiles
 
     def get_params(self, deep=True):
@@ -230,15 +243,11 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         self.classes_ = classes
         self.weights_ = weights
         weight = np.ones(len(y)) if sample_weight is None else sample_weight
-        self.proba_references_ = [
-            self._reference(estimator.predict_proba(X), weight) for estimator in fitted
-        ]
+        proba, presence = self._reference_scores(X, y, names, estimators, fit_params)
+        self.proba_references_ = [self._reference(p, weight) for p in proba]
         self.presence_references_ = None
-        if _any_has_presence(self):
-            self.presence_references_ = [
-                self._reference(presence_scores(estimator, X), weight)
-                for estimator in fitted
-            ]
+        if presence is not None:
+            self.presence_references_ = [self._reference(p, weight) for p in presence]
         for attribute in ("n_features_in_", "feature_names_in_"):
             if hasattr(fitted[0], attribute):
                 setattr(self, attribute, getattr(fitted[0], attribute))
@@ -286,6 +295,46 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         if weights.sum() == 0:
             raise ValueError("weights are all zero; give at least one a weight.")
         return weights / weights.sum()
+
+    def _reference_scores(self, X, y, names, estimators, fit_params):
+        """Each model's ``predict_proba`` and presence scores (None where no
+        model has ``predict_presence``) of the training rows: the fitted
+        models' own, or out of fold."""
+        with_presence = _any_has_presence(self)
+        if self.cv is None:
+            proba = [model.predict_proba(X) for model in self.estimators_]
+            if not with_presence:
+                return proba, None
+            return proba, [presence_scores(model, X) for model in self.estimators_]
+        shape = (len(y), len(self.classes_))
+        proba = [np.full(shape, np.nan) for _ in estimators]
+        presence = (
+            [np.full(shape, np.nan) for _ in estimators] if with_presence else None
+        )
+        tested = np.zeros(len(y), dtype=np.intp)
+        for train, test in check_cv(self.cv, y, classifier=True).split(X, y):
+            tested[test] += 1
+            rows, held_out = _safe_indexing(X, train), _safe_indexing(X, test)
+            params = {key: value[train] for key, value in fit_params.items()}
+            for i, (name, estimator) in enumerate(zip(names, estimators, strict=True)):
+                model = clone(estimator).fit(rows, y[train], **params)
+                if not np.array_equal(np.asarray(model.classes_), self.classes_):
+                    raise ValueError(
+                        f"A training fold of cv holds the classes "
+                        f"{np.asarray(model.classes_).tolist()} of the model "
+                        f"{name!r}, not all of {self.classes_.tolist()}; use fewer "
+                        "folds or a stratified splitter."
+                    )
+                proba[i][test] = model.predict_proba(held_out)
+                if presence is not None:
+                    presence[i][test] = presence_scores(model, held_out)
+        if (tested != 1).any():
+            raise ValueError(
+                f"cv puts {int((tested == 0).sum())} training rows in no test fold "
+                f"and {int((tested > 1).sum())} in more than one; each row must be "
+                "in exactly one, as in a KFold."
+            )
+        return proba, presence
 
     def _reference(self, scores, weight):
         """Each column's distinct training scores, sorted, and their

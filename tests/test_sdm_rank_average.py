@@ -9,7 +9,7 @@ from scipy.stats import rankdata, spearmanr
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -188,6 +188,53 @@ def test_weights_reach_every_model_that_takes_them():
         RankAverageClassifier(_members()).fit(X, y, sample_weight=weight)
 
 
+def test_cv_ranks_among_the_out_of_fold_scores_of_the_training_rows():
+    X, y = _presences_and_sites(n_records=60, n_sites=240)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    model = RankAverageClassifier(_members(), cv=folds).fit(X, y)
+    for (name, member), reference in zip(
+        _members(), model.proba_references_, strict=True
+    ):
+        out_of_fold = np.empty(len(y))
+        for train, test in folds:
+            fold_model = clone(member).fit(X.iloc[train], y[train])
+            out_of_fold[test] = fold_model.predict_proba(X.iloc[test])[:, 1]
+        values, shares = reference[1]
+        np.testing.assert_allclose(values, np.unique(out_of_fold), err_msg=name)
+        expected = (rankdata(out_of_fold) - 0.5) / len(y)
+        np.testing.assert_allclose(
+            np.interp(out_of_fold, values, shares), expected, err_msg=name
+        )
+    # the models predicting are still those fitted on every row
+    whole = SphereGAMClassifier("xyz").fit(X, y)
+    np.testing.assert_allclose(
+        model.named_estimators_.gam.predict_proba(X), whole.predict_proba(X)
+    )
+
+
+def test_cv_takes_the_spatial_splitters():
+    X, y = _presences_and_sites()
+    spatial = SphericalClusterKFold(
+        3, n_clusters=9, stratify=True, columns=("lon", "lat"), random_state=0
+    )
+    model = RankAverageClassifier(_members(), cv=spatial).fit(X, y)
+    assert model.predict_proba(X).shape == (len(X), 2)
+
+
+def test_cv_must_hold_every_class_and_test_each_row_once():
+    X, y = _presences_and_sites(n_records=20, n_sites=40)
+    presences, sites = np.flatnonzero(y), np.flatnonzero(~y)
+    no_presence = [(sites, presences), (presences, sites)]
+    # the neighbours fit one class; the ensemble refuses the fold
+    knn = [("knn", KNeighborsClassifier(3))]
+    with pytest.raises(ValueError, match="training fold of cv holds the classes"):
+        RankAverageClassifier(knn, cv=no_presence).fit(X, y)
+    rows = np.arange(len(y))
+    overlapping = [(rows[::2], rows), (rows[1::2], rows)]
+    with pytest.raises(ValueError, match="in more than one"):
+        RankAverageClassifier(_members(), cv=overlapping).fit(X, y)
+
+
 def test_a_grid_is_predicted_in_chunks_as_a_whole():
     X, y = _presences_and_sites()
     model = RankAverageClassifier(
@@ -251,3 +298,35 @@ def test_properties_pickle_reproducible_and_input_untouched():
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_the_documented_ensemble_of_three_models_runs():
+    # docs/sdm.rst, with a logistic regression of the covariates standing in
+    # for Maxent (elapid is not among the test requirements)
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skgeo_s2v.blend import forest_features
+
+    sites, presence = _presences_and_sites()
+    covariates = [c for c in sites.columns if c not in ("lon", "lat")]
+    only_covariates = ColumnTransformer([("covariates", "passthrough", covariates)])
+    maxent = make_pipeline(only_covariates, LogisticRegression())
+    trees = make_pipeline(
+        ColumnTransformer(
+            [
+                ("covariates", "passthrough", covariates),
+                ("location", FunctionTransformer(forest_features), ["lon", "lat"]),
+            ]
+        ),
+        ExtraTreesClassifier(n_estimators=20, min_samples_leaf=5, random_state=0),
+    )
+    ensemble = RankAverageClassifier(
+        [("maxent", maxent), ("gam", SphereGAMClassifier()), ("trees", trees)],
+        cv=SphericalClusterKFold(
+            5, n_clusters=20, stratify=True, columns=("lon", "lat"), random_state=0
+        ),
+    ).fit(sites, presence)
+    test, truth = _presences_and_sites(seed=5)
+    assert ensemble.predict_proba(test).shape == (len(test), 2)
+    assert presence_auc_scorer(ensemble, test, truth) > 0.8

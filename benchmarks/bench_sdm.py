@@ -372,6 +372,19 @@ def gam_fitter(covariates_too=True, **params):
     return fit
 
 
+def inner_spatial_folds(seed, n_splits=3):
+    """The spatial folds of a training fold that the searches and the
+    rank-average classifier's references use: ``SphericalClusterKFold`` of
+    20 k-means clusters, stratified, on the ``lon`` and ``lat`` columns."""
+    return SphericalClusterKFold(
+        n_splits=n_splits,
+        n_clusters=20,
+        stratify=True,
+        columns=("lon", "lat"),
+        random_state=seed,
+    )
+
+
 #: The location encodings ``gam_encoder_search`` chooses from.
 GAM_ENCODERS = ["sphereC+", "xyz"]
 
@@ -385,13 +398,7 @@ def gam_encoder_search(seed):
     return GridSearchCV(
         SphereGAMClassifier(handle_unknown="ignore", random_state=seed),
         {"encoder": GAM_ENCODERS},
-        cv=SphericalClusterKFold(
-            n_splits=3,
-            n_clusters=20,
-            stratify=True,
-            columns=("lon", "lat"),
-            random_state=seed,
-        ),
+        cv=inner_spatial_folds(seed),
         scoring=presence_auc_scorer,
     )
 
@@ -414,13 +421,7 @@ def gam_thinning_search(seed):
             random_state=seed,
         ),
         {"distance_km": THINNING_DISTANCES_KM},
-        cv=SphericalClusterKFold(
-            n_splits=3,
-            n_clusters=20,
-            stratify=True,
-            columns=("lon", "lat"),
-            random_state=seed,
-        ),
+        cv=inner_spatial_folds(seed),
         scoring=presence_auc_scorer,
     )
 
@@ -486,13 +487,7 @@ def rank_average_classifier_fitter(cv=None):
         )
         folds = {None: None, "5": 5}.get(cv)
         if cv == "spatial":
-            folds = SphericalClusterKFold(
-                n_splits=5,
-                n_clusters=20,
-                stratify=True,
-                columns=("lon", "lat"),
-                random_state=seed,
-            )
+            folds = inner_spatial_folds(seed, n_splits=5)
         model = RankAverageClassifier(
             [
                 ("maxent", maxent),

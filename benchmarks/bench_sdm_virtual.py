@@ -146,6 +146,8 @@ from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
+    KernelDensityClassifier,
+    RankAverageClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
     presence_auc,
@@ -734,6 +736,40 @@ def _joint_fit(records, labels, test, columns, background, seed, **params):
     return model.predict_presence(test[columns]), seconds
 
 
+def location_model_scores(data, seed, max_epochs, only=None):
+    """The package's location-only models of all the region's species on
+    the coordinates of their records: the kernel density of each species
+    (``KernelDensityClassifier``, its automatic bandwidths) and its
+    ``RankAverageClassifier`` with the joint classifier (uniform sphere)."""
+    records, test = data["records"], data["test"]
+    models = {
+        "KernelDensityClassifier (coords)": lambda: KernelDensityClassifier(
+            random_state=seed
+        ),
+        "rank-average classifier of SLC coords joint + KernelDensityClassifier": (
+            lambda: RankAverageClassifier(
+                [
+                    (
+                        "slc",
+                        SphereLocationClassifier(
+                            max_epochs=max_epochs, random_state=seed
+                        ),
+                    ),
+                    ("kde", KernelDensityClassifier(random_state=seed)),
+                ]
+            )
+        ),
+    }
+    scores, seconds = {}, {}
+    for row, make in models.items():
+        if wanted(row, only):
+            start = time.perf_counter()
+            model = make().fit(records, data["labels"])
+            seconds[row] = time.perf_counter() - start
+            scores[row] = model.predict_presence(test)
+    return scores, seconds
+
+
 SHARED_BIAS = "shared-bias GAM, all species, sites"
 
 
@@ -842,6 +878,17 @@ def model_scores(data, seed, args):
     )
     scores.update(joint_scores)
     seconds.update(joint_seconds)
+    # A location-only ensemble: the mean rank of the density and the classifier
+    pair = ["kernel density (coords)", "SLC coords joint, uniform sphere"]
+    name = "ranks of kernel density + SLC coords joint, uniform sphere"
+    if wanted(name, args.only) and all(member in scores for member in pair):
+        scores[name] = np.mean([rankdata(scores[n], axis=0) for n in pair], axis=0)
+        seconds[name] = sum(seconds[n] for n in pair)
+    location_scores, location_seconds = location_model_scores(
+        data, seed, args.max_epochs, args.only
+    )
+    scores.update(location_scores)
+    seconds.update(location_seconds)
     shared_scores, shared_seconds = shared_bias_scores(data, frames, seed, args.only)
     scores.update(shared_scores)
     seconds.update(shared_seconds)

@@ -330,3 +330,21 @@ def test_the_documented_ensemble_of_three_models_runs():
     test, truth = _presences_and_sites(seed=5)
     assert ensemble.predict_proba(test).shape == (len(test), 2)
     assert presence_auc_scorer(ensemble, test, truth) > 0.8
+
+
+def test_scores_between_reference_values_closer_than_the_float_range_interpolate():
+    # densities far from a species' records underflow towards 0: subnormal
+    # neighbours, between which np.interp's slope would overflow
+    from skgeo_s2v.sdm._rank_average import _interpolated_share
+
+    values = np.array([0.0, 1e-320, 1e-300, 0.5])
+    shares = np.array([0.1, 0.3, 0.6, 0.9])
+    scores = np.array([-1.0, 0.0, 5e-321, 1e-320, 0.25, 0.5, 2.0])
+    got = _interpolated_share(scores, values, shares)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got[[0, 1, 3, 5, 6]], [0.1, 0.1, 0.3, 0.9, 0.9])
+    assert 0.1 < got[2] < 0.3
+    np.testing.assert_allclose(got[4], np.interp(0.25, values[2:], shares[2:]))
+    np.testing.assert_array_equal(
+        _interpolated_share(scores, values[:1], shares[:1]), np.full(7, 0.1)
+    )

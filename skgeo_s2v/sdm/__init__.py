@@ -2,6 +2,7 @@
 
 An additive model of location and covariates (:class:`SphereGAMClassifier`;
 :class:`SharedBiasGAMClassifier` for many species with one sampling bias),
+the kernel density of each species' records (:class:`KernelDensityClassifier`),
 and the tools ecologists use to judge and publish a model of where species live:
 a covariate of sampling effort that takes up observers' bias
 (:func:`sampling_effort`), spatial thinning of the records
@@ -22,6 +23,7 @@ from ._effort import sampling_effort
 from ._gam import SphereGAMClassifier
 from ._grid import grid_coordinates, predict_grid, to_geotiff
 from ._inspection import grouped_permutation_importance, response_curve
+from ._kernel_density import KernelDensityClassifier
 from ._metrics import (
     continuous_boyce_index,
     presence_auc,
@@ -37,6 +39,7 @@ from ._thinning import ThinnedClassifier, thin_records
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
 __all__ = [
+    "KernelDensityClassifier",
     "OneVsBackgroundClassifier",
     "RankAverageClassifier",
     "SharedBiasGAMClassifier",

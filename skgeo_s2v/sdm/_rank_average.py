@@ -41,6 +41,21 @@ def _any_has_presence(self):
     return any(presence_method(estimator) is not None for estimator in estimators)
 
 
+def _interpolated_share(scores, values, shares):
+    """``np.interp(scores, values, shares)``, also where neighbouring
+    ``values`` are so close (densities underflowing towards 0) that the
+    slope between them overflows: each score's fraction of the way between
+    the reference values around it is computed, and clipped, on its own."""
+    if len(values) == 1:
+        return np.full(len(scores), shares[0])
+    upper = np.clip(np.searchsorted(values, scores, side="right"), 1, len(values) - 1)
+    low, high = values[upper - 1], values[upper]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        fraction = np.clip((scores - low) / (high - low), 0.0, 1.0)
+    fraction = np.nan_to_num(fraction, nan=0.0)
+    return shares[upper - 1] + fraction * (shares[upper] - shares[upper - 1])
+
+
 class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseComposition):
     """The weighted mean of several classifiers' ranks of each site.
 
@@ -362,7 +377,7 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         ):
             scores = np.asarray(scores, dtype=np.float64)
             shares = [
-                np.interp(column, values, column_shares)
+                _interpolated_share(column, values, column_shares)
                 for column, (values, column_shares) in zip(
                     scores.T, reference, strict=True
                 )

@@ -51,6 +51,13 @@ only (Maxent, a covariate model, has nothing to work on):
     the uniform sites, each genus's location a tilt (``encoder="xyz"``, the
     default with covariates) or multi-scale (``encoder="sphereC+"``, the
     default for coordinates only).
+``KernelDensityClassifier``
+    the package's kernel density of each genus's records, its automatic
+    bandwidths (16 from 1/300 to 1/2 of the records' diameter, by 5-fold
+    likelihood).
+``ranks of classifier, target group + KernelDensityClassifier``
+    :class:`~skgeo_s2v.sdm.RankAverageClassifier` of the two: each survey's
+    mean rank among each model's scores of the training records.
 
 Prints one line per period and seed and a table of the mean over seeds of
 the mean AUC over periods (with the sample standard deviation over seeds),
@@ -77,7 +84,9 @@ from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import TargetGroupBackground
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
+    KernelDensityClassifier,
     OneVsBackgroundClassifier,
+    RankAverageClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
     presence_auc,
@@ -134,6 +143,8 @@ MODELS = [
     "classifier, target group",
     "shared-bias GAM xyz, sites",
     "shared-bias GAM sphereC+, sites",
+    "KernelDensityClassifier",
+    "ranks of classifier, target group + KernelDensityClassifier",
 ]
 
 
@@ -163,6 +174,20 @@ def model_scores(name, records, genera_of_records, sites, surveys, genera, seed)
         ),
         "shared-bias GAM sphereC+, sites": lambda: SharedBiasGAMClassifier(
             sites, encoder="sphereC+", random_state=seed
+        ),
+        "KernelDensityClassifier": lambda: KernelDensityClassifier(random_state=seed),
+        "ranks of classifier, target group + KernelDensityClassifier": lambda: (
+            RankAverageClassifier(
+                [
+                    (
+                        "classifier",
+                        SphereLocationClassifier(
+                            background=TargetGroupBackground(), random_state=seed
+                        ),
+                    ),
+                    ("density", KernelDensityClassifier(random_state=seed)),
+                ]
+            )
         ),
     }[name]()
     model.fit(records, genera_of_records)

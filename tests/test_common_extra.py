@@ -35,6 +35,7 @@ from skgeo_s2v.background import (
     UniformSphereBackground,
 )
 from skgeo_s2v.sdm import (
+    KernelDensityClassifier,
     OneVsBackgroundClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
@@ -77,7 +78,17 @@ SHARED_BIAS = SharedBiasGAMClassifier(
 )
 #: The GAM on records thinned to 1 km (the checks' blobs are degrees across).
 THINNED = ThinnedClassifier(GAM, 1.0, random_state=0)
-ESTIMATORS = [BLEND, GAM, ONE_VS_BACKGROUND, SHARED_BIAS, THINNED, *SAMPLERS]
+#: The kernel density of each class, its automatic bandwidths.
+DENSITY = KernelDensityClassifier(random_state=0)
+ESTIMATORS = [
+    BLEND,
+    GAM,
+    ONE_VS_BACKGROUND,
+    SHARED_BIAS,
+    THINNED,
+    DENSITY,
+    *SAMPLERS,
+]
 
 
 def _columns(n):
@@ -138,7 +149,7 @@ GAM_EXPECTED_FAILURES = {
 
 
 def _expected_failures(estimator):
-    if isinstance(estimator, ThinnedClassifier):
+    if isinstance(estimator, (ThinnedClassifier, KernelDensityClassifier)):
         return {
             **EXPECTED_FAILURES,
             **{

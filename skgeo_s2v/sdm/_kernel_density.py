@@ -83,9 +83,10 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
     -----
     The density is scikit-learn's: a Gaussian of the haversine distance
     normalised as in the plane, right for bandwidths of a few hundred km and
-    less. Far from every record of a class, its density underflows to 0;
-    rankings there tie (:meth:`score_samples` gives the log density, which
-    does not).
+    less. Far from every record of a class, its density underflows to 0 and
+    :meth:`predict_presence` ties there; :meth:`score_samples` gives the
+    log density, which does not, and :meth:`predict_proba` is computed from
+    it.
 
     Examples
     --------
@@ -280,8 +281,9 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         """Each class's share of the density at each site, by Bayes' rule.
 
         The density of a class times its share of the training records,
-        normalised over the classes; where every density underflows, the
-        shares themselves.
+        normalised over the classes, computed from the log densities so that
+        far from every record the nearer class still wins (where every log
+        density is -inf, the shares themselves).
 
         Parameters
         ----------
@@ -306,4 +308,5 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
+        log_proba = self.predict_log_proba(X)  # checks that it is fitted
+        return self.classes_[np.argmax(log_proba, axis=1)]

@@ -169,3 +169,20 @@ def test_properties_pickle_reproducible_and_input_untouched():
     assert list(model.feature_names_in_) == ["lon", "lat"]
     with pytest.raises(ValueError, match="NaN|nan"):
         model.predict_proba(frame.assign(lat=np.r_[np.nan, frame["lat"].iloc[1:]]))
+
+
+def test_the_documented_location_only_ensemble_runs():
+    from skgeo_s2v import SphereLocationClassifier
+    from skgeo_s2v.sdm import RankAverageClassifier
+
+    X, y = _two_species(n=40)
+    model = RankAverageClassifier(
+        [
+            ("classifier", SphereLocationClassifier(max_epochs=2, random_state=0)),
+            ("density", KernelDensityClassifier(random_state=0)),
+        ]
+    ).fit(X, y)
+    presence = model.predict_presence([[1.0, 41.0], [8.0, 48.0]])
+    assert presence.shape == (2, 2)
+    # each species' own corner ranks it above the other species
+    assert presence[0, 1] > presence[0, 0] and presence[1, 0] > presence[1, 1]

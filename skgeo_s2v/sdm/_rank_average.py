@@ -5,9 +5,8 @@ Maxent's raw output, a GAM's probability and a share of a forest's votes
 rank the sites, but on scales that an average of the scores would mix
 badly. :class:`RankAverageClassifier` maps each model's score to its place
 among its scores of the training rows (their empirical distribution) and
-averages those,
-so that every model counts by its ranking alone, and a site's score does not
-depend on which other sites are scored with it.
+averages those, so that every model counts by its ranking alone, and a
+site's score does not depend on which other sites are scored with it.
 """
 
 from numbers import Integral

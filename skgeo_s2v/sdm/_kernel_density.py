@@ -53,8 +53,8 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         gives 1.7 to 250 km).
     n_splits : int, default=5
         Folds of a class's records for choosing its bandwidth (fewer for a
-        class of fewer records; a class of one record takes the median of
-        the others' bandwidths).
+        class of fewer records; a class of one record, or of one of positive
+        weight, takes the median of the others' bandwidths).
     random_state : int, RandomState instance or None, default=None
         Shuffles the records into folds.
 
@@ -212,6 +212,8 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
             for train, test in folds.split(points)
             if weight[train].sum() > 0 and weight[test].sum() > 0
         ]
+        if not splits:  # too little weight to hold any out: the fallback
+            return np.nan
         likelihood = np.zeros(len(candidates))
         with np.errstate(divide="ignore"):  # a held-out density of 0
             for i, km in enumerate(candidates):

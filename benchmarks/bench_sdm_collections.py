@@ -55,8 +55,9 @@ only (Maxent, a covariate model, has nothing to work on):
     the package's kernel density of each genus's records, its automatic
     bandwidths (16 from 1/300 to 1/2 of the records' diameter, by 5-fold
     likelihood).
-``ranks of classifier, target group + KernelDensityClassifier``
-    :class:`~skgeo_s2v.sdm.RankAverageClassifier` of the two: each survey's
+``ranks of classifier[, target group] + KernelDensityClassifier``
+    :class:`~skgeo_s2v.sdm.RankAverageClassifier` of the density and the
+    classifier with the target group or at its defaults: each survey's
     mean rank among each model's scores of the training records.
 
 Prints one line per period and seed and a table of the mean over seeds of
@@ -145,7 +146,18 @@ MODELS = [
     "shared-bias GAM sphereC+, sites",
     "KernelDensityClassifier",
     "ranks of classifier, target group + KernelDensityClassifier",
+    "ranks of classifier + KernelDensityClassifier",
 ]
+
+
+def _with_density(classifier, seed):
+    """The RankAverageClassifier of ``classifier`` and the genera's densities."""
+    return RankAverageClassifier(
+        [
+            ("classifier", classifier),
+            ("density", KernelDensityClassifier(random_state=seed)),
+        ]
+    )
 
 
 def model_scores(name, records, genera_of_records, sites, surveys, genera, seed):
@@ -177,17 +189,15 @@ def model_scores(name, records, genera_of_records, sites, surveys, genera, seed)
         ),
         "KernelDensityClassifier": lambda: KernelDensityClassifier(random_state=seed),
         "ranks of classifier, target group + KernelDensityClassifier": lambda: (
-            RankAverageClassifier(
-                [
-                    (
-                        "classifier",
-                        SphereLocationClassifier(
-                            background=TargetGroupBackground(), random_state=seed
-                        ),
-                    ),
-                    ("density", KernelDensityClassifier(random_state=seed)),
-                ]
+            _with_density(
+                SphereLocationClassifier(
+                    background=TargetGroupBackground(), random_state=seed
+                ),
+                seed,
             )
+        ),
+        "ranks of classifier + KernelDensityClassifier": lambda: _with_density(
+            SphereLocationClassifier(random_state=seed), seed
         ),
     }[name]()
     model.fit(records, genera_of_records)

@@ -1,4 +1,4 @@
-"""scikit-learn's common checks: the blend, the GAM and the background samplers.
+"""scikit-learn's common checks: the blend, the SDM models and the background samplers.
 
 As in ``test_common.py``, the checks feed synthetic matrices of 1 to 10
 normally distributed columns, or two columns around 100; these estimators take
@@ -21,6 +21,7 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgeo_s2v import NeighborBlendClassifier
@@ -37,6 +38,7 @@ from skgeo_s2v.background import (
 from skgeo_s2v.sdm import (
     KernelDensityClassifier,
     OneVsBackgroundClassifier,
+    RankAverageClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
     ThinnedClassifier,
@@ -80,6 +82,11 @@ SHARED_BIAS = SharedBiasGAMClassifier(
 THINNED = ThinnedClassifier(GAM, 1.0, random_state=0)
 #: The kernel density of each class, its automatic bandwidths.
 DENSITY = KernelDensityClassifier(random_state=0)
+#: The mean rank of two scikit-learn models, which take any columns: it
+#: passes every check, none expected to fail.
+RANK_AVERAGE = RankAverageClassifier(
+    [("lr", LogisticRegression()), ("nb", GaussianNB())]
+)
 ESTIMATORS = [
     BLEND,
     GAM,
@@ -87,6 +94,7 @@ ESTIMATORS = [
     SHARED_BIAS,
     THINNED,
     DENSITY,
+    RANK_AVERAGE,
     *SAMPLERS,
 ]
 
@@ -149,6 +157,8 @@ GAM_EXPECTED_FAILURES = {
 
 
 def _expected_failures(estimator):
+    if isinstance(estimator, RankAverageClassifier):
+        return {}
     if isinstance(estimator, (ThinnedClassifier, KernelDensityClassifier)):
         return {
             **EXPECTED_FAILURES,

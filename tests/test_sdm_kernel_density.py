@@ -135,7 +135,7 @@ def test_it_scores_presences_on_held_out_records():
         ({"bandwidth_km": -1.0}, "positive numbers of km"),
         ({"bandwidth_km": [10.0, np.nan]}, "positive numbers of km"),
         ({"bandwidth_km": [[1.0]]}, "1-d list"),
-        ({"n_splits": 1}, "n_splits must be at least 2"),
+        ({"n_splits": 1}, "'n_splits' parameter .* range \\[2, inf\\)"),
     ],
 )
 def test_bad_settings_are_refused_with_what_to_fix(params, message):

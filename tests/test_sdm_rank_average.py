@@ -14,7 +14,6 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgeo_s2v import SphereLocationClassifier
 from skgeo_s2v.model_selection import SphericalClusterKFold
@@ -291,13 +290,6 @@ def test_properties_pickle_reproducible_and_input_untouched():
     assert list(model.feature_names_in_) == ["lon", "lat", "warmth"]
     with pytest.raises(ValueError, match="warmth.* holds nan"):
         model.predict_proba(X.assign(warmth=np.r_[np.nan, X["warmth"].iloc[1:]]))
-
-
-@parametrize_with_checks(
-    [RankAverageClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())])]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_the_documented_ensemble_of_three_models_runs():

@@ -8,7 +8,7 @@ answers ``predict_presence`` (each class's density) and ``predict_proba``
 (Bayes' rule with the classes' shares as priors).
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import KFold
 from sklearn.neighbors import KernelDensity
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -52,7 +52,7 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         1/2 of the diameter of all the training records (a region of 500 km
         gives 1.7 to 250 km).
     n_splits : int, default=5
-        Folds of a class's records for choosing its bandwidth (fewer for a
+        At least 2: folds of a class's records for choosing its bandwidth (fewer for a
         class of fewer records; a class of one record, or of one of positive
         weight, takes the median of the others' bandwidths).
     random_state : int, RandomState instance or None, default=None
@@ -108,7 +108,7 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "bandwidth_km": [StrOptions({"auto"}), Real, "array-like"],
-        "n_splits": [int],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -139,10 +139,6 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
         weight = _check_sample_weight(sample_weight, lonlat, ensure_non_negative=True)
-        if self.n_splits < 2:
-            raise ValueError(
-                f"n_splits must be at least 2 to hold records out; got {self.n_splits}."
-            )
         self.classes_, inverse = np.unique(y, return_inverse=True)
         check_several_classes(
             self.classes_,
@@ -167,9 +163,10 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
                 chosen[k] = self._chosen_km(points[rows], weight[rows], candidates, rng)
             elif len(candidates) == 1:
                 chosen[k] = candidates[0]
-        fallback = np.nanmedian(chosen) if np.isfinite(chosen).any() else None
-        if fallback is None:
+        if np.isnan(chosen).all():  # no class could hold records out
             fallback = float(np.exp(np.log(candidates).mean()))
+        else:
+            fallback = np.nanmedian(chosen)
         self.bandwidths_km_ = np.where(np.isnan(chosen), fallback, chosen)
         self.densities_ = [
             KernelDensity(bandwidth=km / EARTH_RADIUS_KM, metric="haversine").fit(
@@ -247,7 +244,7 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def predict_presence(self, X):
-        """Each class's density at each site (per steradian).
+        """Each class's density at each site (about per steradian; see Notes).
 
         Parameters
         ----------

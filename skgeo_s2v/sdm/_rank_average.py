@@ -17,16 +17,15 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _BaseComposition, available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_array,
     check_consistent_length,
     check_is_fitted,
     has_fit_parameter,
 )
 
 from .._presence import presence_method
+from .._validation import check_class_labels
 from ._metrics import presence_scores
 
 __all__ = ["RankAverageClassifier"]
@@ -221,10 +220,9 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
                 "RankAverageClassifier requires y to be passed, but the target y "
                 "is None; give the class of each row."
             )
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        check_classification_targets(y)
+        y = check_class_labels(y)
         check_consistent_length(X, y)
-        classes = np.unique(y)
+        classes = np.unique(y)  # the models refuse a single class
         fit_params = {}
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y)

@@ -9,20 +9,24 @@ Maxent's on the same folds, the mean over the folds of each seed.
     against the bundled background sites, on the six covariates and
     :func:`~skgeo_s2v.blend.forest_features` of the location (or ``lon``,
     ``lat``), over leaf sizes, ``max_features``, class weights and
-    ``max_samples``; each alone and as the mean rank with Maxent.
+    ``max_samples``, and ``HistGradientBoostingClassifier`` (boosted trees)
+    over learning rates, rounds and leaves; each alone, as the mean rank with
+    Maxent, and with Maxent, the extra trees and the GAM.
 ``ensembles``
     the mean rank of several of Maxent, the extra trees of ``bench_sdm.py``
     (with ``forest_features`` or the unit vector), the classifier on the
-    covariates (bundled sites or the target group, ``max_epochs=30``) and
-    the kernel density, with weights; and the mean of the extra trees' and
+    covariates (bundled sites or the target group, ``max_epochs=30``), the
+    kernel density and the GAM of ``bench_sdm.py``, with weights; and the mean of the extra trees' and
     the classifier's probabilities. Each model's test scores are computed
     once per seed and cached (``--cache``, a temporary folder by default).
 ``gam``
     :class:`~skgeo_s2v.sdm.SphereGAMClassifier` of presence against the
-    bundled sites on the location and the covariates, over encoders, ``C``
-    and ``n_knots``; each alone, as the mean rank with the extra trees, and
-    with the extra trees and Maxent. ``--presences N`` keeps ``N`` presences
-    of each training fold (``bench_sdm.py --presences``).
+    bundled sites on the location and the covariates, over encoders (the
+    Sphere2Vec family, spherical harmonics, radial basis functions, random
+    Fourier features), ``C`` and ``n_knots``; each alone, as the mean rank
+    with the extra trees, and with the extra trees and Maxent.
+    ``--presences N`` keeps ``N`` presences of each training fold
+    (``bench_sdm.py --presences``).
 
 Usage::
 
@@ -31,6 +35,9 @@ Usage::
     OMP_NUM_THREADS=1 python probe_sdm.py ensembles --seeds 100 101
     OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101
     OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101 --presences 25
+    OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101 --only boosted
+
+``--only`` runs the settings whose names contain one of the given strings.
 """
 
 import argparse
@@ -53,7 +60,11 @@ from bench_sdm import (
     spatial_folds,
 )
 from scipy.stats import rankdata
-from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 
 from skgeo_s2v.blend import forest_features
 
@@ -80,17 +91,26 @@ def test_scores(fit, folds, seed):
     ]
 
 
-def _trees(forest, location="forest_features", **params):
+def _trees(model_class, location="forest_features", **params):
+    """``model_class(random_state=seed, **params)`` of presence against the
+    sites on the covariates and the location; forests get 500 trees."""
     columns = COVARIATES.to_numpy(float)
     extra = forest_features(LONLAT) if location == "forest_features" else LONLAT
     X = np.column_stack([columns, extra])
+    if model_class is not HistGradientBoostingClassifier:
+        params = {"n_estimators": 500, "n_jobs": 1, **params}
 
     def fit(lonlat, presence, covariates, train, seed):
-        model = forest(n_estimators=500, n_jobs=1, random_state=seed, **params)
+        model = model_class(random_state=seed, **params)
         model.fit(X[train], presence[train])
         return lambda test: model.predict_proba(X[test])[:, 1]
 
     return fit
+
+
+def _boosted(**params):
+    """Boosted trees without early stopping (every fold fits the same rounds)."""
+    return _trees(HistGradientBoostingClassifier, early_stopping=False, **params)
 
 
 TREES = {
@@ -116,21 +136,53 @@ TREES = {
     "random forest, max_samples=0.5": _trees(
         RandomForestClassifier, min_samples_leaf=5, max_samples=0.5
     ),
+    "boosted, rate 0.1, 100 rounds, 31 leaves": _boosted(),
+    "boosted, rate 0.05, 300 rounds, 15 leaves": _boosted(
+        learning_rate=0.05, max_iter=300, max_leaf_nodes=15
+    ),
+    "boosted, rate 0.05, 300, 15, l2 1, leaf 50": _boosted(
+        learning_rate=0.05,
+        max_iter=300,
+        max_leaf_nodes=15,
+        l2_regularization=1.0,
+        min_samples_leaf=50,
+    ),
+    "boosted, rate 0.02, 500 rounds, 7 leaves": _boosted(
+        learning_rate=0.02, max_iter=500, max_leaf_nodes=7
+    ),
+    "boosted, rate 0.05, 300, 15, lon and lat": _boosted(
+        location="lonlat", learning_rate=0.05, max_iter=300, max_leaf_nodes=15
+    ),
 }
 
 
-def probe_trees(seeds, cache):
+def selected(settings, only):
+    """The entries of ``settings`` whose names contain one of ``only``
+    (all of them for None)."""
+    if only is None:
+        return settings
+    return {k: v for k, v in settings.items() if any(o in k for o in only)}
+
+
+def probe_trees(seeds, cache, only=None):
     for seed in seeds:
         folds = folds_of(seed)
-        maxent = cached_scores(seed, folds, cache)["maxent"]
+        cached = cached_scores(seed, folds, cache, ("maxent", "trees", "gam"))
+        maxent = cached["maxent"]
         baseline = mean_auc(maxent, folds)
-        for name, fit in TREES.items():
+        for name, fit in selected(TREES, only).items():
             start = time.perf_counter()
             scores = test_scores(fit, folds, seed)
             ranked = [rankdata(s) + rankdata(m) for s, m in zip(scores, maxent)]
+            with_three = [
+                r + rankdata(t) + rankdata(g)
+                for r, t, g in zip(ranked, cached["trees"], cached["gam"])
+            ]
             print(
-                f"seed {seed} {name:34s} {mean_auc(scores, folds) - baseline:+.4f}"
+                f"seed {seed} {name:44s} {mean_auc(scores, folds) - baseline:+.4f}"
                 f"  ranks with Maxent {mean_auc(ranked, folds) - baseline:+.4f}"
+                f"  with Maxent, extra trees, GAM "
+                f"{mean_auc(with_three, folds) - baseline:+.4f}"
                 f"  ({time.perf_counter() - start:.0f} s)",
                 flush=True,
             )
@@ -148,6 +200,7 @@ MEMBERS = {
         COVARIATE_BACKGROUNDS["target group"], 30
     ),
     "kde": fit_kde,
+    "gam": gam_fitter(),
 }
 
 #: Weights of each ensemble's mean rank (named by :func:`_ensemble_name`).
@@ -237,30 +290,47 @@ GAMS = {
     "spherical harmonics, degree 16": {"encoder": "sh"},
     "spherical harmonics, degree 16, C=0.01": {"encoder": "sh", "C": 0.01},
     "balanced class weights": {"class_weight": "balanced"},
+    "theory": {"encoder": "theory"},
+    "spherical harmonics, degree 32": {"encoder": "sh", "max_degree": 32},
+    "sphereC+, 64 scales": {"encoder": "sphereC+", "n_scales": 64},
+    "rbf, 200 anchors, 0.5 degrees": {"encoder": "rbf", "bandwidth": 0.5},
+    "rbf, 200 anchors, 1 degree": {"encoder": "rbf", "bandwidth": 1.0},
+    "rbf, 200 anchors, 2 degrees": {"encoder": "rbf", "bandwidth": 2.0},
+    "rbf, 400 anchors, 0.5 degrees": {
+        "encoder": "rbf",
+        "n_anchors": 400,
+        "bandwidth": 0.5,
+    },
+    "rff, 256 components, 1 degree": {"encoder": "rff", "bandwidth": 1.0},
+    "rff, 256 components, 2 degrees": {"encoder": "rff", "bandwidth": 2.0},
 }
 
+#: The encoder parameters among a GAM setting's (the rest are the GAM's).
+_ENCODER_PARAMS = ("n_scales", "min_radius", "max_degree", "bandwidth", "n_anchors")
 
-def _gam(settings):
+
+def _gam(settings, seed):
     from skgeo_s2v import make_encoder
 
     settings = dict(settings)
     encoder = settings.pop("encoder", "sphereC+")
     encoder_params = {
-        name: settings.pop(name)
-        for name in ("n_scales", "min_radius")
-        if name in settings
+        name: settings.pop(name) for name in _ENCODER_PARAMS if name in settings
     }
+    if encoder in ("rbf", "rff"):  # their anchors or frequencies are drawn
+        encoder_params["random_state"] = seed
     return gam_fitter(encoder=make_encoder(encoder, **encoder_params), **settings)
 
 
-def probe_gam(seeds, cache, presences=None):
-    margins = {name: [] for name in GAMS}
+def probe_gam(seeds, cache, presences=None, only=None):
+    gams = selected(GAMS, only)
+    margins = {name: [] for name in gams}
     for seed in seeds:
         folds = folds_of(seed, presences)
         scores = cached_scores(seed, folds, cache, ("maxent", "trees"), presences)
         baseline = mean_auc(scores["maxent"], folds)
-        for name, settings in GAMS.items():
-            gam = test_scores(_gam(settings), folds, seed)
+        for name, settings in gams.items():
+            gam = test_scores(_gam(settings, seed), folds, seed)
             with_trees = [
                 rankdata(g) + rankdata(t) for g, t in zip(gam, scores["trees"])
             ]
@@ -299,15 +369,23 @@ def main():
         type=int,
         help="gam only: keep this many presences of each training fold",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        help="trees and gam: run the settings whose names contain one of these",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.cache, exist_ok=True)
     if args.presences is not None and args.probe != "gam":
         parser.error("--presences is for the gam probe")
+    if args.only is not None and args.probe == "ensembles":
+        parser.error("--only is for the trees and gam probes")
     if args.probe == "gam":
-        return probe_gam(args.seeds, args.cache, args.presences)
-    probes = {"trees": probe_trees, "ensembles": probe_ensembles}
-    probes[args.probe](args.seeds, args.cache)
+        return probe_gam(args.seeds, args.cache, args.presences, args.only)
+    if args.probe == "trees":
+        return probe_trees(args.seeds, args.cache, args.only)
+    probe_ensembles(args.seeds, args.cache)
 
 
 if __name__ == "__main__":

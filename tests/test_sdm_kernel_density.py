@@ -186,3 +186,56 @@ def test_the_documented_location_only_ensemble_runs():
     assert presence.shape == (2, 2)
     # each species' own corner ranks it above the other species
     assert presence[0, 1] > presence[0, 0] and presence[1, 0] > presence[1, 1]
+
+
+def test_log_density_is_exact_far_from_every_record():
+    # scikit-learn's tree-pruned KernelDensity overstates the log density of
+    # sites many bandwidths from every record (its issue #25799)
+    X, y = _two_species(n=400)
+    model = KernelDensityClassifier(bandwidth_km=20.0).fit(X, y)
+    sites = np.array([[4.5, 44.5], [1.0, 46.0], [20.0, 30.0], [-60.0, -10.0]])
+    h = 20.0 / EARTH_RADIUS_KM
+    for k, species in enumerate(model.classes_):
+        d = _great_circle_km(sites, X[y == species]) / EARTH_RADIUS_KM
+        exponents = -(d**2) / (2 * h**2)
+        top = exponents.max(axis=1)
+        expected = (
+            top
+            + np.log(np.exp(exponents - top[:, None]).mean(axis=1))
+            - np.log(2 * np.pi * h**2)
+        )
+        np.testing.assert_allclose(
+            model.score_samples(sites)[:, k], expected, rtol=1e-9
+        )
+
+
+def test_far_sites_go_to_the_class_of_the_nearer_records():
+    X, y = _two_species(n=400, spread=(0.5, 0.5))
+    model = KernelDensityClassifier(bandwidth_km=20.0).fit(X, y)
+    # between the two clusters and beyond, nearer to one of them
+    sites = np.array([[3.0, 43.0], [6.0, 46.0], [-5.0, 35.0], [14.0, 54.0]])
+    nearest = np.column_stack(
+        [_great_circle_km(sites, X[y == s]).min(axis=1) for s in model.classes_]
+    )
+    assert list(model.predict(sites)) == list(model.classes_[nearest.argmin(axis=1)])
+    assert np.isfinite(model.score_samples(sites)).all()
+
+
+def test_the_kernel_sum_is_the_same_in_chunks_and_with_weights(monkeypatch):
+    from skgeo_s2v._geometry import haversine_radians
+    from skgeo_s2v.sdm import _kernel_sum
+
+    X, _ = _two_species(n=50)
+    weight = np.random.default_rng(1).uniform(0.0, 2.0, len(X))
+    weight[:5] = 0.0  # left out, as if absent
+    sites = haversine_radians(np.array([[1.0, 41.0], [5.0, 45.0], [40.0, -20.0]]))
+    bandwidths = np.array([5.0, 50.0, 500.0]) / EARTH_RADIUS_KM
+    points = haversine_radians(X)
+    whole = _kernel_sum.GaussianKernelSum(points, weight).log_density(sites, bandwidths)
+    monkeypatch.setattr(_kernel_sum, "_PAIRS_PER_CHUNK", 60)  # one site a chunk
+    chunked = _kernel_sum.GaussianKernelSum(points, weight).log_density(
+        sites, bandwidths
+    )
+    np.testing.assert_array_equal(chunked, whole)
+    dropped = _kernel_sum.GaussianKernelSum(points[5:], weight[5:])
+    np.testing.assert_allclose(dropped.log_density(sites, bandwidths), whole)

@@ -15,11 +15,11 @@ weight of each background site (Maxent's bias file for given sites;
 from numbers import Integral
 
 import numpy as np
-from sklearn.model_selection import GridSearchCV
-from sklearn.neighbors import KernelDensity
+from sklearn.model_selection import check_cv
 
 from .._geometry import EARTH_RADIUS_KM, diameter_radians, haversine_radians
 from .._validation import validate_lonlat
+from ._kernel_sum import GaussianKernelSum, held_out_log_likelihood
 
 __all__ = ["sampling_effort"]
 
@@ -64,9 +64,11 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
     Returns
     -------
     effort : ndarray of shape (n_sites,)
-        The log of the records' kernel density at each site, up to an
-        additive constant (scikit-learn's ``KernelDensity`` with the
-        haversine metric); higher where records are dense.
+        The log of the records' kernel density at each site, per steradian
+        (about: normalised as scikit-learn's ``KernelDensity`` with the
+        haversine metric, but exact far from every record too, as in
+        :class:`~skgeo_s2v.sdm.KernelDensityClassifier`); higher where
+        records are dense.
 
     Raises
     ------
@@ -97,10 +99,9 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
             raise ValueError(
                 f"bandwidth_km must be a positive number of km, got {bandwidth_km!r}."
             )
-        model = KernelDensity(
-            bandwidth=bandwidth_km / EARTH_RADIUS_KM, metric="haversine"
-        ).fit(haversine_radians(records))
-        return model.score_samples(haversine_radians(sites))
+        kernels = GaussianKernelSum(haversine_radians(records))
+        bandwidth = bandwidth_km / EARTH_RADIUS_KM
+        return kernels.log_density(haversine_radians(sites), [bandwidth])[:, 0]
     n_folds = cv if isinstance(cv, Integral) else cv.get_n_splits()
     if len(records) < n_folds:
         raise ValueError(
@@ -114,9 +115,12 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
             "The records all lie at one place, so their diameter gives no "
             "bandwidth; give bandwidth_km."
         )
-    search = GridSearchCV(
-        KernelDensity(metric="haversine"),
-        {"bandwidth": [fraction * diameter for fraction in _BANDWIDTH_FRACTIONS]},
-        cv=cv,
-    ).fit(haversine_radians(records))
-    return search.best_estimator_.score_samples(haversine_radians(sites))
+    points = haversine_radians(records)
+    candidates = np.array(_BANDWIDTH_FRACTIONS) * diameter
+    splits = check_cv(cv).split(points)
+    likelihood = held_out_log_likelihood(
+        points, np.ones(len(points)), splits, candidates
+    )
+    bandwidth = candidates[int(np.argmax(likelihood))]
+    kernels = GaussianKernelSum(points)
+    return kernels.log_density(haversine_radians(sites), [bandwidth])[:, 0]

@@ -2,10 +2,10 @@
 
 The baseline of location-only species distribution work: where a species
 was recorded often, it is likely to be. :class:`KernelDensityClassifier`
-fits one haversine :class:`~sklearn.neighbors.KernelDensity` to each class's
-records, its bandwidth chosen by the likelihood of held-out records, and
-answers ``predict_presence`` (each class's density) and ``predict_proba``
-(Bayes' rule with the classes' shares as priors).
+puts a Gaussian kernel of great-circle distance on each class's records,
+its bandwidth chosen by the likelihood of held-out records, and answers
+``predict_presence`` (each class's density) and ``predict_proba`` (Bayes'
+rule with the classes' shares as priors).
 """
 
 from numbers import Integral, Real
@@ -14,7 +14,6 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import KFold
-from sklearn.neighbors import KernelDensity
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -25,6 +24,7 @@ from sklearn.utils.validation import (
 
 from .._geometry import EARTH_RADIUS_KM, diameter_radians, haversine_radians
 from .._validation import check_class_labels, check_several_classes, validate_lonlat
+from ._kernel_sum import GaussianKernelSum, held_out_log_likelihood
 
 __all__ = ["KernelDensityClassifier"]
 
@@ -36,8 +36,10 @@ _N_AUTO = 16
 class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
     """A Gaussian kernel density of each class's records, by great-circle distance.
 
-    Each class's records get a :class:`~sklearn.neighbors.KernelDensity`
-    with the ``"haversine"`` metric. With several candidate bandwidths, each
+    Each class's density is the weighted mean of Gaussian kernels of the
+    great-circle distance around its records, normalised as scikit-learn's
+    ``KernelDensity(metric="haversine")`` but computed exactly far from
+    every record too (see Notes). With several candidate bandwidths, each
     class takes the one under which its held-out records are the most likely
     (the weighted log density of each fold of its records under the others),
     so that a species of a few scattered records is
@@ -64,8 +66,6 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         The class labels.
     bandwidths_km_ : ndarray of shape (n_classes,)
         Each class's bandwidth, in km.
-    densities_ : list of KernelDensity
-        Each class's fitted density, on ``(lat, lon)`` in radians.
     class_log_prior_ : ndarray of shape (n_classes,)
         Log of each class's share of the training records (weighted).
     n_features_in_ : int
@@ -81,12 +81,18 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    The density is scikit-learn's: a Gaussian of the haversine distance
-    normalised as in the plane, right for bandwidths of a few hundred km and
-    less. Far from every record of a class, its density underflows to 0 and
-    :meth:`predict_presence` ties there; :meth:`score_samples` gives the
-    log density, which does not, and :meth:`predict_proba` is computed from
-    it.
+    The kernel is a Gaussian of the great-circle distance normalised as in
+    the plane, right for bandwidths of a few hundred km and less. The log
+    density at a site sums the kernels of the records within ``d + 12 h``
+    of it (``d`` the distance to its nearest record, ``h`` the bandwidth),
+    which leaves out less than ``exp(-72)`` of the sum per record; so far
+    from every record it stays exact, where scikit-learn's tree-pruned
+    ``KernelDensity`` can overstate it by hundreds (its issue #25799),
+    which would let a far class win :meth:`predict_proba` there or spare a
+    too-narrow bandwidth. Far from every record of a class, its density
+    underflows to 0 and :meth:`predict_presence` ties there;
+    :meth:`score_samples` gives the log density, which does not, and
+    :meth:`predict_proba` is computed from it.
 
     Examples
     --------
@@ -168,11 +174,8 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         else:
             fallback = np.nanmedian(chosen)
         self.bandwidths_km_ = np.where(np.isnan(chosen), fallback, chosen)
-        self.densities_ = [
-            KernelDensity(bandwidth=km / EARTH_RADIUS_KM, metric="haversine").fit(
-                points[rows], sample_weight=weight[rows]
-            )
-            for km, rows in zip(self.bandwidths_km_, rows_of, strict=True)
+        self._kernel_sums = [
+            GaussianKernelSum(points[rows], weight[rows]) for rows in rows_of
         ]
         self.class_log_prior_ = np.log(masses / masses.sum())
         return self
@@ -211,18 +214,9 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         ]
         if not splits:  # too little weight to hold any out: the fallback
             return np.nan
-        likelihood = np.zeros(len(candidates))
-        with np.errstate(divide="ignore"):  # a held-out density of 0
-            for i, km in enumerate(candidates):
-                for train, test in splits:
-                    density = KernelDensity(
-                        bandwidth=km / EARTH_RADIUS_KM, metric="haversine"
-                    ).fit(points[train], sample_weight=weight[train])
-                    log_density = density.score_samples(points[test])
-                    held_out = weight[test] > 0
-                    likelihood[i] += weight[test][held_out] @ log_density[held_out]
-        if not np.isfinite(likelihood).any():  # every candidate too narrow
-            return float(candidates.max())
+        likelihood = held_out_log_likelihood(
+            points, weight, splits, candidates / EARTH_RADIUS_KM
+        )
         return float(candidates[int(np.argmax(likelihood))])
 
     def score_samples(self, X):
@@ -237,10 +231,15 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_density : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self, "densities_")
+        check_is_fitted(self, "bandwidths_km_")
         points = haversine_radians(validate_lonlat(self, X, reset=False))
         return np.column_stack(
-            [density.score_samples(points) for density in self.densities_]
+            [
+                kernels.log_density(points, [km / EARTH_RADIUS_KM])[:, 0]
+                for kernels, km in zip(
+                    self._kernel_sums, self.bandwidths_km_, strict=True
+                )
+            ]
         )
 
     def predict_presence(self, X):

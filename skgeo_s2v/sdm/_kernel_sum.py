@@ -1,0 +1,130 @@
+"""The exact log density of a Gaussian kernel of great-circle distance.
+
+scikit-learn's ``KernelDensity`` prunes the nodes of its ball tree by bounds
+that, for a site many bandwidths from every point, can overstate its log
+density by hundreds (scikit-learn issue #25799: a point 29 bandwidths from
+the nearest of 400 records scored -23 instead of -424). Such sites are the
+ones where a density classifier must still rank the nearer class first, and
+the held-out records that should rule out a too-narrow bandwidth. Here each
+site's log density is the log-sum-exp of its kernel terms over the points
+within ``d_min + 12 h`` of it (``d_min`` its distance to the nearest point,
+``h`` the bandwidth): every point beyond adds less than ``exp(-72)`` times
+the nearest one's term (times the ratio of their weights), so the sum misses
+less than ``n (w_max / w_min) exp(-72)`` of itself, below rounding for a
+million points of weights within 1e10 of each other; and where few points
+are near, it costs little more than a tree query.
+"""
+
+import numpy as np
+from sklearn.neighbors import BallTree
+
+__all__ = ["GaussianKernelSum", "held_out_log_likelihood"]
+
+#: Points beyond ``d_min + _REACH * h`` of a site are left out of its sum.
+_REACH = 12.0
+
+#: Site-point pairs computed at once (a bound on the memory of a chunk).
+_PAIRS_PER_CHUNK = 2**20
+
+
+class GaussianKernelSum:
+    """Weighted Gaussian kernels of great-circle distance around points.
+
+    The density at a site ``x`` with bandwidth ``h`` (radians) is
+    ``sum_j w_j exp(-d(x, p_j)^2 / (2 h^2)) / (sum_j w_j * 2 pi h^2)``, the
+    normalisation of scikit-learn's ``KernelDensity(metric="haversine")``:
+    a Gaussian in the plane, right for bandwidths well below a radian.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_points, 2)
+        ``(lat, lon)`` in radians (:func:`~skgeo_s2v._geometry.haversine_radians`).
+    weight : ndarray of shape (n_points,) or None
+        Non-negative weights, not all zero; points of weight 0 are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kernels = GaussianKernelSum(np.array([[0.0, 0.0]]))
+    >>> h = 0.01
+    >>> log_density = kernels.log_density(np.array([[0.0, 0.03]]), [h])
+    >>> bool(np.isclose(log_density[0, 0], -0.5 * 3.0**2 - np.log(2 * np.pi * h**2)))
+    True
+    """
+
+    def __init__(self, points, weight=None):
+        points = np.asarray(points, dtype=np.float64)
+        weight = np.ones(len(points)) if weight is None else np.asarray(weight, float)
+        kept = weight > 0
+        self._tree = BallTree(points[kept], metric="haversine")
+        self._log_weight = np.log(weight[kept]) - np.log(weight[kept].sum())
+
+    def log_density(self, sites, bandwidths):
+        """The log density at each site under each bandwidth.
+
+        Parameters
+        ----------
+        sites : ndarray of shape (n_sites, 2)
+            ``(lat, lon)`` in radians.
+        bandwidths : array-like of shape (n_bandwidths,)
+            Positive bandwidths in radians.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_sites, n_bandwidths)
+            Finite everywhere.
+        """
+        sites = np.asarray(sites, dtype=np.float64)
+        bandwidths = np.asarray(bandwidths, dtype=np.float64)
+        out = np.empty((len(sites), len(bandwidths)))
+        n_points = len(self._log_weight)
+        step = max(1, _PAIRS_PER_CHUNK // n_points)
+        for start in range(0, len(sites), step):
+            chunk = sites[start : start + step]
+            out[start : start + len(chunk)] = self._chunk(chunk, bandwidths)
+        return out
+
+    def _chunk(self, sites, bandwidths):
+        nearest = self._tree.query(sites, k=1)[0][:, 0]
+        reach = nearest + _REACH * bandwidths.max()
+        index, distance = self._tree.query_radius(sites, reach, return_distance=True)
+        counts = np.fromiter((len(i) for i in index), dtype=np.intp, count=len(index))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        log_weight = self._log_weight[np.concatenate(index)]
+        squared = np.concatenate(distance) ** 2
+        out = np.empty((len(sites), len(bandwidths)))
+        for k, h in enumerate(bandwidths):
+            terms = log_weight - squared / (2.0 * h * h)
+            shift = np.maximum.reduceat(terms, starts)
+            total = np.add.reduceat(np.exp(terms - np.repeat(shift, counts)), starts)
+            out[:, k] = shift + np.log(total) - np.log(2.0 * np.pi * h * h)
+        return out
+
+
+def held_out_log_likelihood(points, weight, splits, bandwidths):
+    """The weighted log density of held-out points, summed over the folds.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_points, 2)
+        ``(lat, lon)`` in radians.
+    weight : ndarray of shape (n_points,)
+        Non-negative weights.
+    splits : iterable of (train, test) index arrays
+        Folds whose training part has positive weight.
+    bandwidths : array-like of shape (n_bandwidths,)
+        Candidate bandwidths in radians.
+
+    Returns
+    -------
+    likelihood : ndarray of shape (n_bandwidths,)
+        For each bandwidth, the sum over folds of ``weight[test] @ log
+        density[test]`` under the kernels of the training part.
+    """
+    likelihood = np.zeros(len(bandwidths))
+    for train, test in splits:
+        test = test[weight[test] > 0]
+        if len(test):
+            kernels = GaussianKernelSum(points[train], weight[train])
+            likelihood += weight[test] @ kernels.log_density(points[test], bandwidths)
+    return likelihood

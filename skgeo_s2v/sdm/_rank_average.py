@@ -39,6 +39,13 @@ def _any_has_presence(self):
     return any(presence_method(estimator) is not None for estimator in estimators)
 
 
+def _groups_of(estimator, groups):
+    """``{"groups": groups}`` for a model whose ``fit`` takes them, else ``{}``."""
+    if groups is None or not has_fit_parameter(estimator, "groups"):
+        return {}
+    return {"groups": groups}
+
+
 def _interpolated_share(scores, values, shares):
     """``np.interp(scores, values, shares)``, also where neighbouring
     ``values`` are so close (densities underflowing towards 0) that the
@@ -84,10 +91,10 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         scores of :func:`~sklearn.model_selection.check_cv`'s splits (an
         int is a ``StratifiedKFold``; a spatial splitter of
         :mod:`skgeo_s2v.model_selection` ranks new sites among scores of
-        sites as far from their models' training rows): each model is fitted
+        sites as far from their models' training rows; a ``GroupKFold``
+        with fit's ``groups``, of sites or surveys): each model is fitted
         once more on each training fold, and each row must be in exactly
-        one test fold. Splitters that need ``groups`` take them as an
-        iterable of ``(train, test)`` instead.
+        one test fold.
     n_quantiles : int, default=1000
         The most distinct training scores of a model and class kept as its
         reference (evenly spaced in rank, the lowest and the highest among
@@ -193,7 +200,7 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         return Bunch(**dict(self.estimators))
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, groups=None):
         """Fit every model on ``X`` and ``y`` and keep its training scores.
 
         Parameters
@@ -208,6 +215,12 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             Passed on to every model's ``fit`` (each must take it), and the
             weights of the training rows in the references. None weighs
             every row 1 and passes nothing on.
+        groups : array-like of shape (n_samples,) or None, default=None
+            The group (site, survey, publication) of each row, for a ``cv``
+            splitter that needs them (``GroupKFold``), and passed on, the
+            training fold's part of them, to every model whose ``fit``
+            takes ``groups`` (:class:`~skgeo_s2v.SphereLocationClassifier`
+            for its validation split).
 
         Returns
         -------
@@ -243,7 +256,13 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
                     f"sample_weight was given, but the models {refusing} do not "
                     "take it in fit; leave it out or replace them."
                 )
-        fitted = [clone(estimator).fit(X, y, **fit_params) for estimator in estimators]
+        if groups is not None:
+            groups = np.asarray(groups)
+            check_consistent_length(y, groups)
+        fitted = [
+            clone(estimator).fit(X, y, **fit_params, **_groups_of(estimator, groups))
+            for estimator in estimators
+        ]
         for name, estimator in zip(names, fitted, strict=True):
             own = getattr(estimator, "classes_", None)
             if own is None or not np.array_equal(np.asarray(own), classes):
@@ -257,7 +276,9 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         self.classes_ = classes
         self.weights_ = weights
         weight = np.ones(len(y)) if sample_weight is None else sample_weight
-        proba, presence = self._reference_scores(X, y, names, estimators, fit_params)
+        proba, presence = self._reference_scores(
+            X, y, names, estimators, fit_params, groups
+        )
         self.proba_references_ = [self._reference(p, weight) for p in proba]
         self.presence_references_ = None
         if presence is not None:
@@ -310,7 +331,7 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             raise ValueError("weights are all zero; give at least one a weight.")
         return weights / weights.sum()
 
-    def _reference_scores(self, X, y, names, estimators, fit_params):
+    def _reference_scores(self, X, y, names, estimators, fit_params, groups):
         """Each model's ``predict_proba`` and presence scores (None where no
         model has ``predict_presence``) of the training rows: the fitted
         models' own, or out of fold."""
@@ -326,12 +347,16 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             [np.full(shape, np.nan) for _ in estimators] if with_presence else None
         )
         tested = np.zeros(len(y), dtype=np.intp)
-        for train, test in check_cv(self.cv, y, classifier=True).split(X, y):
+        splits = check_cv(self.cv, y, classifier=True).split(X, y, groups)
+        for train, test in splits:
             tested[test] += 1
             rows, held_out = _safe_indexing(X, train), _safe_indexing(X, test)
             params = {key: value[train] for key, value in fit_params.items()}
+            fold_groups = None if groups is None else groups[train]
             for i, (name, estimator) in enumerate(zip(names, estimators, strict=True)):
-                model = clone(estimator).fit(rows, y[train], **params)
+                model = clone(estimator).fit(
+                    rows, y[train], **params, **_groups_of(estimator, fold_groups)
+                )
                 if not np.array_equal(np.asarray(model.classes_), self.classes_):
                     raise ValueError(
                         f"A training fold of cv holds the classes "

@@ -2,10 +2,11 @@
 
 scikit-learn's ``KernelDensity`` prunes the nodes of its ball tree by bounds
 that, for a site many bandwidths from every point, can overstate its log
-density by hundreds (scikit-learn issue #25799: a point 29 bandwidths from
-the nearest of 400 records scored -23 instead of -424). Such sites are the
-ones where a density classifier must still rank the nearer class first, and
-the held-out records that should rule out a too-narrow bandwidth. Here each
+density by hundreds (scikit-learn issue #25799; by 40 at a bandwidth of
+190 km for sites across the globe, ``benchmarks/bench_kernel_density.py``).
+Such sites are the ones where a density classifier must still rank the
+nearer class first, and the held-out records that should rule out a
+too-narrow bandwidth. Here each
 site's log density is the log-sum-exp of its kernel terms over the points
 within ``d_min + 12 h`` of it (``d_min`` its distance to the nearest point,
 ``h`` the bandwidth): every point beyond adds less than ``exp(-72)`` times
@@ -86,7 +87,8 @@ class GaussianKernelSum:
 
     def _chunk(self, sites, bandwidths):
         nearest = self._tree.query(sites, k=1)[0][:, 0]
-        reach = nearest + _REACH * bandwidths.max()
+        # the margin (6 mm) keeps the nearest point in, whatever the rounding
+        reach = nearest + _REACH * bandwidths.max() + 1e-9
         index, distance = self._tree.query_radius(sites, reach, return_distance=True)
         counts = np.fromiter((len(i) for i in index), dtype=np.intp, count=len(index))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])

@@ -239,3 +239,30 @@ def test_the_kernel_sum_is_the_same_in_chunks_and_with_weights(monkeypatch):
     np.testing.assert_array_equal(chunked, whole)
     dropped = _kernel_sum.GaussianKernelSum(points[5:], weight[5:])
     np.testing.assert_allclose(dropped.log_density(sites, bandwidths), whole)
+
+
+def test_the_held_out_likelihood_of_large_folds_scores_a_sample_of_them():
+    from sklearn.model_selection import KFold
+
+    from skgeo_s2v._geometry import haversine_radians
+    from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum, held_out_log_likelihood
+
+    X, _ = _two_species(n=100)
+    points, weight = haversine_radians(X), np.ones(len(X))
+    splits = list(KFold(4, shuffle=True, random_state=0).split(points))
+    bandwidths = np.array([1.0, 50.0, 150.0, 2000.0]) / EARTH_RADIUS_KM
+    whole = held_out_log_likelihood(points, weight, splits, bandwidths)
+    by_hand = sum(
+        GaussianKernelSum(points[train]).log_density(points[test], bandwidths).sum(0)
+        for train, test in splits
+    )
+    np.testing.assert_allclose(whole, by_hand)
+    sampled = held_out_log_likelihood(
+        points, weight, splits, bandwidths, max_held_out=20, random_state=1
+    )
+    again = held_out_log_likelihood(
+        points, weight, splits, bandwidths, max_held_out=20, random_state=1
+    )
+    np.testing.assert_array_equal(sampled, again)
+    assert not np.allclose(sampled, whole)
+    assert np.argmax(sampled) == np.argmax(whole) not in (0, len(bandwidths) - 1)

@@ -59,7 +59,9 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
         :class:`~sklearn.model_selection.GridSearchCV` takes them: an int
         gives that many consecutive blocks of ``records`` as given (records
         grouped by species then hold out other species' records), and
-        ``KFold(n, shuffle=True, random_state=0)`` random folds.
+        ``KFold(n, shuffle=True, random_state=0)`` random folds. Of a fold
+        of more than 2,000 held-out records, 2,000 drawn with a fixed seed
+        are scored.
 
     Returns
     -------

@@ -56,7 +56,8 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
     n_splits : int, default=5
         At least 2: folds of a class's records for choosing its bandwidth (fewer for a
         class of fewer records; a class of one record, or of one of positive
-        weight, takes the median of the others' bandwidths).
+        weight, takes the median of the others' bandwidths). Of a fold of
+        more than 2,000 records, 2,000 drawn at random are scored.
     random_state : int, RandomState instance or None, default=None
         Shuffles the records into folds.
 
@@ -215,7 +216,7 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         if not splits:  # too little weight to hold any out: the fallback
             return np.nan
         likelihood = held_out_log_likelihood(
-            points, weight, splits, candidates / EARTH_RADIUS_KM
+            points, weight, splits, candidates / EARTH_RADIUS_KM, random_state=rng
         )
         return float(candidates[int(np.argmax(likelihood))])
 

@@ -123,7 +123,7 @@ def held_out_log_likelihood(
         The most held-out points of positive weight scored in a fold; a fold
         of more scores that many, drawn at random (the sums under wide
         bandwidths cost a held-out point's pairs with every training point,
-        so that a class of 100,000 records costs 40 times one of 10,000
+        so that a class of 100,000 records costs 10 times one of 10,000
         rather than 100 times).
     random_state : int or RandomState, default=0
         Draws the held-out points scored in a fold of more than

@@ -108,13 +108,13 @@ from bench_vmf import add_settings_argument, parse_params
 from scipy.stats import rankdata
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import ExtraTreesClassifier
-from sklearn.model_selection import GridSearchCV
-from sklearn.neighbors import KernelDensity
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v._geometry import haversine_radians
 from skgeo_s2v.background import (
     BoxBackground,
     PointsBackground,
@@ -132,6 +132,7 @@ from skgeo_s2v.sdm import (
     presence_auc_scorer,
     thin_records,
 )
+from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum, held_out_log_likelihood
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -166,17 +167,27 @@ def fit_maxent(lonlat, presence, covariates, train, seed):
 
 
 def _fit_kde(points, bandwidths_km=(5.0, 10.0, 20.0, 40.0, 80.0)):
-    """Haversine kernel density of ``(lon, lat)`` points, bandwidth by 3-fold CV."""
-    search = GridSearchCV(
-        KernelDensity(metric="haversine"),
-        {"bandwidth": np.asarray(bandwidths_km) / EARTH_RADIUS_KM},
-        cv=3,
-    ).fit(np.radians(points[:, ::-1]))
-    return search.best_estimator_
+    """Kernel density of ``(lon, lat)`` points: Gaussian kernels of the
+    great-circle distance, the bandwidth by the likelihood of three folds of
+    the points as given (``KFold(3)``, as ``GridSearchCV(KernelDensity(),
+    cv=3)`` takes them). The log densities are the package's exact sums
+    (``skgeo_s2v.sdm._kernel_sum``); until 2026-12-07 this was that search of
+    scikit-learn's ``KernelDensity`` itself, whose log density is too high
+    far from every point (its issue #25799). Returns
+    ``(kernels, bandwidth)`` for :func:`_kde_score`."""
+    radians = haversine_radians(points)
+    candidates = np.asarray(bandwidths_km, dtype=float) / EARTH_RADIUS_KM
+    splits = KFold(3).split(radians)
+    likelihood = held_out_log_likelihood(
+        radians, np.ones(len(radians)), splits, candidates, max_held_out=len(radians)
+    )
+    return GaussianKernelSum(radians), candidates[int(np.argmax(likelihood))]
 
 
 def _kde_score(model, lonlat):
-    return model.score_samples(np.radians(lonlat[:, ::-1]))
+    """Log density at ``lonlat`` of a :func:`_fit_kde` model."""
+    kernels, bandwidth = model
+    return kernels.log_density(haversine_radians(lonlat), [bandwidth])[:, 0]
 
 
 def fit_kde(lonlat, presence, covariates, train, seed):

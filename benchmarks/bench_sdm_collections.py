@@ -78,9 +78,9 @@ import numpy as np
 import pandas as pd
 import torch
 from bench_sdm import EARTH_RADIUS_KM, _fit_kde, _kde_score
-from sklearn.neighbors import KernelDensity
 
 from skgeo_s2v import SphereLocationClassifier
+from skgeo_s2v._geometry import haversine_radians
 from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import TargetGroupBackground
 from skgeo_s2v.model_selection import SphericalClusterKFold
@@ -92,6 +92,7 @@ from skgeo_s2v.sdm import (
     SphereGAMClassifier,
     presence_auc,
 )
+from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum
 
 CORALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbdb_corals.csv"
 PERIODS = {  # Ma, youngest and oldest
@@ -128,8 +129,7 @@ def kde_scores(points, surveys):
     """Log density at the surveys of a kernel density of ``points``: bandwidth
     by 3-fold likelihood, or 400 km below 3 points (too few to split)."""
     if len(points) < 3:
-        model = KernelDensity(metric="haversine", bandwidth=400 / EARTH_RADIUS_KM)
-        model.fit(np.radians(points[:, ::-1]))
+        model = GaussianKernelSum(haversine_radians(points)), 400 / EARTH_RADIUS_KM
     else:
         model = _fit_kde(points, BANDWIDTHS_KM)
     return _kde_score(model, surveys)

@@ -16,9 +16,10 @@ Maxent's on the same folds, the mean over the folds of each seed.
     the mean rank of several of Maxent, the extra trees of ``bench_sdm.py``
     (with ``forest_features`` or the unit vector), the classifier on the
     covariates (bundled sites or the target group, ``max_epochs=30``), the
-    kernel density and the GAM of ``bench_sdm.py``, with weights; and the mean of the extra trees' and
-    the classifier's probabilities. Each model's test scores are computed
-    once per seed and cached (``--cache``, a temporary folder by default).
+    kernel density and the GAM of ``bench_sdm.py``, with weights; and the
+    mean of the extra trees' and the classifier's probabilities. Each
+    model's test scores are computed once per seed and cached (``--cache``,
+    a temporary folder by default).
 ``gam``
     :class:`~skgeo_s2v.sdm.SphereGAMClassifier` of presence against the
     bundled sites on the location and the covariates, over encoders (the

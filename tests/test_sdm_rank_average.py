@@ -220,46 +220,33 @@ def test_cv_takes_the_spatial_splitters():
     assert model.predict_proba(X).shape == (len(X), 2)
 
 
-class _GroupsRecorder(LogisticRegression):
-    """A logistic regression that keeps the ``groups`` its fit was given,
-    and lists those of every fit in ``seen``."""
-
-    seen = []
-
-    def fit(self, X, y, sample_weight=None, groups=None):
-        self.groups_seen_ = None if groups is None else np.array(groups)
-        self.seen.append(self.groups_seen_)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
-def test_groups_reach_the_splitter_and_the_models_that_take_them():
-    X, y = _presences_and_sites(n_records=60, n_sites=240)
-    # sites of one survey: blocks of 30 rows, presences and sites mixed
+def test_groups_reach_the_splitter_and_not_the_models():
+    X, y = _presences_and_sites(n_records=40, n_sites=160)
+    lonlat = X[["lon", "lat"]]
+    # sites of one survey: blocks of 20 rows, presences and sites mixed
     order = np.random.default_rng(0).permutation(len(y))
     groups = np.empty(len(y), dtype=int)
-    groups[order] = np.arange(len(y)) // 30
-    members = [("recorder", _GroupsRecorder()), ("bayes", GaussianNB())]
-    _GroupsRecorder.seen.clear()
-    model = RankAverageClassifier(members, cv=GroupKFold(4)).fit(X, y, groups=groups)
-    # the whole, then each training fold's part (GaussianNB takes none)
-    folds = list(GroupKFold(4).split(X, y, groups))
-    assert len(_GroupsRecorder.seen) == 1 + len(folds)
-    np.testing.assert_array_equal(_GroupsRecorder.seen[0], groups)
-    for seen, (train, _) in zip(_GroupsRecorder.seen[1:], folds, strict=True):
-        np.testing.assert_array_equal(seen, groups[train])
+    groups[order] = np.arange(len(y)) // 20
+    # the classifier, given groups, would refuse its stratified validation
+    classifier = SphereLocationClassifier(
+        "xyz", hidden_units=8, max_epochs="auto", n_iter_no_change=2, random_state=0
+    )
+    members = [("classifier", classifier), ("bayes", GaussianNB())]
+    model = RankAverageClassifier(members, cv=GroupKFold(4))
+    model.fit(lonlat, y, groups=groups)
     # the same as the splitter's folds given by hand
-    by_folds = RankAverageClassifier(members, cv=folds).fit(X, y)
+    folds = list(GroupKFold(4).split(lonlat, y, groups))
+    by_folds = RankAverageClassifier(members, cv=folds).fit(lonlat, y)
     for got, expected in zip(
         model.proba_references_, by_folds.proba_references_, strict=True
     ):
         np.testing.assert_allclose(got[1][0], expected[1][0])
         np.testing.assert_allclose(got[1][1], expected[1][1])
-    np.testing.assert_array_equal(model.named_estimators_.recorder.groups_seen_, groups)
-    assert by_folds.named_estimators_.recorder.groups_seen_ is None
+    bayes = [("bayes", GaussianNB())]
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
-        RankAverageClassifier(members).fit(X, y, groups=groups[:-1])
+        RankAverageClassifier(bayes).fit(lonlat, y, groups=groups[:-1])
     with pytest.raises(ValueError, match="groups"):
-        RankAverageClassifier(members, cv=GroupKFold(4)).fit(X, y)
+        RankAverageClassifier(bayes, cv=GroupKFold(4)).fit(lonlat, y)
 
 
 def test_cv_must_hold_every_class_and_test_each_row_once():

@@ -39,13 +39,6 @@ def _any_has_presence(self):
     return any(presence_method(estimator) is not None for estimator in estimators)
 
 
-def _groups_of(estimator, groups):
-    """``{"groups": groups}`` for a model whose ``fit`` takes them, else ``{}``."""
-    if groups is None or not has_fit_parameter(estimator, "groups"):
-        return {}
-    return {"groups": groups}
-
-
 def _interpolated_share(scores, values, shares):
     """``np.interp(scores, values, shares)``, also where neighbouring
     ``values`` are so close (densities underflowing towards 0) that the
@@ -217,10 +210,9 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             every row 1 and passes nothing on.
         groups : array-like of shape (n_samples,) or None, default=None
             The group (site, survey, publication) of each row, for a ``cv``
-            splitter that needs them (``GroupKFold``), and passed on, the
-            training fold's part of them, to every model whose ``fit``
-            takes ``groups`` (:class:`~skgeo_s2v.SphereLocationClassifier`
-            for its validation split).
+            splitter that needs them (``GroupKFold``); not passed to the
+            models (a :class:`~skgeo_s2v.SphereLocationClassifier` given
+            groups would refuse its default, stratified validation split).
 
         Returns
         -------
@@ -259,10 +251,7 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         if groups is not None:
             groups = np.asarray(groups)
             check_consistent_length(y, groups)
-        fitted = [
-            clone(estimator).fit(X, y, **fit_params, **_groups_of(estimator, groups))
-            for estimator in estimators
-        ]
+        fitted = [clone(estimator).fit(X, y, **fit_params) for estimator in estimators]
         for name, estimator in zip(names, fitted, strict=True):
             own = getattr(estimator, "classes_", None)
             if own is None or not np.array_equal(np.asarray(own), classes):
@@ -352,11 +341,8 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             tested[test] += 1
             rows, held_out = _safe_indexing(X, train), _safe_indexing(X, test)
             params = {key: value[train] for key, value in fit_params.items()}
-            fold_groups = None if groups is None else groups[train]
             for i, (name, estimator) in enumerate(zip(names, estimators, strict=True)):
-                model = clone(estimator).fit(
-                    rows, y[train], **params, **_groups_of(estimator, fold_groups)
-                )
+                model = clone(estimator).fit(rows, y[train], **params)
                 if not np.array_equal(np.asarray(model.classes_), self.classes_):
                     raise ValueError(
                         f"A training fold of cv holds the classes "

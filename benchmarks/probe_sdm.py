@@ -20,6 +20,12 @@ Maxent's on the same folds, the mean over the folds of each seed.
     mean of the extra trees' and the classifier's probabilities. Each
     model's test scores are computed once per seed and cached (``--cache``,
     a temporary folder by default).
+``weights``
+    an upper bound for any weighting (or linear stacking of the ranks) of
+    Maxent, the GAM and the extra trees of ``bench_sdm.py``: the weights of
+    their mean rank, on a grid of steps of 0.1, that maximise the test AUC,
+    chosen on the test folds themselves, once for all folds of a seed and
+    once for each fold.
 ``gam``
     :class:`~skgeo_s2v.sdm.SphereGAMClassifier` of presence against the
     bundled sites on the location and the covariates, over encoders (the
@@ -37,11 +43,13 @@ Usage::
     OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101
     OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101 --presences 25
     OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101 --only boosted
+    OMP_NUM_THREADS=1 python probe_sdm.py weights --seeds 0 1 2
 
 ``--only`` runs the settings whose names contain one of the given strings.
 """
 
 import argparse
+import itertools
 import os
 import pickle
 import tempfile
@@ -273,6 +281,43 @@ def probe_ensembles(seeds, cache):
         )
 
 
+#: The members of ``probe_sdm.py weights``.
+WEIGHTED = ("maxent", "gam", "trees")
+
+
+def probe_weights(seeds, cache):
+    grid = [
+        w
+        for w in itertools.product(np.linspace(0.0, 1.0, 11), repeat=len(WEIGHTED))
+        if abs(sum(w) - 1.0) < 1e-9
+    ]
+    print(f"AUC minus Maxent's of the mean rank of {' + '.join(WEIGHTED)}")
+    for seed in seeds:
+        folds = folds_of(seed)
+        scores = cached_scores(seed, folds, cache, WEIGHTED)
+        ranks = [
+            np.column_stack([rankdata(scores[m][i]) for m in WEIGHTED])
+            for i in range(len(folds))
+        ]
+        baseline = mean_auc(scores["maxent"], folds)
+        equal = mean_auc([r.mean(axis=1) for r in ranks], folds) - baseline
+        by_weights = {w: [r @ np.array(w) for r in ranks] for w in grid}
+        best = max(grid, key=lambda w: mean_auc(by_weights[w], folds))
+        fixed = mean_auc(by_weights[best], folds) - baseline
+        per_fold = np.mean(
+            [
+                max(scores_of(by_weights[w][i], PRESENCE[test])[0] for w in grid)
+                for i, (_, test) in enumerate(folds)
+            ]
+        )
+        print(
+            f"seed {seed}: equal weights {equal:+.4f}, best weights of the seed "
+            f"{fixed:+.4f} ({', '.join(f'{x:.1f}' for x in best)}), "
+            f"best weights of each fold {per_fold - baseline:+.4f}",
+            flush=True,
+        )
+
+
 #: The GAM's settings of ``probe_sdm.py gam`` (the first is its defaults).
 GAMS = {
     "defaults (sphereC+, C=0.03, 6 knots)": {},
@@ -357,7 +402,7 @@ def probe_gam(seeds, cache, presences=None, only=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("probe", choices=["trees", "ensembles", "gam"])
+    parser.add_argument("probe", choices=["trees", "ensembles", "gam", "weights"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[100, 101])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument(
@@ -380,12 +425,14 @@ def main():
     os.makedirs(args.cache, exist_ok=True)
     if args.presences is not None and args.probe != "gam":
         parser.error("--presences is for the gam probe")
-    if args.only is not None and args.probe == "ensembles":
+    if args.only is not None and args.probe in ("ensembles", "weights"):
         parser.error("--only is for the trees and gam probes")
     if args.probe == "gam":
         return probe_gam(args.seeds, args.cache, args.presences, args.only)
     if args.probe == "trees":
         return probe_trees(args.seeds, args.cache, args.only)
+    if args.probe == "weights":
+        return probe_weights(args.seeds, args.cache)
     probe_ensembles(args.seeds, args.cache)
 
 

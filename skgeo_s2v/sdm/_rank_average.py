@@ -377,19 +377,16 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             reference.append((values, shares))
         return reference
 
-    def _mean_share(self, score_lists, references):
-        """The weighted mean over the models of their scores' shares."""
+    def _mean_share(self, score_lists, references, columns=None):
+        """The weighted mean over the models of their scores' shares, of
+        the class ``columns`` (all of them for None)."""
         mean = 0.0
         for weight, scores, reference in zip(
             self.weights_, score_lists, references, strict=True
         ):
             scores = np.asarray(scores, dtype=np.float64)
-            shares = [
-                _interpolated_share(column, values, column_shares)
-                for column, (values, column_shares) in zip(
-                    scores.T, reference, strict=True
-                )
-            ]
+            kept = range(scores.shape[1]) if columns is None else columns
+            shares = [_interpolated_share(scores[:, k], *reference[k]) for k in kept]
             mean = mean + weight * np.column_stack(shares)
         return mean
 
@@ -408,9 +405,10 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         """
         check_is_fitted(self, "estimators_")
         scores = [estimator.predict_proba(X) for estimator in self.estimators_]
+        if len(self.classes_) == 2:  # the first class's share is not needed
+            second = self._mean_share(scores, self.proba_references_, [1])[:, 0]
+            return np.column_stack([1.0 - second, second])
         mean = self._mean_share(scores, self.proba_references_)
-        if len(self.classes_) == 2:
-            return np.column_stack([1.0 - mean[:, 1], mean[:, 1]])
         total = mean.sum(axis=1, keepdims=True)
         uniform = np.full_like(mean, 1.0 / mean.shape[1])
         return np.divide(mean, total, out=uniform, where=total > 0)

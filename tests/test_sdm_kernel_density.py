@@ -209,18 +209,6 @@ def test_log_density_is_exact_far_from_every_record():
         )
 
 
-def test_far_sites_go_to_the_class_of_the_nearer_records():
-    X, y = _two_species(n=400, spread=(0.5, 0.5))
-    model = KernelDensityClassifier(bandwidth_km=20.0).fit(X, y)
-    # between the two clusters and beyond, nearer to one of them
-    sites = np.array([[3.0, 43.0], [6.0, 46.0], [-5.0, 35.0], [14.0, 54.0]])
-    nearest = np.column_stack(
-        [_great_circle_km(sites, X[y == s]).min(axis=1) for s in model.classes_]
-    )
-    assert list(model.predict(sites)) == list(model.classes_[nearest.argmin(axis=1)])
-    assert np.isfinite(model.score_samples(sites)).all()
-
-
 def test_the_kernel_sum_is_the_same_in_chunks_and_with_weights(monkeypatch):
     from skgeo_s2v._geometry import haversine_radians
     from skgeo_s2v.sdm import _kernel_sum

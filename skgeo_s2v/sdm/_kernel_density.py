@@ -269,20 +269,16 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        joint = self.score_samples(X) + self.class_log_prior_
-        normaliser = logsumexp(joint, axis=1, keepdims=True)
-        far = ~np.isfinite(normaliser[:, 0])  # no class has density there
-        joint[far] = self.class_log_prior_
-        normaliser[far] = 0.0
-        return joint - normaliser
+        joint = self.score_samples(X) + self.class_log_prior_  # finite
+        return joint - logsumexp(joint, axis=1, keepdims=True)
 
     def predict_proba(self, X):
         """Each class's share of the density at each site, by Bayes' rule.
 
         The density of a class times its share of the training records,
         normalised over the classes, computed from the log densities so that
-        far from every record the nearer class still wins (where every log
-        density is -inf, the shares themselves).
+        far from every record, where the densities underflow to 0, the
+        nearer class still wins.
 
         Parameters
         ----------

@@ -105,9 +105,10 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
     weights_ : ndarray of shape (n_estimators,)
         The models' weights in the mean, scaled to sum to 1.
     proba_references_ : list of list of (ndarray, ndarray)
-        Each model's reference, one a class: the distinct scores of its
-        ``predict_proba`` of the training rows, sorted, and their shares
-        (mid-ranks).
+        Each model's reference, one a class (for two classes, of the second
+        class only: the first class's share is its complement): the
+        distinct scores of its ``predict_proba`` of the training rows,
+        sorted, and their shares (mid-ranks).
     presence_references_ : list of list of (ndarray, ndarray) or None
         The same of each model's presence scores (``predict_presence``
         where it has one, else ``predict_proba``), where one of the models
@@ -268,6 +269,8 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         proba, presence = self._reference_scores(
             X, y, names, estimators, fit_params, groups
         )
+        if len(classes) == 2:  # predict_proba ranks the second class only
+            proba = [p[:, 1:] for p in proba]
         self.proba_references_ = [self._reference(p, weight) for p in proba]
         self.presence_references_ = None
         if presence is not None:
@@ -377,16 +380,18 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
             reference.append((values, shares))
         return reference
 
-    def _mean_share(self, score_lists, references, columns=None):
-        """The weighted mean over the models of their scores' shares, of
-        the class ``columns`` (all of them for None)."""
+    def _mean_share(self, score_lists, references):
+        """The weighted mean over the models of their scores' shares, one
+        column a reference."""
         mean = 0.0
         for weight, scores, reference in zip(
             self.weights_, score_lists, references, strict=True
         ):
             scores = np.asarray(scores, dtype=np.float64)
-            kept = range(scores.shape[1]) if columns is None else columns
-            shares = [_interpolated_share(scores[:, k], *reference[k]) for k in kept]
+            shares = [
+                _interpolated_share(scores[:, k], *column)
+                for k, column in enumerate(reference)
+            ]
             mean = mean + weight * np.column_stack(shares)
         return mean
 
@@ -405,8 +410,9 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         """
         check_is_fitted(self, "estimators_")
         scores = [estimator.predict_proba(X) for estimator in self.estimators_]
-        if len(self.classes_) == 2:  # the first class's share is not needed
-            second = self._mean_share(scores, self.proba_references_, [1])[:, 0]
+        if len(self.classes_) == 2:  # the first class's share is the complement
+            second = [s[:, 1:] for s in scores]
+            second = self._mean_share(second, self.proba_references_)[:, 0]
             return np.column_stack([1.0 - second, second])
         mean = self._mean_share(scores, self.proba_references_)
         total = mean.sum(axis=1, keepdims=True)

@@ -349,6 +349,19 @@ GAMS = {
     },
     "rff, 256 components, 1 degree": {"encoder": "rff", "bandwidth": 1.0},
     "rff, 256 components, 2 degrees": {"encoder": "rff", "bandwidth": 2.0},
+    # Maxent's weighting: elapid weighs each background site 100 times a
+    # presence (infinitely weighted logistic regression, in the limit a
+    # Poisson point process); the labels are booleans (True: presence).
+    "background weight 10": {"class_weight": {False: 10.0, True: 1.0}},
+    "background weight 10, C=0.003": {
+        "class_weight": {False: 10.0, True: 1.0},
+        "C": 0.003,
+    },
+    "background weight 100": {"class_weight": {False: 100.0, True: 1.0}},
+    "background weight 100, C=0.003": {
+        "class_weight": {False: 100.0, True: 1.0},
+        "C": 0.003,
+    },
 }
 
 #: The encoder parameters among a GAM setting's (the rest are the GAM's).

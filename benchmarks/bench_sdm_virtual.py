@@ -82,7 +82,11 @@ background on the sphere, with the sites (also with ``batch_size=128``)
 and with the target group. Per region, one
 :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` (its defaults) of all its
 species against the sites: their habitats fitted with one shared surface of
-sampling bias, which the predictions leave out. Scores: mean ROC
+sampling bias, which the predictions leave out. The issue's ensemble of
+Maxent and a location model, with the package's location-only recipe (the
+rank-average classifier of the joint classifier and the kernel density) as
+that model: the mean of the two models' ranks of the test sites, also with
+the xyz GAM as a third. Scores: mean ROC
 AUC over the species of each region, then over the regions; a seed draws
 new regions' fields, species and records. The row ``true occupancy`` scores
 the test sites by the probability their presence was drawn from: no model
@@ -601,6 +605,14 @@ def wanted(name, only):
     return only is None or name == MAXENT or any(part in name for part in only)
 
 
+def add_mean_rank(scores, seconds, name, members, only):
+    """Add the row ``name``, the mean over ``members`` of their ranks of the
+    test sites (per species), where it is wanted and every member ran."""
+    if wanted(name, only) and all(member in scores for member in members):
+        scores[name] = np.mean([rankdata(scores[n], axis=0) for n in members], axis=0)
+        seconds[name] = sum(seconds[n] for n in members)
+
+
 def per_species_scores(data, frames, seed, target_group=True, only=None):
     """Each per-species model's test scores ``(n_test, n_species)`` and fit
     time; ``frames`` are :func:`with_effort`'s; ``target_group=False`` leaves
@@ -645,10 +657,7 @@ def per_species_scores(data, frames, seed, target_group=True, only=None):
     ]:
         pair = [f"Maxent (covariates), {background}", f"GAM coords+cov, {background}"]
         name = f"ranks of Maxent + GAM coords+cov, {background}"
-        if not wanted(name, only) or any(member not in scores for member in pair):
-            continue
-        scores[name] = np.mean([rankdata(scores[n], axis=0) for n in pair], axis=0)
-        seconds[name] = sum(seconds[n] for n in pair)
+        add_mean_rank(scores, seconds, name, pair, only)
     return scores, seconds
 
 
@@ -736,6 +745,22 @@ def _joint_fit(records, labels, test, columns, background, seed, **params):
     return model.predict_presence(test[columns]), seconds
 
 
+LOCATION_RECIPE = (
+    "rank-average classifier of SLC coords joint + KernelDensityClassifier"
+)
+
+#: Rows of the mean rank of Maxent (sites) and the location-only recipe,
+#: with and without the xyz GAM: their members.
+MAXENT_AND_LOCATION = {
+    "ranks of Maxent + location-only recipe": [MAXENT, LOCATION_RECIPE],
+    "ranks of Maxent + GAM xyz+cov + location-only recipe": [
+        MAXENT,
+        "GAM xyz+cov, sites",
+        LOCATION_RECIPE,
+    ],
+}
+
+
 def location_model_scores(data, seed, max_epochs, only=None):
     """The package's location-only models of all the region's species on
     the coordinates of their records: the kernel density of each species
@@ -746,7 +771,7 @@ def location_model_scores(data, seed, max_epochs, only=None):
         "KernelDensityClassifier (coords)": lambda: KernelDensityClassifier(
             random_state=seed
         ),
-        "rank-average classifier of SLC coords joint + KernelDensityClassifier": (
+        LOCATION_RECIPE: (
             lambda: RankAverageClassifier(
                 [
                     (
@@ -879,16 +904,22 @@ def model_scores(data, seed, args):
     scores.update(joint_scores)
     seconds.update(joint_seconds)
     # A location-only ensemble: the mean rank of the density and the classifier
-    pair = ["kernel density (coords)", "SLC coords joint, uniform sphere"]
-    name = "ranks of kernel density + SLC coords joint, uniform sphere"
-    if wanted(name, args.only) and all(member in scores for member in pair):
-        scores[name] = np.mean([rankdata(scores[n], axis=0) for n in pair], axis=0)
-        seconds[name] = sum(seconds[n] for n in pair)
+    add_mean_rank(
+        scores,
+        seconds,
+        "ranks of kernel density + SLC coords joint, uniform sphere",
+        ["kernel density (coords)", "SLC coords joint, uniform sphere"],
+        args.only,
+    )
     location_scores, location_seconds = location_model_scores(
         data, seed, args.max_epochs, args.only
     )
     scores.update(location_scores)
     seconds.update(location_seconds)
+    # The issue's ensemble (the mean rank of Maxent and a location model) with
+    # the package's location-only recipe as the location model
+    for name, members in MAXENT_AND_LOCATION.items():
+        add_mean_rank(scores, seconds, name, members, args.only)
     shared_scores, shared_seconds = shared_bias_scores(data, frames, seed, args.only)
     scores.update(shared_scores)
     seconds.update(shared_seconds)

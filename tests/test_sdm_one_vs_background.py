@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from skgeo_s2v.model_selection import SphericalClusterKFold
@@ -75,6 +76,32 @@ def test_each_class_is_its_records_against_the_sites():
     pd.testing.assert_frame_equal(records, before[0])
     pd.testing.assert_frame_equal(sites, before[1])
     assert list(model.feature_names_in_) == ["lon", "lat", "temperature"]
+
+
+class _CovariateLogistic(ClassifierMixin, BaseEstimator):
+    """A classifier of another library: a logistic regression of the
+    covariates that records no n_features_in_."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.model_ = LogisticRegression().fit(X[["temperature"]].to_numpy(), y)
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X[["temperature"]].to_numpy())
+
+
+def test_a_model_that_records_no_input_width_is_taken():
+    records, species, sites = _records()
+    model = OneVsBackgroundClassifier(_CovariateLogistic(), background=sites)
+    model.fit(records, species)
+    assert model.n_features_in_ == 3  # the records' columns
+    presence = model.predict_presence(sites)
+    assert presence.shape == (len(sites), 3)
+    # the northern species lives where it is cold
+    north = list(model.classes_).index("north")
+    cold = sites["temperature"] < sites["temperature"].median()
+    assert presence[cold, north].mean() > presence[~cold, north].mean()
 
 
 def test_target_group_is_the_other_classes_records():

@@ -222,8 +222,8 @@ default="target group"
             )
             for label in self.classes_
         )
-        first = self.estimators_[0]
-        self.n_features_in_ = first.n_features_in_
+        first = self.estimators_[0]  # a model of another library may not count
+        self.n_features_in_ = getattr(first, "n_features_in_", X.shape[1])
         if hasattr(first, "feature_names_in_"):
             self.feature_names_in_ = first.feature_names_in_
         return self

@@ -137,7 +137,10 @@ from bench_sdm import (
     gam_encoder_search,
 )
 from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
 from skgeo_s2v._geometry import (
@@ -151,6 +154,7 @@ from skgeo_s2v.background import PointsBackground, TargetGroupBackground
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
     KernelDensityClassifier,
+    OneVsBackgroundClassifier,
     RankAverageClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
@@ -444,9 +448,7 @@ def fit_maxent(training, presence, seed, sample_weight=None):
     ``sample_weight`` multiplies its own class weights."""
     import elapid
 
-    def codes(frame):
-        return frame[COVARIATES].assign(soil=frame["soil"].cat.codes)
-
+    codes = _maxent_codes
     if sample_weight is not None:
         sample_weight = np.array(sample_weight, dtype=np.float64)  # elapid scales it
     model = elapid.MaxentModel()
@@ -459,6 +461,35 @@ def fit_maxent(training, presence, seed, sample_weight=None):
             categorical=[3],
         )
     return lambda test: model.predict(codes(test))
+
+
+class MaxentOfCovariates(ClassifierMixin, BaseEstimator):
+    """``elapid.MaxentModel`` (defaults) on the covariates of a DataFrame,
+    ``soil`` categorical, as a scikit-learn classifier of presence (True)
+    against background (False): the Maxent member of a
+    ``RankAverageClassifier``, one per species through
+    ``OneVsBackgroundClassifier``."""
+
+    def fit(self, X, y):
+        import elapid
+
+        self.classes_ = np.unique(y)
+        self.model_ = elapid.MaxentModel()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model_.fit(
+                _maxent_codes(X), np.asarray(y).astype(int), categorical=[3]
+            )
+        return self
+
+    def predict_proba(self, X):
+        presence = self.model_.predict(_maxent_codes(X))
+        return np.column_stack([1.0 - presence, presence])
+
+
+def _maxent_codes(frame):
+    """The covariates Maxent takes, ``soil`` as its level codes."""
+    return frame[COVARIATES].assign(soil=frame["soil"].cat.codes)
 
 
 def fit_maxent_effort(training, presence, seed):
@@ -761,6 +792,52 @@ MAXENT_AND_LOCATION = {
 }
 
 
+ONE_ESTIMATOR = "RankAverageClassifier of Maxent + GAM xyz+cov + location recipe"
+
+
+def one_estimator_scores(data, frames, seed, max_epochs, only=None):
+    """The three-model ensemble of ``MAXENT_AND_LOCATION`` as one estimator,
+    as a user fits it: a ``RankAverageClassifier`` of Maxent and the xyz GAM
+    (one of each per species against the sites, ``OneVsBackgroundClassifier``)
+    and the location-only recipe (on ``lon`` and ``lat``), fitted on the
+    records of all species; each site ranked among each model's scores of
+    those records rather than among the test sites."""
+    if not wanted(ONE_ESTIMATOR, only):
+        return {}, {}
+    sites, records, test = (frame.drop(columns="effort") for frame in frames)
+    lonlat = ColumnTransformer([("lonlat", "passthrough", ["lon", "lat"])])
+    location = RankAverageClassifier(
+        [
+            (
+                "classifier",
+                SphereLocationClassifier(max_epochs=max_epochs, random_state=seed),
+            ),
+            ("density", KernelDensityClassifier(random_state=seed)),
+        ]
+    )
+    ensemble = RankAverageClassifier(
+        [
+            (
+                "maxent",
+                OneVsBackgroundClassifier(MaxentOfCovariates(), background=sites),
+            ),
+            (
+                "gam",
+                OneVsBackgroundClassifier(
+                    SphereGAMClassifier("xyz", random_state=seed), background=sites
+                ),
+            ),
+            ("location", make_pipeline(lonlat, location)),
+        ]
+    )
+    start = time.perf_counter()
+    ensemble.fit(records[ALL_COLUMNS], data["labels"])
+    seconds = time.perf_counter() - start
+    return {ONE_ESTIMATOR: ensemble.predict_presence(test[ALL_COLUMNS])}, {
+        ONE_ESTIMATOR: seconds
+    }
+
+
 def location_model_scores(data, seed, max_epochs, only=None):
     """The package's location-only models of all the region's species on
     the coordinates of their records: the kernel density of each species
@@ -920,6 +997,11 @@ def model_scores(data, seed, args):
     # the package's location-only recipe as the location model
     for name, members in MAXENT_AND_LOCATION.items():
         add_mean_rank(scores, seconds, name, members, args.only)
+    one_scores, one_seconds = one_estimator_scores(
+        data, frames, seed, args.max_epochs, args.only
+    )
+    scores.update(one_scores)
+    seconds.update(one_seconds)
     shared_scores, shared_seconds = shared_bias_scores(data, frames, seed, args.only)
     scores.update(shared_scores)
     seconds.update(shared_seconds)

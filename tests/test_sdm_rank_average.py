@@ -369,3 +369,60 @@ def test_scores_between_reference_values_closer_than_the_float_range_interpolate
     np.testing.assert_array_equal(
         _interpolated_share(scores, values[:1], shares[:1]), np.full(7, 0.1)
     )
+
+
+def test_the_documented_ensemble_of_many_species_runs():
+    # docs/sdm.rst, "Many species tested on surveys": Maxent (a logistic
+    # regression of the covariates standing in) and the xyz GAM per species
+    # against the sites, and the location-only recipe on lon and lat
+    from skgeo_s2v.sdm import KernelDensityClassifier
+
+    rng = np.random.default_rng(0)
+    centres = {"west": (-6.0, 44.0), "east": (6.0, 44.0), "north": (0.0, 54.0)}
+    records = pd.concat(
+        [
+            pd.DataFrame(
+                {"lon": rng.normal(lon, 2, 50), "lat": rng.normal(lat, 1.5, 50)}
+            )
+            for lon, lat in centres.values()
+        ],
+        ignore_index=True,
+    )
+    species = np.repeat(list(centres), 50)
+    sites = pd.DataFrame(
+        {"lon": rng.uniform(-10, 10, 300), "lat": rng.uniform(40, 58, 300)}
+    )
+    for frame in (records, sites):
+        frame["temperature"] = 20 - 0.5 * frame["lat"] + rng.normal(size=len(frame))
+    only_covariates = ColumnTransformer(
+        [("covariates", "passthrough", ["temperature"])]
+    )
+    maxent = make_pipeline(only_covariates, LogisticRegression())
+    lonlat = ColumnTransformer([("lonlat", "passthrough", ["lon", "lat"])])
+    location = RankAverageClassifier(
+        [
+            (
+                "classifier",
+                SphereLocationClassifier(hidden_units=16, max_epochs=5, random_state=0),
+            ),
+            ("density", KernelDensityClassifier(random_state=0)),
+        ]
+    )
+    ensemble = RankAverageClassifier(
+        [
+            ("maxent", OneVsBackgroundClassifier(maxent, background=sites)),
+            (
+                "gam",
+                OneVsBackgroundClassifier(SphereGAMClassifier("xyz"), background=sites),
+            ),
+            ("location", make_pipeline(lonlat, location)),
+        ]
+    ).fit(records, species)
+    presence = ensemble.predict_presence(sites)
+    assert presence.shape == (len(sites), 3)
+    assert ensemble.presence_references_ is not None  # through the pipeline
+    # each species' column is highest near its own records
+    for column, label in enumerate(ensemble.classes_):
+        lon, lat = centres[label]
+        near = np.hypot(sites["lon"] - lon, sites["lat"] - lat) < 4
+        assert presence[near, column].mean() > presence[~near, column].mean() + 0.2

@@ -86,7 +86,9 @@ sampling bias, which the predictions leave out. The issue's ensemble of
 Maxent and a location model, with the package's location-only recipe (the
 rank-average classifier of the joint classifier and the kernel density) as
 that model: the mean of the two models' ranks of the test sites, also with
-the xyz GAM as a third. Scores: mean ROC
+the xyz GAM as a third, and those three as one ``RankAverageClassifier``
+(Maxent and the GAM per species through ``OneVsBackgroundClassifier``),
+which ranks each site among each model's scores of the records. Scores: mean ROC
 AUC over the species of each region, then over the regions; a seed draws
 new regions' fields, species and records. The row ``true occupancy`` scores
 the test sites by the probability their presence was drawn from: no model
@@ -448,19 +450,18 @@ def fit_maxent(training, presence, seed, sample_weight=None):
     ``sample_weight`` multiplies its own class weights."""
     import elapid
 
-    codes = _maxent_codes
     if sample_weight is not None:
         sample_weight = np.array(sample_weight, dtype=np.float64)  # elapid scales it
     model = elapid.MaxentModel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(
-            codes(training),
+            _maxent_codes(training),
             presence.astype(int),
             sample_weight=sample_weight,
             categorical=[3],
         )
-    return lambda test: model.predict(codes(test))
+    return lambda test: model.predict(_maxent_codes(test))
 
 
 class MaxentOfCovariates(ClassifierMixin, BaseEstimator):

@@ -21,6 +21,7 @@ from skgeo_s2v.sdm import (
     OneVsBackgroundClassifier,
     RankAverageClassifier,
     SphereGAMClassifier,
+    class_thresholds,
     predict_grid,
     presence_auc,
     presence_auc_scorer,
@@ -426,3 +427,25 @@ def test_the_documented_ensemble_of_many_species_runs():
         lon, lat = centres[label]
         near = np.hypot(sites["lon"] - lon, sites["lat"] - lat) < 4
         assert presence[near, column].mean() > presence[~near, column].mean() + 0.2
+    # it maps (covariates from a raster, in chunks) and thresholds like the others
+    xr = pytest.importorskip("xarray")
+    lon, lat = np.arange(-9.5, 10, 1.0), np.arange(40.5, 58, 1.0)
+    raster = xr.Dataset(
+        {"temperature": (("lat", "lon"), 20 - 0.5 * np.repeat(lat[:, None], 20, 1))},
+        coords={"lat": lat, "lon": lon},
+    )
+    grid = predict_grid(
+        ensemble,
+        resolution_deg=1.0,
+        bbox=(-10, 40, 10, 58),
+        covariates=raster,
+        chunk_size=50,
+    )
+    assert grid.shape == (3, 18, 20) and np.isfinite(grid.values).all()
+    thresholds = class_thresholds(
+        species,
+        ensemble.predict_presence(records),
+        labels=ensemble.classes_,
+        background_score=presence,
+    )
+    assert thresholds.shape == (3,)

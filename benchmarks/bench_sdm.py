@@ -114,7 +114,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from skgeo_s2v import SphereLocationClassifier
-from skgeo_s2v._geometry import haversine_radians
+from skgeo_s2v._geometry import EARTH_RADIUS_KM, haversine_radians
 from skgeo_s2v.background import (
     BoxBackground,
     PointsBackground,
@@ -132,9 +132,7 @@ from skgeo_s2v.sdm import (
     presence_auc_scorer,
     thin_records,
 )
-from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum, held_out_log_likelihood
-
-EARTH_RADIUS_KM = 6371.0088
+from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum, likeliest_bandwidth_index
 
 
 def load_ariolimax():
@@ -178,10 +176,10 @@ def _fit_kde(points, bandwidths_km=(5.0, 10.0, 20.0, 40.0, 80.0)):
     radians = haversine_radians(points)
     candidates = np.asarray(bandwidths_km, dtype=float) / EARTH_RADIUS_KM
     splits = KFold(3).split(radians)
-    likelihood = held_out_log_likelihood(
+    best = likeliest_bandwidth_index(
         radians, np.ones(len(radians)), splits, candidates, max_held_out=len(radians)
     )
-    return GaussianKernelSum(radians), candidates[int(np.argmax(likelihood))]
+    return GaussianKernelSum(radians), candidates[best]
 
 
 def _kde_score(model, lonlat):

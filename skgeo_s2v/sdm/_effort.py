@@ -19,7 +19,7 @@ from sklearn.model_selection import check_cv
 
 from .._geometry import EARTH_RADIUS_KM, diameter_radians, haversine_radians
 from .._validation import validate_lonlat
-from ._kernel_sum import GaussianKernelSum, held_out_log_likelihood
+from ._kernel_sum import GaussianKernelSum, likeliest_bandwidth_index
 
 __all__ = ["sampling_effort"]
 
@@ -120,9 +120,7 @@ def sampling_effort(records, sites, *, bandwidth_km=None, cv=3):
     points = haversine_radians(records)
     candidates = np.array(_BANDWIDTH_FRACTIONS) * diameter
     splits = check_cv(cv).split(points)
-    likelihood = held_out_log_likelihood(
-        points, np.ones(len(points)), splits, candidates
-    )
-    bandwidth = candidates[int(np.argmax(likelihood))]
+    best = likeliest_bandwidth_index(points, np.ones(len(points)), splits, candidates)
+    bandwidth = candidates[best]
     kernels = GaussianKernelSum(points)
     return kernels.log_density(haversine_radians(sites), [bandwidth])[:, 0]

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 
 from .._geometry import EARTH_RADIUS_KM, diameter_radians, haversine_radians
 from .._validation import check_class_labels, check_several_classes, validate_lonlat
-from ._kernel_sum import GaussianKernelSum, held_out_log_likelihood
+from ._kernel_sum import GaussianKernelSum, likeliest_bandwidth_index
 
 __all__ = ["KernelDensityClassifier"]
 
@@ -215,10 +215,10 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         ]
         if not splits:  # too little weight to hold any out: the fallback
             return np.nan
-        likelihood = held_out_log_likelihood(
+        best = likeliest_bandwidth_index(
             points, weight, splits, candidates / EARTH_RADIUS_KM, random_state=rng
         )
-        return float(candidates[int(np.argmax(likelihood))])
+        return float(candidates[best])
 
     def score_samples(self, X):
         """The log density of each class at each site.

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
 
-__all__ = ["GaussianKernelSum", "held_out_log_likelihood"]
+__all__ = ["GaussianKernelSum", "held_out_log_likelihood", "likeliest_bandwidth_index"]
 
 #: Points beyond ``d_min + _REACH * h`` of a site are left out of its sum.
 _REACH = 12.0
@@ -145,3 +145,25 @@ def held_out_log_likelihood(
             kernels = GaussianKernelSum(points[train], weight[train])
             likelihood += weight[test] @ kernels.log_density(points[test], bandwidths)
     return likelihood
+
+
+def likeliest_bandwidth_index(points, weight, splits, bandwidths, **kwargs):
+    """The index of the bandwidth of the highest :func:`held_out_log_likelihood`.
+
+    Parameters
+    ----------
+    points, weight, splits, bandwidths
+        As for :func:`held_out_log_likelihood`.
+    **kwargs
+        ``max_held_out`` and ``random_state`` of
+        :func:`held_out_log_likelihood`.
+
+    Returns
+    -------
+    index : int
+        The position in ``bandwidths`` of the candidate under which the
+        held-out points are the most likely (the first of equals), so that
+        a caller picks its own candidate (in km, say) without rounding.
+    """
+    likelihood = held_out_log_likelihood(points, weight, splits, bandwidths, **kwargs)
+    return int(np.argmax(likelihood))

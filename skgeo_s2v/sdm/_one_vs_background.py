@@ -222,8 +222,9 @@ default="target group"
             )
             for label in self.classes_
         )
-        first = self.estimators_[0]  # a model of another library may not count
-        self.n_features_in_ = getattr(first, "n_features_in_", X.shape[1])
+        # the ensemble's own input (a model of another library may record none)
+        self.n_features_in_ = X.shape[1]
+        first = self.estimators_[0]
         if hasattr(first, "feature_names_in_"):
             self.feature_names_in_ = first.feature_names_in_
         return self

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import rankdata, spearmanr
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
@@ -76,6 +76,32 @@ def test_a_weight_of_two_counts_a_row_twice():
     repeated = RankAverageClassifier(members).fit(X.iloc[rows], y[rows])
     np.testing.assert_allclose(
         weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4
+    )
+
+
+class _BatchRoundingClassifier(ClassifierMixin, BaseEstimator):
+    """A fixed score of the covariate whose last bits depend on the row's
+    place in the batch, as a matrix product's blocking makes them."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        score = 1 / (1 + np.exp(-np.asarray(X["warmth"]) / 5))
+        score = score * (1 + 1e-14 * (np.arange(len(score)) % 7 - 3))
+        return np.column_stack([1 - score, score])
+
+
+def test_a_repeated_row_is_one_tie_whatever_its_last_bits():
+    X, y = _presences_and_sites(n_records=40, n_sites=120)
+    members = [("fixed", _BatchRoundingClassifier())]
+    weight = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    weighted = RankAverageClassifier(members).fit(X, y, sample_weight=weight)
+    rows = np.repeat(np.arange(len(y)), weight.astype(int))
+    repeated = RankAverageClassifier(members).fit(X.iloc[rows], y[rows])
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-9
     )
 
 

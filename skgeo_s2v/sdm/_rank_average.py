@@ -54,6 +54,24 @@ def _interpolated_share(scores, values, shares):
     return shares[upper - 1] + fraction * (shares[upper] - shares[upper - 1])
 
 
+#: Scores closer than this, relative to their size, are one score: the same
+#: row scored in a batch of another shape can differ in its last bits.
+_TIE_RTOL = 1e-9
+
+
+def _distinct_scores(column):
+    """``np.unique(column, return_inverse=True)``, with scores that differ by
+    rounding alone (within ``_TIE_RTOL`` of their size) taken as one: the
+    lowest of each such run stands for it. A repeated row then weighs as one
+    row of twice the weight, whatever the last bits of its scores."""
+    values, inverse = np.unique(column, return_inverse=True)
+    gap = np.diff(values)
+    size = np.maximum(np.abs(values[:-1]), np.abs(values[1:]))
+    starts = np.concatenate([[True], gap > _TIE_RTOL * size])
+    run = np.cumsum(starts) - 1
+    return values[starts], run[inverse]
+
+
 class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseComposition):
     """The weighted mean of several classifiers' ranks of each site.
 
@@ -369,7 +387,7 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
         weighted mid-ranks as shares, at most ``n_quantiles`` of them."""
         reference = []
         for column in np.asarray(scores, dtype=np.float64).T:
-            values, inverse = np.unique(column, return_inverse=True)
+            values, inverse = _distinct_scores(column)
             mass = np.bincount(inverse, weights=weight, minlength=len(values))
             values, mass = values[mass > 0], mass[mass > 0]
             shares = (np.cumsum(mass) - mass / 2) / mass.sum()

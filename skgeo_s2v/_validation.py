@@ -77,6 +77,25 @@ def _column_labels(X):
     return ["0 (lon)", "1 (lat)"]
 
 
+def _refuse_wide_frame(X, owner):
+    """A ValueError naming the columns of a DataFrame that is not two wide.
+
+    Checked before the values are converted to numbers, so that a frame of
+    covariates beside ``lon`` and ``lat`` (some of them categorical) is told
+    which columns to keep rather than which value is not a float.
+    """
+    columns = getattr(X, "columns", None)
+    if columns is None or len(columns) == 2:
+        return
+    shown = list(columns[:8]) + (["..."] if len(columns) > 8 else [])
+    raise ValueError(
+        f"X has {len(columns)} columns {shown}, but {owner} expects 2: longitude "
+        "then latitude, in degrees. It models the location alone: pass "
+        "X[['lon', 'lat']], or select those columns with a ColumnTransformer "
+        "before it in a pipeline."
+    )
+
+
 def _refuse_lat_lon_frame(X):
     columns = getattr(X, "columns", None)
     if columns is None or len(columns) != 2:
@@ -131,6 +150,7 @@ def validate_lonlat(estimator, X, *, reset):
     if estimator is None:  # a throwaway that validate_data records on
         estimator, reset = BaseEstimator(), True
     _refuse_lat_lon_frame(X)
+    _refuse_wide_frame(X, owner)
     labels = _column_labels(X)
     lonlat = validate_data(
         estimator,
@@ -346,9 +366,10 @@ def check_several_classes(classes, estimator, advice=""):
     ValueError: y holds a single class ('oak'); DummyClassifier needs at least 2 ...
     """
     if len(classes) < 2:
+        found = np.asarray(classes)[:1].tolist()  # numpy scalars as Python ones
+        held = f"a single class ({found[0]!r})" if found else "no class"
         message = (
-            f"y holds a single class ({classes[0].tolist()!r}); "
-            f"{type(estimator).__name__} needs at least 2 classes."
+            f"y holds {held}; {type(estimator).__name__} needs at least 2 classes."
         )
         raise ValueError(f"{message} {advice}".strip())
 

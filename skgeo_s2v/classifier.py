@@ -376,7 +376,14 @@ default=None
         check_consistent_length(lonlat, y)
         label_encoder = LabelEncoder().fit(y)
         self.classes_ = label_encoder.classes_
-        check_several_classes(self.classes_, self)
+        check_several_classes(
+            self.classes_,
+            self,
+            "To model one species against background sites, fit "
+            "skgeo_s2v.sdm.SphereGAMClassifier on presence (True) and background "
+            "(False) rows, or wrap a model in "
+            "skgeo_s2v.sdm.OneVsBackgroundClassifier.",
+        )
         codes = label_encoder.transform(y).astype(np.int64)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.loss_ = make_loss(self.loss)

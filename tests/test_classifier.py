@@ -116,6 +116,12 @@ def test_global_torch_rng_untouched():
         ({"dropout": -0.1}, None, None, "dropout"),
         ({"encoder": "sphereZ"}, None, None, "Unknown encoder name 'sphereZ'"),
         ({}, None, ["a"] * 200, "single class"),
+        (
+            {},
+            None,
+            np.array(["a"] * 200, dtype=object),  # as pandas' .to_numpy() gives
+            r"single class \('a'\).*OneVsBackgroundClassifier",
+        ),
         ({}, None, [0.0, np.nan] * 100, "missing label .*nan.* at row 1"),
         ({}, None, ["a", None] * 100, "missing label"),
         ({}, None, ["a", "b"] * 99, "inconsistent numbers of samples"),

@@ -152,6 +152,14 @@ def test_bad_data_are_refused_with_what_to_fix():
         KernelDensityClassifier().fit(X, y, sample_weight=(y == "oak").astype(float))
     with pytest.raises(ValueError, match="outside"):
         KernelDensityClassifier().fit(X * [1, 3], y)
+    # a frame of covariates beside the coordinates, one of them categorical
+    frame = pd.DataFrame(X, columns=["lon", "lat"])
+    frame["soil"] = pd.Categorical(["clay", "sand"] * (len(frame) // 2))
+    with pytest.raises(
+        ValueError,
+        match=r"X has 3 columns \['lon', 'lat', 'soil'\].*X\[\['lon', 'lat'\]\]",
+    ):
+        KernelDensityClassifier().fit(frame, y)
 
 
 def test_properties_pickle_reproducible_and_input_untouched():

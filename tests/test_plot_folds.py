@@ -48,6 +48,7 @@ def test_cluster_folds_without_buffer_drop_nothing(records):
     assert result.ax is ax
     assert not result.dropped.any()
     assert np.bincount(result.fold).sum() == len(records)
+    assert "fold=" not in repr(result)  # the repr leaves out the arrays
     plt.close(result.figure)
 
 

@@ -115,6 +115,8 @@ def test_class_map_values_and_image():
     np.testing.assert_allclose(result.values, np.repeat(expected[:, None], 36, 1))
     assert result.image.get_clim() == (0.0, 1.0)
     assert "class2" in result.ax.get_title()
+    # the repr, what a notebook shows, names the figure, not every cell
+    assert "values=" not in repr(result) and len(repr(result)) < 300
     _png_bytes(result.figure)
 
 
@@ -255,6 +257,7 @@ def test_encoding_maps_show_the_encoder_columns():
     for k, column in enumerate(columns):
         np.testing.assert_allclose(result.values[k].ravel(), codes[:, column])
     assert len(result.axes) == 3 and all(ax.get_visible() for ax in result.axes)
+    assert "values=" not in repr(result) and "features=" in repr(result)
     _png_bytes(result.figure)
 
 

@@ -1,6 +1,6 @@
 """A map of spatial cross-validation folds: :func:`plot_folds`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 from typing import Any
 
@@ -33,8 +33,9 @@ class FoldMap:
 
     figure: Any
     ax: Any
-    fold: np.ndarray
-    dropped: np.ndarray
+    # The arrays are left out of the repr, which would print every record.
+    fold: np.ndarray = field(repr=False)
+    dropped: np.ndarray = field(repr=False)
 
 
 def _block_polygons(cv, X, fold):

@@ -1,6 +1,6 @@
 """What the plotting functions return: the matplotlib objects and the data."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,9 +33,10 @@ class GlobeMap:
     figure: Any
     ax: Any
     image: Any
-    values: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
+    # The arrays are left out of the repr, which would print every cell.
+    values: np.ndarray = field(repr=False)
+    lon: np.ndarray = field(repr=False)
+    lat: np.ndarray = field(repr=False)
 
     def to_frame(self):
         """``values`` as a table of one row per cell, from :func:`grid_frame`.
@@ -68,9 +69,10 @@ class EncodingMaps:
 
     figure: Any
     axes: np.ndarray
-    values: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
+    # The arrays are left out of the repr, which would print every cell.
+    values: np.ndarray = field(repr=False)
+    lon: np.ndarray = field(repr=False)
+    lat: np.ndarray = field(repr=False)
     features: list
 
     def to_frame(self):

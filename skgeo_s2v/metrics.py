@@ -52,6 +52,14 @@ def true_class_rank(y_true, y_score, labels=None):
     """
     y_true = column_or_1d(y_true)
     y_score = np.asarray(y_score, dtype=np.float64)
+    if np.isnan(y_score).any():  # NaN compares false: it would rank first
+        where = [int(i) for i in np.argwhere(np.isnan(y_score))[0]]
+        place = f"row {where[0]}" + (f", column {where[1]}" if len(where) > 1 else "")
+        raise ValueError(
+            f"y_score holds NaN at {place}; scores must be numbers (infinite "
+            "log-probabilities are fine). A model that predicts NaN diverged "
+            "in training or was given NaN input."
+        )
     if y_score.ndim == 1:
         y_score = np.column_stack([-y_score, y_score])
     check_consistent_length(y_true, y_score)

@@ -55,6 +55,16 @@ def test_bad_input_messages():
         top_k_accuracy(Y, SCORES, k=0)
     with pytest.raises(ValueError, match="Unknown scorer"):
         get_scorer("ndcg")
+    # a NaN score would compare below nothing and rank its class first
+    with pytest.raises(ValueError, match="NaN at row 1, column 0"):
+        mean_reciprocal_rank([0, 0], [[0.9, 0.1], [np.nan, 0.5]], labels=[0, 1])
+    with pytest.raises(ValueError, match="NaN at row 1;"):
+        top_k_accuracy([0, 1], [0.3, np.nan], k=1, labels=[0, 1])
+
+
+def test_infinite_log_probabilities_rank_last():
+    log_proba = np.array([[-np.inf, 0.0], [np.log(0.5), np.log(0.5)]])  # P = 0
+    assert true_class_rank([0, 1], log_proba, labels=[0, 1]).tolist() == [2, 1]
 
 
 def test_get_scorer_names():

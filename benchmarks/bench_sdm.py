@@ -135,6 +135,12 @@ from skgeo_s2v.sdm import (
 from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum, likeliest_bandwidth_index
 
 
+def matches_only(name, only):
+    """Whether the row (model, setting) ``name`` runs under ``--only``: it
+    holds one of the substrings ``only``, or ``only`` is None (every row)."""
+    return only is None or any(part in name for part in only)
+
+
 def load_ariolimax():
     """``(lonlat, presence, covariates)`` of elapid's bundled sample."""
     import elapid
@@ -737,12 +743,11 @@ def main(argv=None):
         for cv in ("5", "spatial"):
             name = f"rank-average classifier of Maxent + GAM + extra trees, cv={cv}"
             models[name] = rank_average_classifier_fitter(cv)
-    if args.only:
-        models = {
-            name: fit
-            for name, fit in models.items()
-            if name.startswith("Maxent") or any(word in name for word in args.only)
-        }
+    models = {
+        name: fit
+        for name, fit in models.items()
+        if name.startswith("Maxent") or matches_only(name, args.only)
+    }
     results = {name: [] for name in models}  # per seed: (auc, boyce, seconds)
     for seed in args.seeds:
         folds = spatial_folds(lonlat, presence, seed, args.folds, args.presences)

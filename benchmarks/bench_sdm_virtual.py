@@ -137,6 +137,7 @@ from bench_sdm import (
     _kde_score,
     fit_downsampled_forest,
     gam_encoder_search,
+    matches_only,
 )
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -634,7 +635,7 @@ def effort_weights(effort):
 
 def wanted(name, only):
     """Whether the row ``name`` runs under ``--only`` (None: every row)."""
-    return only is None or name == MAXENT or any(part in name for part in only)
+    return name == MAXENT or matches_only(name, only)
 
 
 def add_mean_rank(scores, seconds, name, members, only):
@@ -1015,7 +1016,9 @@ def model_scores(data, seed, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--regions", nargs="+", default=list(REGIONS))
+    parser.add_argument(
+        "--regions", nargs="+", choices=list(REGIONS), default=list(REGIONS)
+    )
     parser.add_argument(
         "--max-epochs",
         type=lambda value: value if value == "auto" else int(value),

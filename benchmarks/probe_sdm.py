@@ -65,6 +65,7 @@ from bench_sdm import (
     fit_maxent,
     gam_fitter,
     load_ariolimax,
+    matches_only,
     scores_of,
     spatial_folds,
 )
@@ -168,9 +169,7 @@ TREES = {
 def selected(settings, only):
     """The entries of ``settings`` whose names contain one of ``only``
     (all of them for None)."""
-    if only is None:
-        return settings
-    return {k: v for k, v in settings.items() if any(o in k for o in only)}
+    return {name: v for name, v in settings.items() if matches_only(name, only)}
 
 
 def probe_trees(seeds, cache, only=None):

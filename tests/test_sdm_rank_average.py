@@ -67,16 +67,20 @@ def test_training_rows_score_the_mean_of_the_models_mid_ranks_among_them():
     np.testing.assert_array_equal(model.predict(X), labels)
 
 
-def test_a_weight_of_two_counts_a_row_twice():
+def _weighted_and_repeated(members):
+    """The sites' probabilities of the ensemble fitted with every third row
+    of weight 2, and of it fitted with those rows repeated."""
     X, y = _presences_and_sites(n_records=40, n_sites=120)
-    members = [("lr", LogisticRegression(C=1e6, max_iter=1000))]
     weight = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
     weighted = RankAverageClassifier(members).fit(X, y, sample_weight=weight)
     rows = np.repeat(np.arange(len(y)), weight.astype(int))
     repeated = RankAverageClassifier(members).fit(X.iloc[rows], y[rows])
-    np.testing.assert_allclose(
-        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4
-    )
+    return weighted.predict_proba(X), repeated.predict_proba(X)
+
+
+def test_a_weight_of_two_counts_a_row_twice():
+    members = [("lr", LogisticRegression(C=1e6, max_iter=1000))]
+    np.testing.assert_allclose(*_weighted_and_repeated(members), atol=1e-4)
 
 
 class _BatchRoundingClassifier(ClassifierMixin, BaseEstimator):
@@ -94,15 +98,8 @@ class _BatchRoundingClassifier(ClassifierMixin, BaseEstimator):
 
 
 def test_a_repeated_row_is_one_tie_whatever_its_last_bits():
-    X, y = _presences_and_sites(n_records=40, n_sites=120)
     members = [("fixed", _BatchRoundingClassifier())]
-    weight = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
-    weighted = RankAverageClassifier(members).fit(X, y, sample_weight=weight)
-    rows = np.repeat(np.arange(len(y)), weight.astype(int))
-    repeated = RankAverageClassifier(members).fit(X.iloc[rows], y[rows])
-    np.testing.assert_allclose(
-        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-9
-    )
+    np.testing.assert_allclose(*_weighted_and_repeated(members), atol=1e-9)
 
 
 def test_few_reference_scores_still_rank_in_order():

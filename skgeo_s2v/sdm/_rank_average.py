@@ -79,7 +79,8 @@ class RankAverageClassifier(MetaEstimatorMixin, ClassifierMixin, _BaseCompositio
     of a class is replaced by its rank among that model's scores of the
     training rows, as a share: the share of the training rows scored below
     it plus half the share scored the same (the mid-rank, interpolated
-    between training scores), and these shares are averaged over the models
+    between training scores; scores within a relative 1e-9 of each other,
+    a rounding apart, count as the same), and these shares are averaged over the models
     with ``weights``. Models whose scores are on different scales (Maxent's
     raw output, a GAM's probability, a share of a forest's votes) thus count
     by their ranking alone, which is all that a ROC AUC, a Boyce index or a

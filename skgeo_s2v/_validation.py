@@ -214,8 +214,7 @@ def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
                 "data look like projected coordinates (metres of a map "
                 "projection, as many species distribution data sets ship "
                 "them). Convert them to longitude and latitude in degrees "
-                "first, e.g. with geopandas: gpd.GeoSeries.from_xy(x, y, "
-                "crs=<their CRS>).to_crs(4326), then .x and .y."
+                "first: skgeo_s2v.sdm.to_lonlat(X, crs=<their CRS>)."
             )
         else:
             message += "Latitudes must be degrees in [-90, 90]."

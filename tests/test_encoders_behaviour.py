@@ -211,7 +211,9 @@ def test_projected_coordinates_get_a_hint():
     # Eastings and northings in metres (UTM zone 55 S, as NCEAS-style SDM data
     # sets ship them), not degrees.
     X = np.array([[350_000.0, 8_100_000.0], [410_500.0, 8_230_000.0]])
-    with pytest.raises(ValueError, match=r"projected coordinates.*to_crs\(4326\)"):
+    with pytest.raises(
+        ValueError, match=r"projected coordinates.*sdm.to_lonlat\(X, crs="
+    ):
         SphereMPlusEncoder().fit(X)
     degrees_beyond = np.array([[200.0, 95.5]])  # wrong, but not projected
     with pytest.raises(ValueError, match="Latitudes must be degrees") as error:

@@ -32,6 +32,7 @@ from ._metrics import (
     presence_scores,
 )
 from ._one_vs_background import OneVsBackgroundClassifier
+from ._projection import to_lonlat
 from ._rank_average import RankAverageClassifier
 from ._shared_bias import SharedBiasGAMClassifier
 from ._similarity import mess
@@ -60,5 +61,6 @@ __all__ = [
     "response_curve",
     "sampling_effort",
     "thin_records",
+    "to_lonlat",
     "to_geotiff",
 ]

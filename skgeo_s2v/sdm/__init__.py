@@ -3,7 +3,9 @@
 An additive model of location and covariates (:class:`SphereGAMClassifier`;
 :class:`SharedBiasGAMClassifier` for many species with one sampling bias),
 the kernel density of each species' records (:class:`KernelDensityClassifier`),
-and the tools ecologists use to judge and publish a model of where species live:
+and the tools ecologists use to prepare their data and to judge and publish
+a model of where species live: longitude and latitude of projected
+coordinates (:func:`to_lonlat`),
 a covariate of sampling effort that takes up observers' bias
 (:func:`sampling_effort`), spatial thinning of the records
 (:func:`thin_records`; :class:`ThinnedClassifier` to tune its distance),

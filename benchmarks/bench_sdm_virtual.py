@@ -782,10 +782,14 @@ LOCATION_RECIPE = (
     "rank-average classifier of SLC coords joint + KernelDensityClassifier"
 )
 
-#: Rows of the mean rank of Maxent (sites) and the location-only recipe,
-#: with and without the xyz GAM: their members.
-MAXENT_AND_LOCATION = {
+#: Rows of the mean rank of the location-only recipe with Maxent (sites),
+#: the xyz GAM (sites), or both: their members.
+LOCATION_RECIPE_ENSEMBLES = {
     "ranks of Maxent + location-only recipe": [MAXENT, LOCATION_RECIPE],
+    "ranks of GAM xyz+cov + location-only recipe": [
+        "GAM xyz+cov, sites",
+        LOCATION_RECIPE,
+    ],
     "ranks of Maxent + GAM xyz+cov + location-only recipe": [
         MAXENT,
         "GAM xyz+cov, sites",
@@ -798,7 +802,7 @@ ONE_ESTIMATOR = "RankAverageClassifier of Maxent + GAM xyz+cov + location recipe
 
 
 def one_estimator_scores(data, frames, seed, max_epochs, only=None):
-    """The three-model ensemble of ``MAXENT_AND_LOCATION`` as one estimator,
+    """The three-model ensemble of ``LOCATION_RECIPE_ENSEMBLES`` as one estimator,
     as a user fits it: a ``RankAverageClassifier`` of Maxent and the xyz GAM
     (one of each per species against the sites, ``OneVsBackgroundClassifier``)
     and the location-only recipe (on ``lon`` and ``lat``), fitted on the
@@ -997,7 +1001,7 @@ def model_scores(data, seed, args):
     seconds.update(location_seconds)
     # The issue's ensemble (the mean rank of Maxent and a location model) with
     # the package's location-only recipe as the location model
-    for name, members in MAXENT_AND_LOCATION.items():
+    for name, members in LOCATION_RECIPE_ENSEMBLES.items():
         add_mean_rank(scores, seconds, name, members, args.only)
     one_scores, one_seconds = one_estimator_scores(
         data, frames, seed, args.max_epochs, args.only

@@ -219,8 +219,13 @@ def _run_without(module, code):
             "embed_texts(['Paris'], cache_dir=None)",
             "text",
         ),
+        (
+            "pyproj",
+            "from skgeo_s2v.sdm import to_lonlat\nto_lonlat([[5e5, 8e6]], 32755)",
+            "sdm",
+        ),
     ],
-    ids=["plotting", "geonames", "text"],
+    ids=["plotting", "geonames", "text", "projection"],
 )
 def test_missing_optional_dependency_names_its_extra(module, code, extra, tmp_path):
     result = _run_without(module, f"import os\nos.chdir({str(tmp_path)!r})\n" + code)

@@ -799,17 +799,18 @@ LOCATION_RECIPE_ENSEMBLES = {
 
 
 ONE_ESTIMATOR = "RankAverageClassifier of Maxent + GAM xyz+cov + location recipe"
+#: The same without Maxent, as a user without elapid fits it.
+ONE_ESTIMATOR_WITHOUT_MAXENT = "RankAverageClassifier of GAM xyz+cov + location recipe"
 
 
 def one_estimator_scores(data, frames, seed, max_epochs, only=None):
-    """The three-model ensemble of ``LOCATION_RECIPE_ENSEMBLES`` as one estimator,
-    as a user fits it: a ``RankAverageClassifier`` of Maxent and the xyz GAM
-    (one of each per species against the sites, ``OneVsBackgroundClassifier``)
-    and the location-only recipe (on ``lon`` and ``lat``), fitted on the
-    records of all species; each site ranked among each model's scores of
-    those records rather than among the test sites."""
-    if not wanted(ONE_ESTIMATOR, only):
-        return {}, {}
+    """The ensembles of ``LOCATION_RECIPE_ENSEMBLES`` with the xyz GAM as
+    one estimator each, as a user fits them: a ``RankAverageClassifier`` of
+    Maxent (``ONE_ESTIMATOR`` only) and the xyz GAM (one of each per species
+    against the sites, ``OneVsBackgroundClassifier``) and the location-only
+    recipe (on ``lon`` and ``lat``), fitted on the records of all species;
+    each site ranked among each model's scores of those records rather than
+    among the test sites."""
     sites, records, test = (frame.drop(columns="effort") for frame in frames)
     lonlat = ColumnTransformer([("lonlat", "passthrough", ["lon", "lat"])])
     location = RankAverageClassifier(
@@ -821,27 +822,26 @@ def one_estimator_scores(data, frames, seed, max_epochs, only=None):
             ("density", KernelDensityClassifier(random_state=seed)),
         ]
     )
-    ensemble = RankAverageClassifier(
-        [
-            (
-                "maxent",
-                OneVsBackgroundClassifier(MaxentOfCovariates(), background=sites),
-            ),
-            (
-                "gam",
-                OneVsBackgroundClassifier(
-                    SphereGAMClassifier("xyz", random_state=seed), background=sites
-                ),
-            ),
-            ("location", make_pipeline(lonlat, location)),
-        ]
+    gam = OneVsBackgroundClassifier(
+        SphereGAMClassifier("xyz", random_state=seed), background=sites
     )
-    start = time.perf_counter()
-    ensemble.fit(records[ALL_COLUMNS], data["labels"])
-    seconds = time.perf_counter() - start
-    return {ONE_ESTIMATOR: ensemble.predict_presence(test[ALL_COLUMNS])}, {
-        ONE_ESTIMATOR: seconds
+    maxent = OneVsBackgroundClassifier(MaxentOfCovariates(), background=sites)
+    ensembles = {
+        ONE_ESTIMATOR: [("maxent", maxent), ("gam", gam)],
+        ONE_ESTIMATOR_WITHOUT_MAXENT: [("gam", gam)],
     }
+    scores, seconds = {}, {}
+    for row, members in ensembles.items():
+        if not wanted(row, only):
+            continue
+        ensemble = RankAverageClassifier(
+            [*members, ("location", make_pipeline(lonlat, location))]
+        )
+        start = time.perf_counter()
+        ensemble.fit(records[ALL_COLUMNS], data["labels"])
+        seconds[row] = time.perf_counter() - start
+        scores[row] = ensemble.predict_presence(test[ALL_COLUMNS])
+    return scores, seconds
 
 
 def location_model_scores(data, seed, max_epochs, only=None):

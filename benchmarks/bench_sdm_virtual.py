@@ -86,7 +86,8 @@ sampling bias, which the predictions leave out. The issue's ensemble of
 Maxent and a location model, with the package's location-only recipe (the
 rank-average classifier of the joint classifier and the kernel density) as
 that model: the mean of the two models' ranks of the test sites, also with
-the xyz GAM as a third, and those three as one ``RankAverageClassifier``
+the xyz GAM as a third, and the xyz GAM and the recipe without Maxent; the
+three, and the two without Maxent, as one ``RankAverageClassifier``
 (Maxent and the GAM per species through ``OneVsBackgroundClassifier``),
 which ranks each site among each model's scores of the records. Scores: mean ROC
 AUC over the species of each region, then over the regions; a seed draws

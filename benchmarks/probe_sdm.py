@@ -34,6 +34,12 @@ Maxent's on the same folds, the mean over the folds of each seed.
     with the extra trees, and with the extra trees and Maxent.
     ``--presences N`` keeps ``N`` presences of each training fold
     (``bench_sdm.py --presences``).
+``maxent``
+    ``elapid.MaxentModel`` over its penalty (``beta_multiplier``), hinge
+    features and feature classes, and with the location as further
+    covariates (the unit vector, or ``lon`` and ``lat``); each alone, in
+    place of Maxent at its defaults in the mean rank with the GAM and the
+    extra trees, and beside it.
 
 Usage::
 
@@ -44,6 +50,7 @@ Usage::
     OMP_NUM_THREADS=1 python probe_sdm.py gam --seeds 100 101 --presences 25
     OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101 --only boosted
     OMP_NUM_THREADS=1 python probe_sdm.py weights --seeds 0 1 2
+    OMP_NUM_THREADS=1 python probe_sdm.py maxent --seeds 100 101
 
 ``--only`` runs the settings whose names contain one of the given strings.
 """
@@ -54,6 +61,7 @@ import os
 import pickle
 import tempfile
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -412,9 +420,85 @@ def probe_gam(seeds, cache, presences=None, only=None):
         )
 
 
+def _maxent(location=None, **params):
+    """``elapid.MaxentModel(**params)`` of presence against the sites on the
+    covariates, and with ``location`` ``"xyz"`` (the unit vector) or
+    ``"lonlat"`` as further covariates."""
+    import elapid
+
+    columns = COVARIATES.copy()
+    if location == "xyz":
+        lon, lat = np.deg2rad(LONLAT).T
+        columns["x"] = np.cos(lat) * np.cos(lon)
+        columns["y"] = np.cos(lat) * np.sin(lon)
+        columns["z"] = np.sin(lat)
+    elif location == "lonlat":
+        columns["lon"], columns["lat"] = LONLAT.T
+
+    def fit(lonlat, presence, covariates, train, seed):
+        model = elapid.MaxentModel(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(columns.iloc[train], presence[train])
+        return lambda test: model.predict(columns.iloc[test])
+
+    return fit
+
+
+#: Maxent's settings of ``probe_sdm.py maxent`` (elapid 1.0's defaults:
+#: linear, hinge and product features, ``beta_multiplier=1.5``, 10 hinges).
+MAXENTS = {
+    "beta_multiplier=0.5": {"beta_multiplier": 0.5},
+    "beta_multiplier=1.0": {"beta_multiplier": 1.0},
+    "beta_multiplier=3.0": {"beta_multiplier": 3.0},
+    "50 hinge features": {"n_hinge_features": 50},
+    "linear, quadratic, hinge, product": {
+        "feature_types": ["linear", "quadratic", "hinge", "product"]
+    },
+    "+ xyz as covariates": {"location": "xyz"},
+    "+ lon, lat as covariates": {"location": "lonlat"},
+    "+ xyz, beta_multiplier=1.0": {"location": "xyz", "beta_multiplier": 1.0},
+}
+
+
+def probe_maxent(seeds, cache, only=None):
+    maxents = selected(MAXENTS, only)
+    margins = {name: [] for name in maxents}
+    for seed in seeds:
+        folds = folds_of(seed)
+        scores = cached_scores(seed, folds, cache, ("maxent", "gam", "trees"))
+        baseline = mean_auc(scores["maxent"], folds)
+        others = [
+            rankdata(g) + rankdata(t) for g, t in zip(scores["gam"], scores["trees"])
+        ]
+        for name, settings in maxents.items():
+            variant = test_scores(_maxent(**settings), folds, seed)
+            instead = [o + rankdata(v) for o, v in zip(others, variant)]
+            beside = [i + rankdata(m) for i, m in zip(instead, scores["maxent"])]
+            margins[name].append(
+                [mean_auc(s, folds) - baseline for s in (variant, instead, beside)]
+            )
+            print(f"seed {seed} {name}: {margins[name][-1]}", flush=True)
+    print(
+        f"AUC minus Maxent's (its defaults), seeds {seeds}: alone | ranks with "
+        "the GAM and the trees | and with Maxent at its defaults too"
+    )
+    for name, rows in margins.items():
+        rows = np.array(rows)
+        print(
+            f"{name:40s} "
+            + " | ".join(
+                " ".join(f"{m:+.4f}" for m in column) + f" ({column.mean():+.4f})"
+                for column in rows.T
+            )
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("probe", choices=["trees", "ensembles", "gam", "weights"])
+    parser.add_argument(
+        "probe", choices=["trees", "ensembles", "gam", "weights", "maxent"]
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[100, 101])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument(
@@ -430,7 +514,7 @@ def main():
     parser.add_argument(
         "--only",
         nargs="+",
-        help="trees and gam: run the settings whose names contain one of these",
+        help="trees, gam and maxent: run the settings whose names contain one of these",
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -438,13 +522,15 @@ def main():
     if args.presences is not None and args.probe != "gam":
         parser.error("--presences is for the gam probe")
     if args.only is not None and args.probe in ("ensembles", "weights"):
-        parser.error("--only is for the trees and gam probes")
+        parser.error("--only is for the trees, gam and maxent probes")
     if args.probe == "gam":
         return probe_gam(args.seeds, args.cache, args.presences, args.only)
     if args.probe == "trees":
         return probe_trees(args.seeds, args.cache, args.only)
     if args.probe == "weights":
         return probe_weights(args.seeds, args.cache)
+    if args.probe == "maxent":
+        return probe_maxent(args.seeds, args.cache, args.only)
     probe_ensembles(args.seeds, args.cache)
 
 

@@ -325,6 +325,20 @@ def probe_weights(seeds, cache):
         )
 
 
+def print_margins(margins):
+    """One line a setting: its margins per seed and their mean, for each
+    column (alone, ranked with others, ...), the columns split by ``|``."""
+    for name, rows in margins.items():
+        rows = np.array(rows)
+        print(
+            f"{name:40s} "
+            + " | ".join(
+                " ".join(f"{m:+.4f}" for m in column) + f" ({column.mean():+.4f})"
+                for column in rows.T
+            )
+        )
+
+
 #: The GAM's settings of ``probe_sdm.py gam`` (the first is its defaults).
 GAMS = {
     "defaults (sphereC+, C=0.03, 6 knots)": {},
@@ -409,15 +423,7 @@ def probe_gam(seeds, cache, presences=None, only=None):
         + ("" if presences is None else f", {presences} presences a fold")
         + ": alone | ranks with the trees | ranks with the trees and Maxent"
     )
-    for name, rows in margins.items():
-        rows = np.array(rows)
-        print(
-            f"{name:40s} "
-            + " | ".join(
-                " ".join(f"{m:+.4f}" for m in column) + f" ({column.mean():+.4f})"
-                for column in rows.T
-            )
-        )
+    print_margins(margins)
 
 
 def _maxent(location=None, **params):
@@ -483,15 +489,7 @@ def probe_maxent(seeds, cache, only=None):
         f"AUC minus Maxent's (its defaults), seeds {seeds}: alone | ranks with "
         "the GAM and the trees | and with Maxent at its defaults too"
     )
-    for name, rows in margins.items():
-        rows = np.array(rows)
-        print(
-            f"{name:40s} "
-            + " | ".join(
-                " ".join(f"{m:+.4f}" for m in column) + f" ({column.mean():+.4f})"
-                for column in rows.T
-            )
-        )
+    print_margins(margins)
 
 
 def main():

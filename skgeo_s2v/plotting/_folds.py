@@ -29,6 +29,16 @@ class FoldMap:
     dropped : ndarray of bool, shape (n_samples,)
         The records the buffer drops from the training set of the fold drawn
         (all False without a buffer).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeo_s2v.model_selection import SphericalClusterKFold
+    >>> from skgeo_s2v.plotting import plot_folds
+    >>> X = np.random.default_rng(0).uniform([-180, -60], [180, 60], (90, 2))
+    >>> result = plot_folds(SphericalClusterKFold(3, random_state=0), X)
+    >>> int(result.fold.max()), bool(result.dropped.any())
+    (2, False)
     """
 
     figure: Any

@@ -28,6 +28,21 @@ class GlobeMap:
         cluster index.
     lon, lat : ndarray of shape (n_lon,) and (n_lat,)
         Coordinates of the cell centres in degrees.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from skgeo_s2v.plotting import plot_grid_map
+    >>> grid = xr.DataArray(np.arange(4.0).reshape(1, 2, 2),
+    ...     dims=("class", "lat", "lon"),
+    ...     coords={"class": ["fox"], "lat": [10.0, -10.0], "lon": [0.0, 20.0]})
+    >>> result = plot_grid_map(grid, coastline_resolution_deg=1.0)
+    >>> result.to_frame()  # one row per cell, south row first
+        lon   lat  value
+    0   0.0 -10.0    2.0
+    1  20.0 -10.0    3.0
+    2   0.0  10.0    0.0
+    3  20.0  10.0    1.0
     """
 
     figure: Any
@@ -65,6 +80,15 @@ class EncodingMaps:
         Coordinates of the cell centres in degrees, as drawn.
     features : list of str
         The names of the features drawn.
+
+    Examples
+    --------
+    >>> from skgeo_s2v import SphereMPlusEncoder
+    >>> from skgeo_s2v.plotting import plot_encoding
+    >>> result = plot_encoding(SphereMPlusEncoder(n_scales=2, min_radius=0.5),
+    ...                        [0, 1], resolution_deg=60.0)
+    >>> list(result.to_frame().columns)
+    ['lon', 'lat', 'sin(lat*f0)', 'cos(lat*f0)*cos(lon)']
     """
 
     figure: Any
@@ -104,6 +128,16 @@ class LatitudeScores:
     table : pandas.DataFrame
         One row per band: ``lat_min``, ``lat_max``, ``n_samples`` and one
         column of scores per model (NaN for an empty band).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeo_s2v.plotting import plot_score_by_latitude
+    >>> scores = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    >>> result = plot_score_by_latitude([0, 1, 0, 1], {"model": scores},
+    ...                                 [-60.0, -10.0, 20.0, 70.0], bands=2)
+    >>> list(result.table.columns), len(result.axes)
+    (['lat_min', 'lat_max', 'n_samples', 'model'], 2)
     """
 
     figure: Any

@@ -36,6 +36,7 @@ from ._metrics import (
 from ._one_vs_background import OneVsBackgroundClassifier
 from ._projection import to_lonlat
 from ._rank_average import RankAverageClassifier
+from ._recipe import make_sdm_ensemble
 from ._shared_bias import SharedBiasGAMClassifier
 from ._similarity import mess
 from ._thinning import ThinnedClassifier, thin_records
@@ -53,6 +54,7 @@ __all__ = [
     "continuous_boyce_index",
     "grid_coordinates",
     "grouped_permutation_importance",
+    "make_sdm_ensemble",
     "mess",
     "predict_grid",
     "presence_auc",

@@ -162,6 +162,7 @@ from skgeo_s2v.sdm import (
     RankAverageClassifier,
     SharedBiasGAMClassifier,
     SphereGAMClassifier,
+    make_sdm_ensemble,
     presence_auc,
     sampling_effort,
     thin_records,
@@ -811,7 +812,7 @@ def one_estimator_scores(data, frames, seed, max_epochs, only=None):
     against the sites, ``OneVsBackgroundClassifier``) and the location-only
     recipe (on ``lon`` and ``lat``), fitted on the records of all species;
     each site ranked among each model's scores of those records rather than
-    among the test sites."""
+    among the test sites. Without Maxent it is ``make_sdm_ensemble`` itself."""
     sites, records, test = (frame.drop(columns="effort") for frame in frames)
     lonlat = ColumnTransformer([("lonlat", "passthrough", ["lon", "lat"])])
     location = RankAverageClassifier(
@@ -828,16 +829,25 @@ def one_estimator_scores(data, frames, seed, max_epochs, only=None):
     )
     maxent = OneVsBackgroundClassifier(MaxentOfCovariates(), background=sites)
     ensembles = {
-        ONE_ESTIMATOR: [("maxent", maxent), ("gam", gam)],
-        ONE_ESTIMATOR_WITHOUT_MAXENT: [("gam", gam)],
+        ONE_ESTIMATOR: RankAverageClassifier(
+            [
+                ("maxent", maxent),
+                ("gam", gam),
+                ("location", make_pipeline(lonlat, location)),
+            ]
+        ),
+        # the package's function (Maxent here takes the soil's codes, which
+        # the function's plain column selection does not give it)
+        ONE_ESTIMATOR_WITHOUT_MAXENT: make_sdm_ensemble(
+            sites, random_state=seed
+        ).set_params(
+            location__rankaverageclassifier__classifier__max_epochs=max_epochs
+        ),
     }
     scores, seconds = {}, {}
-    for row, members in ensembles.items():
+    for row, ensemble in ensembles.items():
         if not wanted(row, only):
             continue
-        ensemble = RankAverageClassifier(
-            [*members, ("location", make_pipeline(lonlat, location))]
-        )
         start = time.perf_counter()
         ensemble.fit(records[ALL_COLUMNS], data["labels"])
         seconds[row] = time.perf_counter() - start

@@ -49,7 +49,10 @@ def make_sdm_ensemble(background, covariate_model=None, *, random_state=None):
     covariate_model : classifier or None, default=None
         A binary classifier of presence (True) against background (False)
         on the covariate columns alone, cloned per species, e.g.
-        ``elapid.MaxentModel()``. None leaves the covariate model out.
+        ``elapid.MaxentModel()``. It gets them as an array, in the order of
+        ``background``'s columns, a categorical column as its levels: with
+        categorical covariates give a model that encodes them itself. None
+        leaves the covariate model out.
     random_state : int or None, default=None
         Seeds the GAMs, the classifier and the kernel densities: the same
         value gives the same ensemble on the same machine.

@@ -65,6 +65,6 @@ __all__ = [
     "response_curve",
     "sampling_effort",
     "thin_records",
-    "to_lonlat",
     "to_geotiff",
+    "to_lonlat",
 ]

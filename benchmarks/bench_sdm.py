@@ -160,10 +160,12 @@ def scores_of(score, presence):
     return auc, boyce
 
 
-def fit_maxent(lonlat, presence, covariates, train, seed):
+def fit_maxent(lonlat, presence, covariates, train, seed, **params):
+    """``elapid.MaxentModel(**params)`` (its defaults without) of presence
+    against the sites on ``covariates``; returns the test-score function."""
     import elapid
 
-    model = elapid.MaxentModel()
+    model = elapid.MaxentModel(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(covariates.iloc[train], presence[train])

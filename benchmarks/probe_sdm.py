@@ -61,7 +61,6 @@ import os
 import pickle
 import tempfile
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -84,6 +83,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 
+from skgeo_s2v._geometry import unit_vectors_from_degrees
 from skgeo_s2v.blend import forest_features
 
 LONLAT, PRESENCE, COVARIATES = load_ariolimax()
@@ -430,23 +430,14 @@ def _maxent(location=None, **params):
     """``elapid.MaxentModel(**params)`` of presence against the sites on the
     covariates, and with ``location`` ``"xyz"`` (the unit vector) or
     ``"lonlat"`` as further covariates."""
-    import elapid
-
     columns = COVARIATES.copy()
     if location == "xyz":
-        lon, lat = np.deg2rad(LONLAT).T
-        columns["x"] = np.cos(lat) * np.cos(lon)
-        columns["y"] = np.cos(lat) * np.sin(lon)
-        columns["z"] = np.sin(lat)
+        columns[["x", "y", "z"]] = unit_vectors_from_degrees(*LONLAT.T)
     elif location == "lonlat":
         columns["lon"], columns["lat"] = LONLAT.T
 
     def fit(lonlat, presence, covariates, train, seed):
-        model = elapid.MaxentModel(**params)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(columns.iloc[train], presence[train])
-        return lambda test: model.predict(columns.iloc[test])
+        return fit_maxent(lonlat, presence, columns, train, seed, **params)
 
     return fit
 

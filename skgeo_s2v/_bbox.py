@@ -26,7 +26,14 @@ class BBox(NamedTuple):
         return width if width > 0 else width + 360.0
 
 
-def validate_bbox(bbox, name="bbox"):
+#: How a box crosses the antimeridian, the advice of :func:`validate_bbox`.
+BOX_ACROSS_ANTIMERIDIAN = (
+    "for a box across the antimeridian give lon_min > lon_max, e.g. "
+    "(170, -50, -170, -30)."
+)
+
+
+def validate_bbox(bbox, name="bbox", antimeridian=BOX_ACROSS_ANTIMERIDIAN):
     """Check a ``(lon_min, lat_min, lon_max, lat_max)`` box and return a :class:`BBox`.
 
     The order is that of GeoJSON and of shapely's ``bounds``. Longitudes lie in
@@ -39,6 +46,9 @@ def validate_bbox(bbox, name="bbox"):
         The box, in degrees.
     name : str, default="bbox"
         How the messages name the box.
+    antimeridian : str, default=BOX_ACROSS_ANTIMERIDIAN
+        The advice, after a longitude outside ``[-180, 180]``, on how to
+        cross the antimeridian (a polygon's bounds are told to split it).
 
     Returns
     -------
@@ -81,8 +91,7 @@ def validate_bbox(bbox, name="bbox"):
         if not -180.0 <= getattr(box, field) <= 180.0:
             raise ValueError(
                 f"{name} has {field}={getattr(box, field)}, outside [-180, 180]. "
-                "Give longitudes in [-180, 180]; for a box across the "
-                "antimeridian give lon_min > lon_max, e.g. (170, -50, -170, -30)."
+                f"Give longitudes in [-180, 180]; {antimeridian}"
             )
     for field in ("lat_min", "lat_max"):
         if not -90.0 <= getattr(box, field) <= 90.0:

@@ -186,14 +186,7 @@ def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
     row_offset : int, default=0
         Added to the row numbers of the messages, for a chunk of a larger array.
     """
-    bad = first_non_finite(lonlat)
-    if bad is not None:
-        row, col = bad
-        raise ValueError(
-            f"Column {labels[col]} of X holds {lonlat[row, col]} at row "
-            f"{row + row_offset}; coordinates must be finite. Drop or impute the "
-            "rows with missing coordinates first."
-        )
+    refuse_non_finite_coordinates(lonlat, labels, row_offset=row_offset)
     lat = lonlat[:, 1]
     outside = (lat < -90.0) | (lat > 90.0)
     if outside.any():
@@ -219,6 +212,19 @@ def check_lonlat_values(lonlat, labels=("0 (lon)", "1 (lat)"), *, row_offset=0):
         else:
             message += "Latitudes must be degrees in [-90, 90]."
         raise ValueError(message)
+
+
+def refuse_non_finite_coordinates(values, labels, *, row_offset=0):
+    """Raise a ValueError naming the column, row and value of the first NaN
+    or infinite coordinate of the 2-D ``values`` (columns named ``labels``)."""
+    bad = first_non_finite(values)
+    if bad is not None:
+        row, col = bad
+        raise ValueError(
+            f"Column {labels[col]} of X holds {values[row, col]} at row "
+            f"{row + row_offset}; coordinates must be finite. Drop or impute the "
+            "rows with missing coordinates first."
+        )
 
 
 def first_non_finite(values):

@@ -135,8 +135,8 @@ def test_polygon_sampler_pickles_and_clones():
         (shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]), "not valid"),
         ({"type": "Polygon", "coordinates": "nonsense"}, "GeoJSON"),
         ("POLYGON", "shapely Polygon or MultiPolygon"),
-        (shapely.box(0.0, 0.0, 200.0, 5.0), r"200\.0, outside.*MultiPolygon"),
-        (shapely.box(-190.0, 0.0, -170.0, 5.0), r"-190\.0, outside.*split at ±180"),
+        (shapely.box(0.0, 0.0, 200.0, 5.0), r"lon_max=200\.0, outside.*MultiPolygon"),
+        (shapely.box(-190.0, 0.0, -170.0, 5.0), r"lon_min=-190\.0.*split at ±180"),
     ],
 )
 def test_polygon_bad_input(polygon, match):

@@ -240,16 +240,12 @@ class PolygonBackground(_RejectionBackground):
 
         self.polygon_ = _as_polygon(self.polygon)
         shapely.prepare(self.polygon_)
-        lon_min, _, lon_max, _ = self.polygon_.bounds
-        if lon_min < -180.0 or lon_max > 180.0:
-            beyond = lon_min if lon_min < -180.0 else lon_max
-            raise ValueError(
-                f"The polygon reaches longitude {beyond}, outside [-180, 180]. "
-                "Give longitudes in [-180, 180]; a polygon "
-                "across the antimeridian is, as GeoJSON asks, a MultiPolygon "
-                "split at ±180°."
-            )
-        return validate_bbox(self.polygon_.bounds, name="The polygon's bounds")
+        return validate_bbox(
+            self.polygon_.bounds,
+            name="The polygon's bounds",
+            antimeridian="a polygon across the antimeridian is, as GeoJSON asks, "
+            "a MultiPolygon split at ±180°.",
+        )
 
     def _inside(self, lonlat):
         import shapely

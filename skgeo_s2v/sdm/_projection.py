@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from .._optional import import_optional
-from .._validation import first_non_finite
+from .._validation import first_non_finite, refuse_non_finite_coordinates
 
 __all__ = ["to_lonlat"]
 
@@ -74,14 +74,7 @@ def to_lonlat(X, crs, *, columns=("x", "y")):
         eastings, northings = values[:, 0], values[:, 1]
         labels = ["0 (easting)", "1 (northing)"]
     points = np.column_stack([eastings, northings])
-    bad = first_non_finite(points)
-    if bad is not None:
-        row, column = bad
-        raise ValueError(
-            f"Column {labels[column]} of X holds {points[row, column]} at row "
-            f"{row}; coordinates must be finite. Drop the rows without "
-            "coordinates first."
-        )
+    refuse_non_finite_coordinates(points, labels)
     try:
         source = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as error:

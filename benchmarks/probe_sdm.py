@@ -40,6 +40,16 @@ Maxent's on the same folds, the mean over the folds of each seed.
     covariates (the unit vector, or ``lon`` and ``lat``); each alone, in
     place of Maxent at its defaults in the mean rank with the GAM and the
     extra trees, and beside it.
+``additive``
+    the GAM of ``bench_sdm.py`` beyond its additive form, with further
+    covariate columns (each splined as the others): the products of each
+    pair of standardised covariates (interactions, as Maxent's product
+    features), the unit vector times each standardised covariate (responses
+    that change over space), and a neighbourhood term, the log kernel
+    density of the training presences at a site (for the training rows
+    computed out of fold, over five spatial folds of them, as a held-out
+    site sees it); each alone and as the mean rank with the extra trees and
+    Maxent.
 
 Usage::
 
@@ -51,6 +61,7 @@ Usage::
     OMP_NUM_THREADS=1 python probe_sdm.py trees --seeds 100 101 --only boosted
     OMP_NUM_THREADS=1 python probe_sdm.py weights --seeds 0 1 2
     OMP_NUM_THREADS=1 python probe_sdm.py maxent --seeds 100 101
+    OMP_NUM_THREADS=1 python probe_sdm.py additive --seeds 100 101
 
 ``--only`` runs the settings whose names contain one of the given strings.
 """
@@ -66,6 +77,8 @@ import numpy as np
 import torch
 from bench_sdm import (
     COVARIATE_BACKGROUNDS,
+    _fit_kde,
+    _kde_score,
     covariate_classifier_fitter,
     extra_trees_fitter,
     fit_kde,
@@ -85,6 +98,8 @@ from sklearn.ensemble import (
 
 from skgeo_s2v._geometry import unit_vectors_from_degrees
 from skgeo_s2v.blend import forest_features
+from skgeo_s2v.model_selection import SphericalClusterKFold
+from skgeo_s2v.sdm import SphereGAMClassifier
 
 LONLAT, PRESENCE, COVARIATES = load_ariolimax()
 
@@ -483,10 +498,107 @@ def probe_maxent(seeds, cache, only=None):
     print_margins(margins)
 
 
+def _pairwise_products(train):
+    """The product of each pair of the covariates, standardised on ``train``."""
+    z = COVARIATES - COVARIATES.iloc[train].mean()
+    z = z / COVARIATES.iloc[train].std()
+    return {f"{a}*{b}": z[a] * z[b] for a, b in itertools.combinations(COVARIATES, 2)}
+
+
+def _vector_products(train):
+    """Each component of the unit vector times each covariate, both
+    standardised on ``train``."""
+    z = COVARIATES - COVARIATES.iloc[train].mean()
+    z = z / COVARIATES.iloc[train].std()
+    xyz = unit_vectors_from_degrees(*LONLAT.T)
+    xyz = (xyz - xyz[train].mean(axis=0)) / xyz[train].std(axis=0)
+    return {
+        f"{axis}*{name}": xyz[:, i] * z[name]
+        for i, axis in enumerate("xyz")
+        for name in COVARIATES
+    }
+
+
+def _neighbourhood(train, seed):
+    """The log kernel density of the training presences (``bench_sdm.py``'s
+    kernel density, its bandwidth by likelihood) at every row; for the
+    training rows out of fold, over five spatial folds of them (20 k-means
+    clusters, stratified), so that they see it as a held-out site does."""
+    train = np.asarray(train)
+    values = _kde_score(_fit_kde(LONLAT[train][PRESENCE[train]]), LONLAT)
+    inner = SphericalClusterKFold(
+        n_splits=5, n_clusters=20, stratify=True, random_state=seed
+    )
+    for fitted, held_out in inner.split(LONLAT[train], PRESENCE[train]):
+        rows = train[fitted]
+        model = _fit_kde(LONLAT[rows][PRESENCE[rows]])
+        values[train[held_out]] = _kde_score(model, LONLAT[train[held_out]])
+    return {"neighbourhood": values}
+
+
+#: The further covariates of ``probe_sdm.py additive``: each makes the
+#: columns of every row from the training rows (and the seed).
+ADDITIVE = {
+    "pairwise products of the covariates": lambda train, seed: _pairwise_products(
+        train
+    ),
+    "unit vector times each covariate": lambda train, seed: _vector_products(train),
+    "neighbourhood (out-of-fold density)": _neighbourhood,
+    "products and unit vector times covariates": lambda train, seed: {
+        **_pairwise_products(train),
+        **_vector_products(train),
+    },
+}
+
+
+def _augmented_gam(columns_of):
+    """``bench_sdm.py``'s GAM with the further covariates ``columns_of``."""
+
+    def fit(lonlat, presence, covariates, train, seed):
+        frame = covariates.assign(
+            lon=lonlat[:, 0], lat=lonlat[:, 1], **columns_of(train, seed)
+        )
+        model = SphereGAMClassifier(random_state=seed).fit(
+            frame.iloc[train], presence[train]
+        )
+        return lambda test: model.predict_proba(frame.iloc[test])[:, 1]
+
+    return fit
+
+
+def probe_additive(seeds, cache, only=None):
+    variants = selected(ADDITIVE, only)
+    margins = {name: [] for name in variants}
+    for seed in seeds:
+        folds = folds_of(seed)
+        scores = cached_scores(seed, folds, cache, ("maxent", "gam", "trees"))
+        baseline = mean_auc(scores["maxent"], folds)
+        others = [
+            rankdata(m) + rankdata(t) for m, t in zip(scores["maxent"], scores["trees"])
+        ]
+        defaults = [o + rankdata(g) for o, g in zip(others, scores["gam"])]
+        alone, ranked = (
+            mean_auc(s, folds) - baseline for s in (scores["gam"], defaults)
+        )
+        print(f"seed {seed} the GAM's defaults: {alone:+.4f}, ranked {ranked:+.4f}")
+        for name, columns_of in variants.items():
+            variant = test_scores(_augmented_gam(columns_of), folds, seed)
+            ranked = [o + rankdata(v) for o, v in zip(others, variant)]
+            margins[name].append(
+                [mean_auc(s, folds) - baseline for s in (variant, ranked)]
+            )
+    print(
+        f"AUC minus Maxent's, seeds {seeds}: the GAM with these covariates too, "
+        "alone | ranked with Maxent and the extra trees"
+    )
+    print_margins(margins)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "probe", choices=["trees", "ensembles", "gam", "weights", "maxent"]
+        "probe",
+        choices=["trees", "ensembles", "gam", "weights", "maxent", "additive"],
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=[100, 101])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -503,7 +615,8 @@ def main():
     parser.add_argument(
         "--only",
         nargs="+",
-        help="trees, gam and maxent: run the settings whose names contain one of these",
+        help="trees, gam, maxent and additive: run the settings whose names "
+        "contain one of these",
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -511,7 +624,7 @@ def main():
     if args.presences is not None and args.probe != "gam":
         parser.error("--presences is for the gam probe")
     if args.only is not None and args.probe in ("ensembles", "weights"):
-        parser.error("--only is for the trees, gam and maxent probes")
+        parser.error("--only is for the trees, gam, maxent and additive probes")
     if args.probe == "gam":
         return probe_gam(args.seeds, args.cache, args.presences, args.only)
     if args.probe == "trees":
@@ -520,6 +633,8 @@ def main():
         return probe_weights(args.seeds, args.cache)
     if args.probe == "maxent":
         return probe_maxent(args.seeds, args.cache, args.only)
+    if args.probe == "additive":
+        return probe_additive(args.seeds, args.cache, args.only)
     probe_ensembles(args.seeds, args.cache)
 
 

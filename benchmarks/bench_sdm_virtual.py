@@ -43,6 +43,11 @@ regions do:
   as drawn from its probability. A species with fewer than 5 test presences
   is left out of the mean.
 
+The data are :func:`skgeo_s2v.datasets.make_virtual_survey`'s, of the
+region's name there (``"alps"``, ``"south-east australia"``, ``"south
+america"``) and 15 species; until 2026-12-08 its code lived in this script
+(the same data to the bit).
+
 Per species, side by side, each against the region's background sites
 (``sites``) and, where marked, against the other species' records
 (``target group``, which share their sampling bias): ``elapid.MaxentModel``
@@ -153,8 +158,8 @@ from skgeo_s2v._geometry import (
     great_circle_angle,
     unit_vectors_from_degrees,
 )
-from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
+from skgeo_s2v.datasets import VIRTUAL_SURVEY_REGIONS, make_virtual_survey
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
     KernelDensityClassifier,
@@ -168,28 +173,17 @@ from skgeo_s2v.sdm import (
     thin_records,
 )
 
+#: The benchmark's regions: ``make_virtual_survey``'s named regions.
 REGIONS = {
-    "small": (5.0, 45.0, 11.0, 49.0),
-    "medium": (141.0, -38.0, 153.0, -28.0),
-    "large": (-80.0, -35.0, -40.0, 0.0),
+    "small": "alps",
+    "medium": "south-east australia",
+    "large": "south america",
 }
 N_SPECIES = 15
-N_BACKGROUND = 10_000
-N_TEST = 2_000
-N_POOL = 40_000  # candidate sites the records are drawn from
 #: Strength of the sampling bias: records and survey sites are drawn with
 #: weight ``exp(BIAS · b)`` of a smooth field ``b`` (``--bias``; 0: none).
 BIAS = 1.5
 COVARIATES = ["temperature", "rain", "relief", "soil"]
-SOIL_LEVELS = 5
-
-
-def box_sites(box, n, rng):
-    """``n`` points uniform by area in ``(lon_min, lat_min, lon_max, lat_max)``."""
-    lon_min, lat_min, lon_max, lat_max = box
-    lon = rng.uniform(lon_min, lon_max, n)
-    lat = lonlat_from_uniform(np.zeros(n), rng.uniform(size=n), lat_min, lat_max)[:, 1]
-    return np.column_stack([lon, lat])
 
 
 def unit(lonlat):
@@ -197,175 +191,41 @@ def unit(lonlat):
     return unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
 
 
-def diagonal_radians(box):
-    """Great-circle length of the box's diagonal, in radians."""
-    corners = unit(np.array([[box[0], box[1]], [box[2], box[3]]]))
+def diagonal_radians(region):
+    """Great-circle length of the named region's diagonal, in radians."""
+    lon_min, lat_min, lon_max, lat_max = VIRTUAL_SURVEY_REGIONS[region]
+    corners = unit(np.array([[lon_min, lat_min], [lon_max, lat_max]]))
     return float(great_circle_angle(corners[:1], corners[1:])[0, 0])
 
 
-def smooth_field(box, rng, n_bumps=10, widths=(0.1, 0.4)):
-    """A random smooth field: a sum of ``n_bumps`` Gaussian bumps on the
-    sphere, of widths ``widths`` (10-40 %) of the region's diagonal,
-    standardised over the region."""
-    centres = unit(box_sites(box, n_bumps, rng))
-    widths = rng.uniform(*widths, n_bumps) * diagonal_radians(box)
-    heights = rng.normal(size=n_bumps)
-    reference = box_sites(box, 5000, rng)
-
-    def field(lonlat):
-        angles = great_circle_angle(unit(lonlat), centres)
-        return np.exp(-0.5 * (angles / widths) ** 2) @ heights
-
-    values = field(reference)
-    mean, spread = values.mean(), values.std()
-    return lambda lonlat: (field(lonlat) - mean) / spread
-
-
-def make_region(box, rng):
-    """The region's covariate function ``lonlat -> DataFrame`` and sampling bias."""
-    warmth, rain, relief, bias = (smooth_field(box, rng) for _ in range(4))
-    soil_centres = unit(box_sites(box, 12, rng))
-    soil_of_centre = rng.integers(0, SOIL_LEVELS, len(soil_centres))
-    middle = 0.5 * (box[1] + box[3])
-    span = abs(box[3] - box[1])
-
-    def covariates(lonlat):
-        soil = soil_of_centre[np.argmax(unit(lonlat) @ soil_centres.T, axis=1)]
-        return pd.DataFrame(
-            {
-                "temperature": -(np.abs(lonlat[:, 1]) - abs(middle)) / span
-                + 0.5 * warmth(lonlat),
-                "rain": rain(lonlat),
-                "relief": relief(lonlat),
-                "soil": pd.Categorical(soil, categories=range(SOIL_LEVELS)),
-            }
-        )
-
-    return covariates, bias
-
-
-def make_species(
-    box, pool, pool_covariates, rng, patches=1, preference=None, hidden=()
-):
-    """A species' probability of occupancy ``(lonlat, covariates) -> p``, or
-    None when no pool site is suitable enough to start its range from.
-    ``patches`` > 1 gives it that many smaller ranges (disjunct populations).
-    ``preference`` (weights of the pool sites, summing to 1) draws the site
-    of its optimum and the origins of its ranges in proportion to them
-    instead of uniformly. ``hidden`` are fields ``lonlat -> values`` that no
-    model sees: the species has a Gaussian response to each too (optimum at
-    the same site, width 0.5 to 1 of their unit spread)."""
-
-    def pick(candidates, size=None):
-        if preference is None:
-            return candidates[rng.integers(len(candidates), size=size)]
-        weights = preference[candidates] / preference[candidates].sum()
-        return rng.choice(candidates, size=size, p=weights)
-
-    temperature = pool_covariates["temperature"].to_numpy()
-    rain = pool_covariates["rain"].to_numpy()
-    site = pick(np.arange(len(pool)))
-    optimum = pool_covariates.iloc[site]
-    widths = rng.uniform(0.3, 1.0, 2) * np.array([temperature.std(), rain.std()])
-    soil_weight = rng.uniform(0.2, 1.0, SOIL_LEVELS)
-    soil_weight[rng.integers(SOIL_LEVELS)] = 0.0  # one soil it never lives on
-    hidden_optimum = np.array([field(pool[site, None])[0] for field in hidden])
-    hidden_widths = rng.uniform(0.5, 1.0, len(hidden))
-
-    def suitability(lonlat, frame):
-        t = (frame["temperature"].to_numpy() - optimum["temperature"]) / widths[0]
-        r = (frame["rain"].to_numpy() - optimum["rain"]) / widths[1]
-        soil = soil_weight[frame["soil"].cat.codes.to_numpy()]
-        squares = t**2 + r**2
-        for field, centre, width in zip(hidden, hidden_optimum, hidden_widths):
-            squares = squares + ((field(lonlat) - centre) / width) ** 2
-        return np.exp(-0.5 * squares) * soil
-
-    suitable = np.flatnonzero(suitability(pool, pool_covariates) > 0.5)
-    if len(suitable) == 0:
-        return None
-    if patches == 1:
-        origin = unit(pool[pick(suitable), None])
-        radius = np.array([rng.uniform(0.15, 0.5)]) * diagonal_radians(box)
-    else:
-        origin = unit(pool[pick(suitable, size=patches)])
-        radius = rng.uniform(0.05, 0.2, patches) * diagonal_radians(box)
-
-    def occupancy(lonlat, frame):
-        distance = great_circle_angle(unit(lonlat), origin)
-        reach = np.exp(-0.5 * (distance / radius) ** 2).max(axis=1)
-        return suitability(lonlat, frame) * reach
-
-    return occupancy
-
-
-def make_data(box, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
-    """Records (lonlat, species), background and test sites with covariates,
-    and the test sites' observed presence ``(n_test, n_species)``.
-    ``hotspot`` > 0 draws the species' optima and ranges with weight
-    ``exp(hotspot · h)`` of a smooth field ``h``: a centre of richness that
-    all species share. ``hidden`` > 0 adds that many unmeasured covariates,
-    fields of fine detail (60 bumps of widths 3-10 % of the diagonal) that
-    every species responds to and no model sees."""
-    covariates, bias = make_region(box, rng)
-    richness = smooth_field(box, rng) if hotspot > 0 else None
-    unmeasured = [
-        smooth_field(box, rng, n_bumps=60, widths=(0.03, 0.1)) for _ in range(hidden)
-    ]
-    pool = box_sites(box, N_POOL, rng)
-    pool_covariates = covariates(pool)
-    background = box_sites(box, N_BACKGROUND, rng)
-    weights = np.exp(bias_strength * bias(pool))
-    weights /= weights.sum()
-    # Surveyed sites follow the observers too: drawn from a second pool with
-    # the same sampling bias.
-    survey_pool = box_sites(box, N_POOL, rng)
-    survey_weights = np.exp(bias_strength * bias(survey_pool))
-    test = survey_pool[
-        rng.choice(
-            N_POOL, N_TEST, replace=False, p=survey_weights / survey_weights.sum()
-        )
-    ]
-    test_covariates = covariates(test)
-    records, labels, truth, true_occupancy, occupancies = [], [], [], [], []
-    preference = None
-    if richness is not None:
-        preference = np.exp(hotspot * richness(pool))
-        preference /= preference.sum()
-    while len(truth) < N_SPECIES:
-        occupancy = make_species(
-            box, pool, pool_covariates, rng, patches, preference, unmeasured
-        )
-        if occupancy is None:
-            continue
-        occupied = np.flatnonzero(rng.random(N_POOL) < occupancy(pool, pool_covariates))
-        n_records = int(np.exp(rng.uniform(np.log(5), np.log(150))))
-        if len(occupied) < max(n_records, 50):
-            continue
-        chosen = rng.choice(
-            occupied,
-            n_records,
-            replace=False,
-            p=weights[occupied] / weights[occupied].sum(),
-        )
-        records.append(pool[chosen])
-        labels.append(np.full(n_records, f"sp{len(truth):02d}"))
-        occupancies.append(occupancy)
-        true_occupancy.append(occupancy(test, test_covariates))
-        truth.append(rng.random(N_TEST) < true_occupancy[-1])
-    records = np.concatenate(records)
+def make_data(region, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):
+    """:func:`~skgeo_s2v.datasets.make_virtual_survey` of the named region
+    (``N_SPECIES`` species, its other defaults) as the benchmark's dict:
+    records (lonlat, species), background and test (survey) sites with
+    covariates, the test sites' observed presence ``(n_test, n_species)`` and
+    true occupancy, and the functions of the covariates and the occupancy."""
+    data = make_virtual_survey(
+        region,
+        n_species=N_SPECIES,
+        sampling_bias=bias_strength,
+        n_ranges=patches,
+        richness_centre=hotspot,
+        n_hidden_covariates=hidden,
+        random_state=rng,
+    )
+    lonlat = ["lon", "lat"]
     return {
-        "records": records,
-        "labels": np.concatenate(labels),
-        "records_covariates": covariates(records),
-        "background": background,
-        "background_covariates": covariates(background),
-        "test": test,
-        "test_covariates": test_covariates,
-        "truth": np.column_stack(truth).astype(int),
-        "true_occupancy": np.column_stack(true_occupancy),
-        "covariates": covariates,
-        "occupancies": occupancies,
+        "records": data.records[lonlat].to_numpy(),
+        "labels": data.records["species"].to_numpy(),
+        "records_covariates": data.records[COVARIATES],
+        "background": data.background[lonlat].to_numpy(),
+        "background_covariates": data.background[COVARIATES],
+        "test": data.survey[lonlat].to_numpy(),
+        "test_covariates": data.survey[COVARIATES],
+        "truth": data.survey_presence.to_numpy(),
+        "true_occupancy": data.survey_occupancy.to_numpy(),
+        "covariates": data.covariates,
+        "occupancy": data.occupancy,
     }
 
 
@@ -423,12 +283,7 @@ def held_out_records(data, test):
         "test": test_points,
         "test_covariates": test_covariates,
         "truth": truth,
-        "true_occupancy": np.column_stack(
-            [
-                occupancy(test_points, test_covariates)
-                for occupancy in data["occupancies"]
-            ]
-        ),
+        "true_occupancy": data["occupancy"](test_points).to_numpy(),
     }
 
 
@@ -926,12 +781,12 @@ def species_aucs(truth, scores):
 MIN_THINNED = 5
 
 
-def thinned(data, box, fraction, seed):
+def thinned(data, region, fraction, seed):
     """``data`` with each species' records thinned (:func:`thin_records`) so
     that no two lie closer than ``fraction`` of the region's diagonal (a
     species left with fewer than ``MIN_THINNED`` keeps all its records, so
     that every species is modelled, as without thinning)."""
-    distance_km = fraction * diagonal_radians(box) * EARTH_RADIUS_KM
+    distance_km = fraction * diagonal_radians(region) * EARTH_RADIUS_KM
     kept = thin_records(
         data["records"], distance_km, y=data["labels"], random_state=seed
     )

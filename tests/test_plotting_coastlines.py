@@ -113,6 +113,22 @@ def test_plot_grid_map_of_a_binary_range_and_without_coastlines():
     assert not result.ax.collections
 
 
+def test_plot_grid_map_of_a_range_with_unscored_cells():
+    from skgeo_s2v.sdm import binary_range
+
+    scores = _grid(
+        np.array([[[0.2, 0.9, np.nan, 0.7], [0.1, np.nan, 0.6, 0.3], [0.8] * 4]])
+    )
+    ranges = binary_range(scores, 0.5)
+    assert ranges.dtype == np.float32
+    result = plot_grid_map(ranges, coastlines=False)
+    assert result.image.get_clim() == (0.0, 1.0)
+    assert result.image.get_cmap().name == "Greens"
+    # The same 0, 1 and NaN values, not a range, are drawn as scores.
+    result = plot_grid_map(ranges.rename("scores"), coastlines=False)
+    assert result.image.get_cmap().name == "viridis"
+
+
 def test_plot_grid_map_needs_a_known_label_when_there_are_several():
     grid = _grid(np.zeros((2, 3, 4)), ("fox", "owl"))
     with pytest.raises(ValueError, match="choose one with label="):

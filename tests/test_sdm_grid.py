@@ -370,6 +370,48 @@ def test_binary_range_of_a_grid_keeps_its_coordinates(knn):
     assert not ranges.sel({"class": "s"}).any()
 
 
+def _with_unscored_cells(grid):
+    """``grid`` with NaN in every class at two cells, as predict_grid leaves
+    cells without covariates."""
+    unscored = np.zeros(grid.shape[1:], dtype=bool)
+    unscored[0, 0] = unscored[-1, 1] = True
+    return grid.where(~unscored), unscored
+
+
+def test_binary_range_leaves_unscored_cells_without_a_prediction(knn):
+    grid, unscored = _with_unscored_cells(
+        predict_grid(knn, resolution_deg=30.0, method="predict_proba")
+    )
+    ranges = binary_range(grid, 0.5)
+    assert ranges.dtype == np.float32 and ranges.dims == grid.dims
+    assert np.isnan(ranges.values[:, unscored]).all()
+    scored = grid.values[:, ~unscored]
+    np.testing.assert_array_equal(ranges.values[:, ~unscored], scored >= 0.5)
+    assert "NaN where not scored" in ranges.attrs["long_name"]
+    # A grid scored everywhere keeps its boolean range.
+    assert binary_range(grid.fillna(0.0), 0.5).dtype == bool
+
+
+# rioxarray's own transform arithmetic warns under affine >= 3 when reading.
+@pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")
+def test_to_geotiff_writes_unscored_cells_as_no_data(knn, tmp_path):
+    rioxarray = pytest.importorskip("rioxarray")
+    grid, unscored = _with_unscored_cells(
+        predict_grid(
+            knn,
+            resolution_deg=2.0,
+            bbox=(-20.0, 30.0, 20.0, 60.0),
+            method="predict_proba",
+        )
+    )
+    for name, raster in (("scores", grid), ("range", binary_range(grid, 0.5))):
+        to_geotiff(raster, tmp_path / f"{name}.tif")
+        back = rioxarray.open_rasterio(tmp_path / f"{name}.tif", masked=True)
+        assert np.isnan(back.rio.nodata)
+        np.testing.assert_array_equal(back.values, raster.values)
+        assert np.isnan(back.values[:, unscored]).all()
+
+
 # rioxarray's own transform arithmetic warns under affine >= 3 when reading.
 @pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")
 def test_to_geotiff_writes_a_raster_that_reads_back(knn, tmp_path):

@@ -93,7 +93,10 @@ def plot_grid_map(
     data = np.asarray(values.values)
     if lat[0] > lat[-1]:
         lat, data = lat[::-1], data[::-1]
-    binary = data.dtype == bool
+    # A binary range: boolean, or (with cells not scored) 1, 0 and NaN.
+    binary = data.dtype == bool or (
+        values.name == "range" and np.isin(data[np.isfinite(data)], (0.0, 1.0)).all()
+    )
     half_x = (lon[-1] - lon[0]) / (lon.size - 1) / 2 if lon.size > 1 else 0.5
     half_y = (lat[-1] - lat[0]) / (lat.size - 1) / 2 if lat.size > 1 else 0.5
     extent = tuple(

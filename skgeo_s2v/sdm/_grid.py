@@ -226,7 +226,9 @@ def to_geotiff(grid, path):
     One band per class, in the order of the ``class`` coordinate; the band
     descriptions are the class names; the CRS is WGS 84 (EPSG:4326). Needs
     ``rioxarray`` (``pip install 'skgeo_s2v[geotiff]'``); a boolean range is
-    written as ``uint8`` (1 = present).
+    written as ``uint8`` (1 = present). NaN cells (those ``predict_grid``
+    could not score, and a :func:`binary_range` of them) are the raster's
+    no-data value.
 
     Parameters
     ----------
@@ -256,6 +258,8 @@ def to_geotiff(grid, path):
     raster = raster.drop_vars("class").rio.set_spatial_dims(x_dim="lon", y_dim="lat")
     raster = raster.rio.write_crs("EPSG:4326")
     raster.attrs = {"long_name": names}
+    if raster.dtype.kind == "f" and bool(raster.isnull().any()):
+        raster = raster.rio.write_nodata(np.nan, encoded=False)
     with warnings.catch_warnings():
         # rioxarray's transform arithmetic, with affine >= 3 (not ours to fix).
         warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)

@@ -151,14 +151,29 @@ def binary_range(scores, thresholds):
 
     Returns
     -------
-    ranges : ndarray of bool or xarray.DataArray of bool
-        Same shape (and, for a DataArray, coordinates) as ``scores``.
+    ranges : ndarray of bool or xarray.DataArray
+        Same shape (and, for a DataArray, coordinates) as ``scores``. A
+        DataArray's range is boolean where every cell was scored; a grid
+        with cells that :func:`~skgeo_s2v.sdm.predict_grid` left NaN (no
+        covariates there: at sea, outside the rasters, an unseen
+        categorical level) gives a float32 range, 1 (present), 0 (absent)
+        and NaN in those cells, so that no cell without a prediction is
+        counted as an absence (:func:`~skgeo_s2v.sdm.to_geotiff` writes
+        them as no data).
 
     Examples
     --------
     >>> binary_range([[0.9, 0.2], [0.5, 0.8]], [0.6, 0.7])
     array([[ True, False],
            [False,  True]])
+
+    A cell of a grid without a prediction stays without one:
+
+    >>> import numpy as np, xarray as xr
+    >>> grid = xr.DataArray([[[0.9, np.nan]]], dims=("class", "lat", "lon"),
+    ...                     coords={"class": ["oak"]})
+    >>> binary_range(grid, 0.5).values
+    array([[[ 1., nan]]], dtype=float32)
     """
     thresholds = np.asarray(thresholds, dtype=np.float64)
     if hasattr(scores, "dims") and "class" in scores.dims:
@@ -169,8 +184,13 @@ def binary_range(scores, thresholds):
                 thresholds, dims="class", coords={"class": scores["class"]}
             )
         ranges = scores >= thresholds
+        long_name = "predicted presence (score >= threshold)"
+        scored = scores.notnull()
+        if not bool(scored.all()):
+            ranges = ranges.astype(np.float32).where(scored)
+            long_name += ", NaN where not scored"
         ranges.name = "range"
-        ranges.attrs = {"long_name": "predicted presence (score >= threshold)"}
+        ranges.attrs = {"long_name": long_name}
         return ranges
     scores = check_scores(scores, "scores", ndim=2)
     if thresholds.ndim and thresholds.shape != (scores.shape[1],):

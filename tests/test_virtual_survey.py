@@ -193,6 +193,36 @@ def test_covariate_layers_across_the_antimeridian():
     assert float(layers["rain"][0, -1]) == pytest.approx(expected["rain"][0])
 
 
+def test_land_only_keeps_every_site_on_land_and_the_sea_out_of_the_layers():
+    pytest.importorskip("global_land_mask")
+    pytest.importorskip("xarray")
+    from skgeo_s2v._landmask import is_land
+
+    data = make_virtual_survey(
+        "south-east australia", **SMALL, land_only=True, random_state=0
+    )
+    for frame in (data.records, data.background, data.survey):
+        assert is_land(frame["lon"], frame["lat"]).all()
+    layers = data.covariate_layers(0.5)
+    lon, lat = np.meshgrid(layers["lon"], layers["lat"])
+    land = is_land(lon.ravel(), lat.ravel()).reshape(lon.shape)
+    assert 0 < land.mean() < 1  # the box holds sea too
+    for name in COVARIATES:
+        assert np.isnan(layers[name].values[~land]).all()
+        assert np.isfinite(layers[name].values[land]).all()
+    # Without land_only the same box puts sites at sea.
+    anywhere = make_virtual_survey("south-east australia", **SMALL, random_state=0)
+    assert not is_land(anywhere.background["lon"], anywhere.background["lat"]).all()
+
+
+def test_land_only_refuses_a_region_at_sea():
+    pytest.importorskip("global_land_mask")
+    with pytest.raises(ValueError, match="almost all sea"):
+        make_virtual_survey((-30.0, -40.0, -20.0, -30.0), land_only=True)
+    with pytest.raises(ValueError, match="land_only must be True or False"):
+        make_virtual_survey(land_only="yes")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -48,6 +48,26 @@ def _box_sites(box, n, rng):
     return np.column_stack([lon, lat])
 
 
+def _land_sites(box, n, rng):
+    """``n`` points uniform by area over the land of the box (the land mask
+    of ``global-land-mask``), drawn from the box and kept where on land."""
+    from .._landmask import is_land
+
+    kept, found, drawn = [], 0, 0
+    while found < n:
+        batch = _box_sites(box, max(2 * (n - found), 1000), rng)
+        drawn += len(batch)
+        batch = batch[is_land(batch[:, 0], batch[:, 1])]
+        kept.append(batch)
+        found += len(batch)
+        if drawn >= 100_000 and found < 1e-3 * drawn:
+            raise ValueError(
+                f"region {tuple(box)} is almost all sea ({found} of {drawn} "
+                "points on land); give a box over land, or land_only=False."
+            )
+    return np.concatenate(kept)[:n]
+
+
 def _unit(lonlat):
     return unit_vectors_from_degrees(lonlat[:, 0], lonlat[:, 1])
 
@@ -205,6 +225,7 @@ def make_virtual_survey(
     n_ranges=1,
     richness_centre=0.0,
     n_hidden_covariates=0,
+    land_only=False,
     random_state=None,
 ):
     """Virtual species of one region, as species distribution data sets ship them.
@@ -266,6 +287,12 @@ def make_virtual_survey(
         to 10 % of the diagonal) to which each species has a Gaussian
         response too, and which the returned data do not hold, so that the
         location carries habitat at fine scales.
+    land_only : bool, default=False
+        Whether the sites (those the records come from, the background and
+        the survey sites) lie on land only, by the land mask of
+        ``global-land-mask`` (the ``sdm`` extra), as a terrestrial
+        species' would; the covariate fields stay those of the whole box.
+        False places them anywhere in the box, as the benchmark does.
     random_state : int, numpy.random.Generator or None, default=None
         Seeds everything; the same seed gives the same data.
 
@@ -300,7 +327,9 @@ def make_virtual_survey(
             covariates at the cell centres of a grid over the region (the
             cells of :func:`~skgeo_s2v.sdm.grid_coordinates`), the
             ``covariates=`` of :func:`~skgeo_s2v.sdm.predict_grid`; ``soil``
-            holds its level codes. Needs the ``sdm`` extra (xarray).
+            holds its level codes. With ``land_only``, cells at sea are NaN,
+            so that the grid leaves them out. Needs the ``sdm`` extra
+            (xarray).
         ``bbox``
             The region's box ``(lon_min, lat_min, lon_max, lat_max)``.
         ``species``
@@ -311,7 +340,8 @@ def make_virtual_survey(
     ValueError
         For an unknown region or a box too large, counts that are not
         positive integers, ``n_records`` not an increasing pair, a negative
-        strength, or a region where the species cannot be placed.
+        strength, a region where the species cannot be placed, or (with
+        ``land_only``) a region almost all at sea.
 
     See Also
     --------
@@ -339,6 +369,9 @@ def make_virtual_survey(
     n_ranges = _check_count(n_ranges, "n_ranges", 1)
     richness_centre = _check_strength(richness_centre, "richness_centre")
     n_hidden = _check_count(n_hidden_covariates, "n_hidden_covariates", 0)
+    if not isinstance(land_only, (bool, np.bool_)):
+        raise ValueError(f"land_only must be True or False; got {land_only!r}.")
+    sites = _land_sites if land_only else _box_sites
     if isinstance(random_state, np.random.RandomState):
         random_state = random_state.randint(np.iinfo(np.int32).max)
     rng = np.random.default_rng(random_state)
@@ -348,12 +381,12 @@ def make_virtual_survey(
     hidden = [
         _smooth_field(box, rng, n_bumps=60, widths=(0.03, 0.1)) for _ in range(n_hidden)
     ]
-    pool = _box_sites(box, _N_POOL, rng)
+    pool = sites(box, _N_POOL, rng)
     pool_covariates = covariates(pool)
-    background = _box_sites(box, n_background, rng)
+    background = sites(box, n_background, rng)
     weights = np.exp(sampling_bias * bias(pool))
     weights /= weights.sum()
-    survey_pool = _box_sites(box, _N_POOL, rng)
+    survey_pool = sites(box, _N_POOL, rng)
     survey_weights = np.exp(sampling_bias * bias(survey_pool))
     survey = survey_pool[
         rng.choice(
@@ -423,7 +456,7 @@ def make_virtual_survey(
         )
 
     def covariate_layers(resolution_deg):
-        return _covariate_layers(covariates, box, resolution_deg)
+        return _covariate_layers(covariates, box, resolution_deg, land_only)
 
     return Bunch(
         records=frame(record_lonlat, covariates(record_lonlat), species=labels),
@@ -451,9 +484,10 @@ def _lonlat_of(X):
     return np.asarray(validate_lonlat(None, X, reset=False), dtype=float)
 
 
-def _covariate_layers(covariates, box, resolution_deg):
+def _covariate_layers(covariates, box, resolution_deg, land_only):
     """The covariates at the cells of ``grid_coordinates(resolution_deg,
-    box)``, as an ``xarray.Dataset`` of 2-D variables on ``lat``/``lon``."""
+    box)``, as an ``xarray.Dataset`` of 2-D variables on ``lat``/``lon``;
+    NaN at sea with ``land_only``."""
     from ..sdm import grid_coordinates
 
     xr = import_optional("xarray", "sdm", "covariate layers of a virtual survey")
@@ -463,6 +497,11 @@ def _covariate_layers(covariates, box, resolution_deg):
     )
     values = covariates(cells)
     values["soil"] = values["soil"].cat.codes
+    if land_only:
+        from .._landmask import is_land
+
+        values = values.astype(float)
+        values[~is_land(cells[:, 0], cells[:, 1])] = np.nan
     shape = (lat.size, lon.size)
     return xr.Dataset(
         {

@@ -152,14 +152,15 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
+from skgeo_s2v._bbox import validate_bbox
 from skgeo_s2v._geometry import (
     EARTH_RADIUS_KM,
     diameter_radians,
-    great_circle_angle,
     unit_vectors_from_degrees,
 )
 from skgeo_s2v.background import PointsBackground, TargetGroupBackground
 from skgeo_s2v.datasets import VIRTUAL_SURVEY_REGIONS, make_virtual_survey
+from skgeo_s2v.datasets._virtual_survey import _diagonal_radians
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
     KernelDensityClassifier,
@@ -193,9 +194,7 @@ def unit(lonlat):
 
 def diagonal_radians(region):
     """Great-circle length of the named region's diagonal, in radians."""
-    lon_min, lat_min, lon_max, lat_max = VIRTUAL_SURVEY_REGIONS[region]
-    corners = unit(np.array([[lon_min, lat_min], [lon_max, lat_max]]))
-    return float(great_circle_angle(corners[:1], corners[1:])[0, 0])
+    return _diagonal_radians(validate_bbox(VIRTUAL_SURVEY_REGIONS[region]))
 
 
 def make_data(region, rng, bias_strength=BIAS, patches=1, hotspot=0.0, hidden=0):

@@ -28,9 +28,6 @@ VIRTUAL_SURVEY_REGIONS = {
     "south america": (-80.0, -35.0, -40.0, 0.0),
 }
 
-#: The covariates of every virtual region; ``soil`` is a pandas categorical.
-COVARIATE_NAMES = ("temperature", "rain", "relief", "soil")
-
 _SOIL_LEVELS = 5
 _N_POOL = 40_000  # candidate sites the records and the survey sites come from
 _MIN_OCCUPIED = 50  # pool sites a species must occupy to be kept

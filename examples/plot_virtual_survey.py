@@ -26,7 +26,6 @@ import os
 import tempfile
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from skgeo_s2v.datasets import make_virtual_survey
 from skgeo_s2v.plotting import plot_grid_map
@@ -122,12 +121,7 @@ with tempfile.TemporaryDirectory() as folder:
 # left blank, as in the model's map). The model had only the records to
 # find it from, and they pile up where the observers go: where the species
 # is rare but searched for often, its records still put it on the map.
-cells = np.column_stack(
-    [np.tile(grid["lon"], grid["lat"].size), np.repeat(grid["lat"], grid["lon"].size)]
-)
-occupancy = data.occupancy(cells)[name].to_numpy().reshape(1, *grid.shape[1:])
-truth = grid.sel({"class": [name]}).copy(data=occupancy)
-truth = truth.where(np.isfinite(grid.sel({"class": [name]})))
+truth = data.occupancy_grid(0.05)
 result = plot_grid_map(truth, name)
 result.ax.set_title(f"{name}: true probability of occupancy")
 

@@ -179,6 +179,23 @@ def test_covariate_layers_feed_predict_grid(data):
     assert np.isfinite(grid.values).all()
 
 
+def test_the_occupancy_grid_is_the_occupancy_at_each_cell(data):
+    pytest.importorskip("xarray")
+    from skgeo_s2v.sdm import grid_coordinates
+
+    grid = data.occupancy_grid(1.0)
+    lon, lat = grid_coordinates(1.0, data.bbox)
+    assert grid.dims == ("class", "lat", "lon")
+    assert list(grid["class"].values) == data.species
+    assert grid.shape == (3, lat.size, lon.size)
+    cell = np.array([[lon[4], lat[1]]])
+    expected = data.occupancy(cell)
+    for name in data.species:
+        assert float(grid.sel({"class": name})[1, 4]) == pytest.approx(
+            expected[name][0]
+        )
+
+
 def test_covariate_layers_across_the_antimeridian():
     pytest.importorskip("xarray")
     from skgeo_s2v.sdm import grid_coordinates
@@ -210,6 +227,9 @@ def test_land_only_keeps_every_site_on_land_and_the_sea_out_of_the_layers():
     for name in COVARIATES:
         assert np.isnan(layers[name].values[~land]).all()
         assert np.isfinite(layers[name].values[land]).all()
+    occupancy = data.occupancy_grid(0.5).values
+    assert np.isnan(occupancy[:, ~land]).all()
+    assert np.isfinite(occupancy[:, land]).all()
     # Without land_only the same box puts sites at sea.
     anywhere = make_virtual_survey("south-east australia", **SMALL, random_state=0)
     assert not is_land(anywhere.background["lon"], anywhere.background["lat"]).all()

@@ -327,6 +327,12 @@ def make_virtual_survey(
             holds its level codes. With ``land_only``, cells at sea are NaN,
             so that the grid leaves them out. Needs the ``sdm`` extra
             (xarray).
+        ``occupancy_grid``
+            Function ``(resolution_deg) -> xarray.DataArray`` of each
+            species' true probability of occupancy on the same cells, with
+            the dimensions of :func:`~skgeo_s2v.sdm.predict_grid`'s output
+            (``class``, ``lat``, ``lon``), to hold a model's map against;
+            NaN at sea with ``land_only``.
         ``bbox``
             The region's box ``(lon_min, lat_min, lon_max, lat_max)``.
         ``species``
@@ -455,6 +461,9 @@ def make_virtual_survey(
     def covariate_layers(resolution_deg):
         return _covariate_layers(covariates, box, resolution_deg, land_only)
 
+    def occupancy_grid(resolution_deg):
+        return _occupancy_grid(occupancy_at, species, box, resolution_deg, land_only)
+
     return Bunch(
         records=frame(record_lonlat, covariates(record_lonlat), species=labels),
         background=frame(background, covariates(background)),
@@ -468,6 +477,7 @@ def make_virtual_survey(
         covariates=covariates_at,
         occupancy=occupancy_at,
         covariate_layers=covariate_layers,
+        occupancy_grid=occupancy_grid,
         bbox=tuple(box),
         species=species,
     )
@@ -481,29 +491,56 @@ def _lonlat_of(X):
     return np.asarray(validate_lonlat(None, X, reset=False), dtype=float)
 
 
-def _covariate_layers(covariates, box, resolution_deg, land_only):
-    """The covariates at the cells of ``grid_coordinates(resolution_deg,
-    box)``, as an ``xarray.Dataset`` of 2-D variables on ``lat``/``lon``;
-    NaN at sea with ``land_only``."""
+def _grid_cells(box, resolution_deg, land_only):
+    """The cells of :func:`~skgeo_s2v.sdm.grid_coordinates` over ``box``:
+    their axes ``(lon, lat)``, every cell's ``(lon, lat)`` row by row from
+    the north, and which cells lie at sea (none unless ``land_only``)."""
     from ..sdm import grid_coordinates
 
-    xr = import_optional("xarray", "sdm", "covariate layers of a virtual survey")
     lon, lat = grid_coordinates(resolution_deg, tuple(box))
     cells = np.column_stack(
         [np.tile(wrap_longitude(lon), lat.size), np.repeat(lat, lon.size)]
     )
-    values = covariates(cells)
-    values["soil"] = values["soil"].cat.codes
+    at_sea = np.zeros(len(cells), dtype=bool)
     if land_only:
         from .._landmask import is_land
 
+        at_sea = ~is_land(cells[:, 0], cells[:, 1])
+    return (lon, lat), cells, at_sea
+
+
+def _covariate_layers(covariates, box, resolution_deg, land_only):
+    """The covariates on the grid over ``box``, an ``xarray.Dataset`` of 2-D
+    variables on ``lat``/``lon`` (``soil`` as its codes), NaN at sea with
+    ``land_only``."""
+    xr = import_optional("xarray", "sdm", "covariate layers of a virtual survey")
+    (lon, lat), cells, at_sea = _grid_cells(box, resolution_deg, land_only)
+    values = covariates(cells)
+    values["soil"] = values["soil"].cat.codes
+    if at_sea.any():
         values = values.astype(float)
-        values[~is_land(cells[:, 0], cells[:, 1])] = np.nan
-    shape = (lat.size, lon.size)
+        values[at_sea] = np.nan
     return xr.Dataset(
         {
-            name: (("lat", "lon"), values[name].to_numpy().reshape(shape))
+            name: (("lat", "lon"), values[name].to_numpy().reshape(lat.size, -1))
             for name in values
         },
         coords={"lat": lat, "lon": lon},
+    )
+
+
+def _occupancy_grid(occupancy, species, box, resolution_deg, land_only):
+    """Each species' true occupancy on the grid over ``box``, an
+    ``xarray.DataArray`` of dimensions ``class``, ``lat``, ``lon``, NaN at
+    sea with ``land_only``."""
+    xr = import_optional("xarray", "sdm", "the occupancy grid of a virtual survey")
+    (lon, lat), cells, at_sea = _grid_cells(box, resolution_deg, land_only)
+    values = np.array(occupancy(cells), dtype=float)
+    values[at_sea] = np.nan
+    return xr.DataArray(
+        values.T.reshape(len(species), lat.size, lon.size),
+        dims=("class", "lat", "lon"),
+        coords={"class": species, "lat": lat, "lon": lon},
+        name="occupancy",
+        attrs={"long_name": "true probability of occupancy"},
     )

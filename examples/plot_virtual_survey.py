@@ -26,6 +26,8 @@ import os
 import tempfile
 
 import matplotlib.pyplot as plt
+import numpy as np
+from scipy.stats import spearmanr
 
 from skgeo_s2v.datasets import make_virtual_survey
 from skgeo_s2v.plotting import plot_grid_map
@@ -124,5 +126,15 @@ with tempfile.TemporaryDirectory() as folder:
 truth = data.occupancy_grid(0.05)
 result = plot_grid_map(truth, name)
 result.ax.set_title(f"{name}: true probability of occupancy")
+
+# %%
+# Over the whole map, how well does each species' score rank the cells by
+# their true occupancy? The Spearman correlation of the two grids, over the
+# land cells:
+for label in model.classes_:
+    scored = grid.sel({"class": label}).values.ravel()
+    true = truth.sel({"class": label}).values.ravel()
+    land = np.isfinite(scored)
+    print(f"{label}: rank correlation {spearmanr(scored[land], true[land])[0]:.2f}")
 
 plt.show()

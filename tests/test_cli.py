@@ -90,6 +90,8 @@ def test_encode_options(capsys, argv, encoder, width, dtype):
         (["demo", "--max-epochs", "0"], "--max-epochs"),
         (["demo", "--max-epochs", "many"], "positive integer or 'auto'"),
         (["demo", "--resolution", "100"], "--resolution"),
+        (["sdm", "--region", "atlantis"], "atlantis"),
+        (["sdm", "--n-species", "0"], "--n-species"),
         ([], "COMMAND"),
     ],
 )
@@ -110,7 +112,8 @@ def test_every_command_of_the_parser_has_a_runner():
         for action in build_parser()._actions
         if isinstance(action, argparse._SubParsersAction)
     ]
-    assert sorted(commands.choices) == sorted(cli._COMMANDS) == ["demo", "encode"]
+    assert sorted(commands.choices) == sorted(cli._COMMANDS)
+    assert sorted(cli._COMMANDS) == ["demo", "encode", "sdm"]
 
 
 def test_demo_accepts_auto_epochs():
@@ -122,7 +125,8 @@ def test_demo_accepts_auto_epochs():
 @pytest.mark.parametrize(
     "argv, words",
     [
-        (["--help"], ["demo", "encode"]),
+        (["--help"], ["demo", "sdm", "encode"]),
+        (["sdm", "--help"], ["--region", "--n-species", "--anywhere", "--label"]),
         (["demo", "--help"], ["--dataset", "--encoder", "--output", "--device"]),
         (["encode", "--help"], ["--n-scales", "--dtype"]),
     ],
@@ -239,3 +243,59 @@ def test_demo_on_geonames(tmp_path, capsys):
     assert "GeoNames" in out and "CC BY 4.0" in out
     assert "Best possible" not in out
     assert (tmp_path / "map_sphereM+_class_BR.png").is_file()
+
+
+# -- sdm ----------------------------------------------------------------------
+# A small region: three species on the land of the Alps, coarse maps.
+SMALL_SDM = ["sdm", "--region", "alps", "--n-species", "3", "--resolution", "0.5"]
+
+
+def _sdm_table(out):
+    """The survey table as {species: (records, recipe, density, truth)}."""
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("species "))
+    assert lines[header].split() == ["species", "records", "recipe", "density", "truth"]
+    rows = {}
+    for line in lines[header + 1 :]:
+        if line.startswith("mean"):
+            break
+        name, records, *aucs = line.split()
+        rows[name] = (int(records), *(float(a) for a in aucs))
+    return rows
+
+
+def test_sdm_fits_judges_on_the_survey_and_writes_maps(tmp_path, capsys):
+    pytest.importorskip("xarray")
+    output = tmp_path / "out"
+    assert main([*SMALL_SDM, "--output", str(output), "--label", "sp01"]) == 0
+    out = capsys.readouterr().out
+    assert "3 virtual species on the land of the region 'alps'" in out
+    table = _sdm_table(out)
+    assert list(table) == ["sp00", "sp01", "sp02"]
+    for records, *aucs in table.values():
+        assert records >= 5
+        assert all(0 <= auc <= 1 for auc in aucs)
+    # The recipe ranks the survey sites better than chance, for every species.
+    assert all(recipe > 0.5 for _, recipe, _, _ in table.values())
+
+    files = sorted(path.name for path in output.iterdir())
+    expected = ["range_sp01.png", "results.csv", "score_sp01.png", "truth_sp01.png"]
+    if importlib.util.find_spec("rioxarray") is not None:
+        expected.append("ranges.tif")
+    assert files == sorted(expected)
+    with open(output / "results.csv", newline="") as file:
+        results = list(csv.DictReader(file))
+    assert [row["species"] for row in results] == ["sp00", "sp01", "sp02"]
+    for row in results:
+        records, recipe, density, truth = table[row["species"]]
+        assert int(row["records"]) == records
+        assert float(row["recipe_auc"]) == pytest.approx(recipe, abs=6e-4)
+        assert float(row["kernel_density_auc"]) == pytest.approx(density, abs=6e-4)
+        assert float(row["true_occupancy_auc"]) == pytest.approx(truth, abs=6e-4)
+
+
+def test_sdm_unknown_label(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*SMALL_SDM, "--anywhere", "--output", str(tmp_path), "--label", "oak"])
+    assert exit_info.value.code == 2
+    assert "--label 'oak' is not a species" in capsys.readouterr().err

@@ -2,11 +2,13 @@
 
 ``skgeo-s2v demo`` trains location classifiers with two position encoders on
 built-in data, prints how well each does and writes maps of what they learnt.
+``skgeo-s2v sdm`` fits the species distribution recipe to a virtual survey
+region, judges it on the region's survey and writes range maps.
 ``skgeo-s2v encode`` encodes random points with one encoder and prints a short
 report. Run ``skgeo-s2v --help`` for the options. Nothing in the package
 imports this module.
 
-The commands live in one module each (``_demo``, ``_encode``); ``_parser``
+The commands live in one module each (``_demo``, ``_sdm``, ``_encode``); ``_parser``
 defines the arguments and this module dispatches to the command named.
 """
 
@@ -16,10 +18,11 @@ from collections.abc import Sequence
 from ._demo import run_demo
 from ._encode import CITIES, run_encode
 from ._parser import build_parser
+from ._sdm import run_sdm
 
 __all__ = ["CITIES", "build_parser", "main"]
 
-_COMMANDS = {"demo": run_demo, "encode": run_encode}
+_COMMANDS = {"demo": run_demo, "sdm": run_sdm, "encode": run_encode}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from skgeo_s2v import ENCODER_NAMES, make_encoder
 
 from ._parser import DEFAULT_ENCODERS
 
-__all__ = ["run_demo"]
+__all__ = ["output_folder", "run_demo", "say"]
 
 # Scales of the demo's encoders: 16 scales down to a finest period of about
 # 3.6° (2π · 0.01 rad for the sphere encoders, 2π · 0.5° for grid and theory),
@@ -29,7 +29,8 @@ DEMO_ENCODER_PARAMS = {
 DEMO_CLASSIFIER_PARAMS = {"hidden_units": 256, "lr": 1e-2, "batch_size": 1024}
 
 
-def _say(message):
+def say(message):
+    """Print a line of a command's report at once."""
     print(message, flush=True)
 
 
@@ -57,19 +58,21 @@ def _load_demo_data(dataset, seed, parser):
     return X, y, description, None
 
 
-def _output_folder(requested):
+def output_folder(requested, prefix="skgeo_s2v_demo"):
+    """The folder given (created if needed), or a new ``<prefix>_<date>-<time>``
+    folder in the current directory."""
     if requested is not None:
         requested.mkdir(parents=True, exist_ok=True)
         return requested
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     for suffix in ["", *(f"-{k}" for k in range(2, 100))]:
-        folder = Path.cwd() / f"skgeo_s2v_demo_{stamp}{suffix}"
+        folder = Path.cwd() / f"{prefix}_{stamp}{suffix}"
         try:
             folder.mkdir()
         except FileExistsError:
             continue
         return folder
-    raise FileExistsError(f"could not create a new folder skgeo_s2v_demo_{stamp}")
+    raise FileExistsError(f"could not create a new folder {prefix}_{stamp}")
 
 
 def _map_label(label, classes, y_train, parser):
@@ -109,10 +112,10 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.2, stratify=y, random_state=args.seed
     )
-    _say(f"Data: {description}.")
-    _say(f"      {X_train.shape[0]:,} training and {X_test.shape[0]:,} test points.")
-    folder = _output_folder(args.output)
-    _say(f"Output folder: {folder}\n")
+    say(f"Data: {description}.")
+    say(f"      {X_train.shape[0]:,} training and {X_test.shape[0]:,} test points.")
+    folder = output_folder(args.output)
+    say(f"Output folder: {folder}\n")
 
     rows, scores, models = [], {}, {}
     for k, name in enumerate(encoders, 1):
@@ -130,7 +133,7 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             if args.max_epochs == "auto"
             else f"for {args.max_epochs} epochs"
         )
-        _say(f"[{k}/{len(encoders)}] training {name} {epochs} ...")
+        say(f"[{k}/{len(encoders)}] training {name} {epochs} ...")
         tic = time.perf_counter()
         try:
             model.fit(X_train, y_train)
@@ -140,12 +143,12 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         score = model.predict_proba(X_test)
         top1 = top_k_accuracy(y_test, score, k=1, labels=model.classes_)
         mrr = mean_reciprocal_rank(y_test, score, labels=model.classes_)
-        _say(f"      done in {seconds:.1f} s: top-1 {top1:.3f}, MRR {mrr:.3f}")
+        say(f"      done in {seconds:.1f} s: top-1 {top1:.3f}, MRR {mrr:.3f}")
         rows.append((name, top1, mrr, seconds))
         scores[name] = score
         models[name] = model
 
-    _say("\nDrawing maps ...")
+    say("\nDrawing maps ...")
     label = _map_label(args.label, models[encoders[0]].classes_, y_train, parser)
     written = []
 
@@ -180,14 +183,14 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     written.append("results.csv")
 
     width = max(len("encoder"), *(len(name) for name in encoders))
-    _say(f"\n{'encoder':<{width}}  {'top-1':>6}  {'MRR':>6}  {'fit time':>9}")
+    say(f"\n{'encoder':<{width}}  {'top-1':>6}  {'MRR':>6}  {'fit time':>9}")
     for name, top1, mrr, seconds in rows:
-        _say(f"{name:<{width}}  {top1:>6.3f}  {mrr:>6.3f}  {seconds:>7.1f} s")
+        say(f"{name:<{width}}  {top1:>6.3f}  {mrr:>6.3f}  {seconds:>7.1f} s")
     if truth is not None:
         ceiling = bayes_optimal_accuracy(X_test, y_test, truth)
-        _say(f"Best possible top-1 (Bayes-optimal, true densities): {ceiling:.3f}")
-    _say(f"\nWrote to {folder}:")
+        say(f"Best possible top-1 (Bayes-optimal, true densities): {ceiling:.3f}")
+    say(f"\nWrote to {folder}:")
     for filename in written:
-        _say(f"  {filename}")
-    _say(f"Total time: {time.perf_counter() - start:.1f} s")
+        say(f"  {filename}")
+    say(f"Total time: {time.perf_counter() - start:.1f} s")
     return 0

@@ -54,6 +54,16 @@ def test_every_site_lies_in_the_region(data):
         assert _inside(frame[["lon", "lat"]].to_numpy(), box).all()
 
 
+def test_a_region_is_named_in_any_case_with_hyphens_or_underscores():
+    box = VIRTUAL_SURVEY_REGIONS["south-east australia"]
+    for name in (
+        "South_East_Australia",
+        "south east australia",
+        "SOUTH-EAST-AUSTRALIA",
+    ):
+        assert make_virtual_survey(name, **SMALL, random_state=0).bbox == box
+
+
 def test_a_box_across_the_antimeridian():
     box = (170.0, -50.0, -170.0, -30.0)
     data = make_virtual_survey(box, **SMALL, random_state=1)

@@ -191,9 +191,12 @@ def _add_sdm_parser(commands):
     )
     sdm.add_argument(
         "--region",
-        choices=list(VIRTUAL_SURVEY_REGIONS),
         default="south-east australia",
-        help="the study region (default: %(default)s)",
+        metavar="NAME",
+        help=(
+            f"the study region: {', '.join(VIRTUAL_SURVEY_REGIONS)} (case, "
+            "hyphens and underscores do not matter; default: %(default)s)"
+        ),
     )
     sdm.add_argument(
         "--n-species",

@@ -51,12 +51,15 @@ def run_sdm(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
 
     start = time.perf_counter()
-    data = make_virtual_survey(
-        args.region,
-        n_species=args.n_species,
-        land_only=not args.anywhere,
-        random_state=args.seed,
-    )
+    try:
+        data = make_virtual_survey(
+            args.region,
+            n_species=args.n_species,
+            land_only=not args.anywhere,
+            random_state=args.seed,
+        )
+    except ValueError as error:
+        parser.error(f"--region: {error}")
     records = data.records
     X, species = records.drop(columns="species"), records["species"]
     label = _map_label(args.label, data.species, records, parser)

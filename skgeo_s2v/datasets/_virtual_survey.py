@@ -179,15 +179,21 @@ def _check_strength(value, name):
     return float(value)
 
 
+def _spelling(name):
+    """A region's name with case, hyphens and underscores ignored."""
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
+
+
 def _region_box(region):
     if isinstance(region, str):
-        if region not in VIRTUAL_SURVEY_REGIONS:
+        named = {_spelling(name): box for name, box in VIRTUAL_SURVEY_REGIONS.items()}
+        if _spelling(region) not in named:
             raise ValueError(
                 f"Unknown region {region!r}; use one of "
                 f"{sorted(VIRTUAL_SURVEY_REGIONS)} or a box (lon_min, lat_min, "
                 "lon_max, lat_max) in degrees."
             )
-        region = VIRTUAL_SURVEY_REGIONS[region]
+        region = named[_spelling(region)]
     box = validate_bbox(region, name="region")
     if box.lon_width > 180.0 or box.lat_max - box.lat_min > 90.0:
         raise ValueError(
@@ -256,9 +262,9 @@ def make_virtual_survey(
     region : str or tuple of four floats, default="alps"
         A key of :data:`VIRTUAL_SURVEY_REGIONS` (``"alps"``, about 450 km
         across; ``"south-east australia"``, 1,100 km; ``"south america"``,
-        4,400 km) or a box ``(lon_min, lat_min, lon_max, lat_max)`` in
-        degrees (``lon_min > lon_max`` crosses the antimeridian), at most
-        180° wide and 90° high.
+        4,400 km; case, hyphens and underscores do not matter) or a box
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees (``lon_min >
+        lon_max`` crosses the antimeridian), at most 180° wide and 90° high.
     n_species : int, default=15
         Species to make.
     n_records : tuple of two ints, default=(5, 150)

@@ -264,11 +264,12 @@ def _sdm_table(out):
     return rows
 
 
-def test_sdm_fits_judges_on_the_survey_and_writes_maps(tmp_path, capsys):
+def test_sdm_fits_judges_on_the_survey_and_writes_maps(tmp_path, monkeypatch, capsys):
     pytest.importorskip("xarray")
-    output = tmp_path / "out"
-    assert main([*SMALL_SDM, "--output", str(output), "--label", "sp01"]) == 0
+    monkeypatch.chdir(tmp_path)  # the default output folder goes here
+    assert main([*SMALL_SDM, "--label", "sp01"]) == 0
     out = capsys.readouterr().out
+    (output,) = tmp_path.glob("skgeo_s2v_sdm_*")
     assert "3 virtual species on the land of the region 'alps'" in out
     table = _sdm_table(out)
     assert list(table) == ["sp00", "sp01", "sp02"]

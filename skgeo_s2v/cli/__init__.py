@@ -8,8 +8,9 @@ region, judges it on the region's survey and writes range maps.
 report. Run ``skgeo-s2v --help`` for the options. Nothing in the package
 imports this module.
 
-The commands live in one module each (``_demo``, ``_sdm``, ``_encode``); ``_parser``
-defines the arguments and this module dispatches to the command named.
+The commands live in one module each (``_demo``, ``_sdm``, ``_encode``);
+``_parser`` defines the arguments, ``_output`` what their reports share,
+and this module dispatches to the command named.
 """
 
 import sys

@@ -2,16 +2,15 @@
 
 import argparse
 import time
-from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 
 from skgeo_s2v import ENCODER_NAMES, make_encoder
 
+from ._output import output_folder, say
 from ._parser import DEFAULT_ENCODERS
 
-__all__ = ["output_folder", "run_demo", "say"]
+__all__ = ["run_demo"]
 
 # Scales of the demo's encoders: 16 scales down to a finest period of about
 # 3.6° (2π · 0.01 rad for the sphere encoders, 2π · 0.5° for grid and theory),
@@ -27,11 +26,6 @@ DEMO_ENCODER_PARAMS = {
 
 # The classifier of the demo: small enough to train in seconds on a laptop CPU.
 DEMO_CLASSIFIER_PARAMS = {"hidden_units": 256, "lr": 1e-2, "batch_size": 1024}
-
-
-def say(message):
-    """Print a line of a command's report at once."""
-    print(message, flush=True)
 
 
 def _load_demo_data(dataset, seed, parser):
@@ -56,23 +50,6 @@ def _load_demo_data(dataset, seed, parser):
         f"{np.unique(y).shape[0]} countries (data: geonames.org, CC BY 4.0)"
     )
     return X, y, description, None
-
-
-def output_folder(requested, prefix="skgeo_s2v_demo"):
-    """The folder given (created if needed), or a new ``<prefix>_<date>-<time>``
-    folder in the current directory."""
-    if requested is not None:
-        requested.mkdir(parents=True, exist_ok=True)
-        return requested
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for suffix in ["", *(f"-{k}" for k in range(2, 100))]:
-        folder = Path.cwd() / f"{prefix}_{stamp}{suffix}"
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
-    raise FileExistsError(f"could not create a new folder {prefix}_{stamp}")
 
 
 def _map_label(label, classes, y_train, parser):

@@ -186,7 +186,7 @@ def _add_sdm_parser(commands):
             "folder the score, the thresholded range and the true occupancy of "
             "one species (PNG, with coastlines), the ranges of every species "
             "(GeoTIFF, with the geotiff extra) and results.csv. Needs the sdm "
-            "and plots extras; runs offline in about a minute on a laptop CPU."
+            "and plots extras; runs offline in about 20 seconds on two CPU cores."
         ),
     )
     sdm.add_argument(

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from ._demo import output_folder, say
+from ._output import output_folder, say
 
 __all__ = ["run_sdm"]
 

@@ -204,6 +204,11 @@ def test_bad_input():
         OneVsBackgroundClassifier(GAM, background=sites[["lon", "lat"]]).fit(
             records, species
         )
+    # The labels left among the columns of X: the message says where they go.
+    with pytest.raises(ValueError, match=r"\['species'\] of X.*labels go in y"):
+        OneVsBackgroundClassifier(GAM, background=sites).fit(
+            records.assign(species=species), species
+        )
     with pytest.raises(ValueError, match="background is a DataFrame but X is an array"):
         OneVsBackgroundClassifier(GAM, background=sites).fit(
             records[["lon", "lat"]].to_numpy(), species

@@ -288,7 +288,9 @@ def check_background_sites(X, background):
         if missing:
             raise ValueError(
                 f"background lacks the columns {missing} of X; it has "
-                f"{list(background.columns)}."
+                f"{list(background.columns)}. Give the sites every covariate "
+                "of X, or drop from X the columns that are no covariates (the "
+                "species' labels go in y)."
             )
         # Checked apart, so that an error names the frame and its own row
         # rather than a row of the two stacked.

@@ -32,6 +32,7 @@ __all__ = [
     "fit_covariate_input",
     "lonlat_of",
     "n_covariate_features",
+    "refuse_labels_among_covariates",
     "rows_with_unseen_levels",
     "training_input",
     "transform_covariates",
@@ -82,7 +83,8 @@ def _kinds(covariates, what):
                 f"Covariate {name!r} of {what} holds {column.dtype} values; "
                 "covariates must be numeric or pandas categoricals: convert "
                 f"it, e.g. X[{name!r}].astype('category') or "
-                f"pd.to_numeric(X[{name!r}])."
+                f"pd.to_numeric(X[{name!r}]) (or, if it holds the labels, drop "
+                "it from X: they go in y)."
             )
     return kinds
 
@@ -314,6 +316,35 @@ def fit_covariate_input(
     estimator.n_features_in_ = len(columns)
     estimator.feature_names_in_ = np.asarray(columns, dtype=object)
     return lonlat, covariates
+
+
+def refuse_labels_among_covariates(covariates, y):
+    """Raise a ValueError when a covariate column holds ``y`` itself, row for
+    row (the labels left among the columns of ``X``): a model would learn
+    the answer from its input and could predict no site without it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"bio1": [1.0, 2.0], "species": ["oak", "ash"]})
+    >>> refuse_labels_among_covariates(X[["bio1"]], ["oak", "ash"])
+    >>> refuse_labels_among_covariates(X.astype({"species": "category"}),
+    ...                                ["oak", "ash"])
+    Traceback (most recent call last):
+    ...
+    ValueError: Covariate 'species' of X holds the labels y, row for row; ...
+    """
+    if covariates is None:
+        return
+    labels = np.asarray(y, dtype=object)
+    for name, column in covariates.items():
+        values = column.to_numpy(dtype=object)
+        if len(values) == len(labels) and (values == labels).all():
+            raise ValueError(
+                f"Covariate {name!r} of X holds the labels y, row for row; a "
+                "model would learn the answer from its input. Drop it from X "
+                f"(X.drop(columns={name!r})) and pass the labels as y only."
+            )
 
 
 def _levels_with(covariates, kinds, sites):

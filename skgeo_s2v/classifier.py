@@ -24,7 +24,11 @@ from ._contrastive_pretraining import (
     pretraining_for_fit,
     run_pretraining,
 )
-from ._covariate_input import fit_covariate_input, training_input
+from ._covariate_input import (
+    fit_covariate_input,
+    refuse_labels_among_covariates,
+    training_input,
+)
 from ._fitting import (
     ARCHITECTURE_CONSTRAINTS,
     fit_position_encoder,
@@ -374,6 +378,7 @@ default=None
         )
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
+        refuse_labels_among_covariates(covariates, y)
         label_encoder = LabelEncoder().fit(y)
         self.classes_ = label_encoder.classes_
         check_several_classes(

@@ -123,6 +123,16 @@ def test_bad_covariates_at_fit_name_the_column_and_row():
     assert not X.isna().any().any()  # the input was not modified
 
 
+def test_the_labels_left_among_the_covariates_are_refused():
+    X, y = covariate_task(n=50)
+    with pytest.raises(ValueError, match="'label' of X holds the labels y, row for"):
+        fit(X.assign(label=pd.Categorical(y)), y)
+    with pytest.raises(ValueError, match="if it holds the labels, drop it from X"):
+        fit(X.assign(label=y), y)
+    # A covariate that only resembles the labels is a covariate.
+    fit(X.assign(label=pd.Categorical(np.roll(y, 1))), y)
+
+
 def test_bad_covariates_at_prediction_name_the_column_and_row():
     X, y = covariate_task(n=80)
     clf = fit(X, y, max_epochs=1)

@@ -108,6 +108,8 @@ def test_bad_covariates_get_clear_errors():
         model.predict(sites.to_numpy())
     with pytest.raises(ValueError, match="numeric or pandas categoricals"):
         clone(model).fit(sites.assign(temperature="warm"), presence)
+    with pytest.raises(ValueError, match="'presence' of X holds the labels y"):
+        clone(model).fit(sites.assign(presence=presence), presence)
     with pytest.raises(
         ValueError,
         match=r"single class \(True\); SphereGAMClassifier.*background sites",

@@ -23,7 +23,13 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from .._covariate_input import covariate_input, fit_covariate_input
+from .._covariate_input import (
+    coordinate_columns,
+    covariate_input,
+    fit_covariate_input,
+    has_covariates,
+    refuse_labels_among_covariates,
+)
 from .._fitting import make_position_encoder
 from .._validation import check_class_labels, check_several_classes, validate_lonlat
 
@@ -228,6 +234,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         basis, sample_weight = self._fit_basis(X, sample_weight)
         y = check_class_labels(y)
         check_consistent_length(basis, y)
+        if has_covariates(X):
+            covariates = X.drop(columns=coordinate_columns(X.columns))
+            refuse_labels_among_covariates(covariates, y)
         self.classes_ = np.unique(y)
         check_several_classes(
             self.classes_,

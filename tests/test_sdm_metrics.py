@@ -270,6 +270,10 @@ def test_class_thresholds_and_binary_range():
     )
     with pytest.raises(ValueError, match="one per class"):
         binary_range(scores, [0.5, 0.5])
+    # Labels that name no class of y_true: nothing to choose from, an error
+    # rather than thresholds all NaN (empty ranges).
+    with pytest.raises(ValueError, match=r"No class has presences.*\['x', 'y', 'z'\]"):
+        class_thresholds(y, scores, labels=["x", "y", "z"], background_score=background)
 
 
 def test_presence_scores_reach_a_tuned_or_piped_classifier():

@@ -1,5 +1,7 @@
 """Longitude and latitude of projected coordinates (skgeo_s2v.sdm.to_lonlat)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,3 +113,13 @@ def test_the_result_fits_a_classifier_with_covariates():
 def test_bad_input_is_refused_with_what_to_fix(X, crs, kwargs, message):
     with pytest.raises(ValueError, match=message):
         to_lonlat(X, crs, **kwargs)
+
+
+def test_degrees_given_as_projected_coordinates_are_warned_of():
+    degrees = pd.DataFrame({"x": [147.0, 150.5], "y": [-35.0, -33.2]})
+    with pytest.warns(UserWarning, match="they look like degrees"):
+        to_lonlat(degrees, 32755)
+    # Metres of the zone: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_lonlat(degrees * 10_000.0, 32755)

@@ -1,5 +1,7 @@
 """Longitude and latitude of projected coordinates: :func:`to_lonlat`."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -83,6 +85,20 @@ def to_lonlat(X, crs, *, columns=("x", "y")):
             "give an EPSG code such as 32755, an authority string such as "
             f"'EPSG:2056', or WKT. ({error})"
         ) from error
+    if (
+        source.is_projected
+        and (np.abs(eastings) <= 180).all()
+        and (np.abs(northings) <= 90).all()
+    ):
+        warnings.warn(
+            f"Every easting of X lies within ±180 and every northing within "
+            f"±90 of the origin of {source.name!r}: they look like degrees "
+            "(longitude and latitude), not projected units. If they are "
+            "degrees they need no conversion: name the columns lon and lat "
+            "and pass them on.",
+            UserWarning,
+            stacklevel=2,
+        )
     transformer = pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
     lon, lat = (
         np.asarray(v, dtype=np.float64)

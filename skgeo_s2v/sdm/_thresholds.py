@@ -133,6 +133,16 @@ def class_thresholds(
             thresholds[column] = presence_threshold(
                 presence, absence, method=method, percentile=percentile
             )
+    if np.isnan(thresholds).all():
+        named = None if labels is None else np.asarray(labels).tolist()[:5]
+        held = np.unique(np.asarray(y_true, dtype=object).ravel())[:5].tolist()
+        raise ValueError(
+            "No class has presences in y_true (and, for the TSS rules, "
+            "absences), so no threshold can be chosen: labels start "
+            f"{named}, y_true holds e.g. {held}. Pass labels=estimator.classes_ "
+            "and the records' labels (or a presence-absence matrix) as y_true; "
+            "for the TSS rules, background_score gives the absences."
+        )
     return thresholds
 
 

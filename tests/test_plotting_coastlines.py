@@ -123,7 +123,11 @@ def test_plot_grid_map_of_a_range_with_unscored_cells():
     assert ranges.dtype == np.float32
     result = plot_grid_map(ranges, coastlines=False)
     assert result.image.get_clim() == (0.0, 1.0)
-    assert result.image.get_cmap().name == "Greens"
+    assert result.image.get_cmap().name == "range"
+    # Two colours: absent and present; a colour bar that names them.
+    assert result.image.get_cmap().N == 2
+    labels = [t.get_text() for t in result.figure.axes[-1].get_yticklabels()]
+    assert labels == ["absent", "present"]
     # The same 0, 1 and NaN values, not a range, are drawn as scores.
     result = plot_grid_map(ranges.rename("scores"), coastlines=False)
     assert result.image.get_cmap().name == "viridis"

@@ -28,6 +28,13 @@ def _one_class(grid, label):
     return grid.sel({"class": label}), label
 
 
+def _range_colours():
+    """The colours of a binary range: pale for absent, green for present."""
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(["#ebe5d5", "#238b45"], name="range")
+
+
 def plot_grid_map(
     grid,
     label=None,
@@ -57,7 +64,9 @@ def plot_grid_map(
     coastline_resolution_deg : float, default=0.25
         Detail of the coastlines.
     cmap : str or colormap, default=None
-        ``"viridis"`` for scores, ``"Greens"`` for a binary range.
+        ``"viridis"`` for scores; for a binary range two colours, pale for
+        absent and green for present, so that cells without a prediction
+        (NaN: left blank) stand apart from absences.
     colorbar : bool, default=True
         Add a colour bar.
     figsize : tuple, default=(8, 5)
@@ -108,7 +117,7 @@ def plot_grid_map(
         data.astype(np.float32),
         origin="lower",
         extent=extent,
-        cmap=cmap or ("Greens" if binary else "viridis"),
+        cmap=cmap or (_range_colours() if binary else "viridis"),
         interpolation="nearest",
         **({"vmin": 0, "vmax": 1} if binary else {}),
         **kwargs,
@@ -124,5 +133,7 @@ def plot_grid_map(
     if coastlines:
         add_coastlines(ax, resolution_deg=coastline_resolution_deg)
     if colorbar:
-        plt.colorbar(image, ax=ax, shrink=0.8, label=str(name))
+        bar = plt.colorbar(image, ax=ax, shrink=0.8, label=str(name))
+        if binary:
+            bar.set_ticks([0.25, 0.75], labels=["absent", "present"])
     return GlobeMap(figure=figure, ax=ax, image=image, values=data, lon=lon, lat=lat)

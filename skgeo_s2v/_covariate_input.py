@@ -272,6 +272,7 @@ def fit_covariate_input(
     numeric_transformer=None,
     level_sites=None,
     handle_unknown="error",
+    y=None,
 ):
     """``(lonlat, covariates)`` of fit's ``X``; sets the fitted input state.
 
@@ -284,7 +285,8 @@ def fit_covariate_input(
     categorical columns to those of ``X``; everything else is fitted on
     ``X`` alone. ``handle_unknown`` is the one-hot encoder's: ``"error"``
     refuses a level at prediction that the fit did not see, ``"ignore"``
-    encodes it as all zeros.
+    encodes it as all zeros. Given the labels ``y``, a covariate column that
+    holds them is refused (:func:`refuse_labels_among_covariates`).
     """
     columns = getattr(X, "columns", None)
     shape = getattr(X, "shape", ()) if out_of_core or isinstance(X, np.ndarray) else ()
@@ -302,6 +304,8 @@ def fit_covariate_input(
         estimator.covariate_transformer_ = None
         return validate_any_lonlat(estimator, X, out_of_core, reset=True), None
     lonlat, covariates = _split(X)
+    if y is not None:
+        refuse_labels_among_covariates(covariates, y)
     kinds = _kinds(covariates, "X")
     _check_values(covariates, kinds, "X")
     categories = _levels_with(covariates, kinds, level_sites)
@@ -334,8 +338,6 @@ def refuse_labels_among_covariates(covariates, y):
     ...
     ValueError: Covariate 'species' of X holds the labels y, row for row; ...
     """
-    if covariates is None:
-        return
     labels = np.asarray(y, dtype=object)
     for name, column in covariates.items():
         values = column.to_numpy(dtype=object)

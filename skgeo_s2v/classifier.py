@@ -24,11 +24,7 @@ from ._contrastive_pretraining import (
     pretraining_for_fit,
     run_pretraining,
 )
-from ._covariate_input import (
-    fit_covariate_input,
-    refuse_labels_among_covariates,
-    training_input,
-)
+from ._covariate_input import fit_covariate_input, training_input
 from ._fitting import (
     ARCHITECTURE_CONSTRAINTS,
     fit_position_encoder,
@@ -375,10 +371,10 @@ default=None
             out_of_core,
             level_sites=sites,
             handle_unknown=self.handle_unknown,
+            y=y,
         )
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
-        refuse_labels_among_covariates(covariates, y)
         label_encoder = LabelEncoder().fit(y)
         self.classes_ = label_encoder.classes_
         check_several_classes(

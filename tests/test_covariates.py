@@ -127,8 +127,10 @@ def test_the_labels_left_among_the_covariates_are_refused():
     X, y = covariate_task(n=50)
     with pytest.raises(ValueError, match="'label' of X holds the labels y, row for"):
         fit(X.assign(label=pd.Categorical(y)), y)
+    with pytest.raises(ValueError, match="'label' of X holds the labels y, row for"):
+        fit(X.assign(label=y), y)  # as text, too
     with pytest.raises(ValueError, match="if it holds the labels, drop it from X"):
-        fit(X.assign(label=y), y)
+        fit(X.assign(note=np.roll(y, 1)), y)  # text, but not the labels
     # A covariate that only resembles the labels is a covariate.
     fit(X.assign(label=pd.Categorical(np.roll(y, 1))), y)
 

@@ -13,10 +13,10 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from .._bbox import validate_bbox
+from .._covariate_input import lonlat_of
 from .._geometry import great_circle_angle, unit_vectors_from_degrees, wrap_longitude
 from .._optional import import_optional
 from .._sampling import lonlat_from_uniform
-from .._validation import validate_lonlat
 
 __all__ = ["VIRTUAL_SURVEY_REGIONS", "make_virtual_survey"]
 
@@ -455,10 +455,10 @@ def make_virtual_survey(
         )
 
     def covariates_at(lonlat):
-        return covariates(_lonlat_of(lonlat))
+        return covariates(np.asarray(lonlat_of(lonlat), dtype=float))
 
     def occupancy_at(lonlat):
-        lonlat = _lonlat_of(lonlat)
+        lonlat = np.asarray(lonlat_of(lonlat), dtype=float)
         values = covariates(lonlat)
         return pd.DataFrame(
             {name: p(lonlat, values) for name, p in zip(species, occupancies)}
@@ -489,24 +489,14 @@ def make_virtual_survey(
     )
 
 
-def _lonlat_of(X):
-    """``(n, 2)`` float longitudes and latitudes of an array, or of the
-    ``lon`` and ``lat`` columns of a DataFrame (its other columns ignored)."""
-    if isinstance(X, pd.DataFrame) and {"lon", "lat"} <= set(X.columns):
-        X = X[["lon", "lat"]]
-    return np.asarray(validate_lonlat(None, X, reset=False), dtype=float)
-
-
 def _grid_cells(box, resolution_deg, land_only):
     """The cells of :func:`~skgeo_s2v.sdm.grid_coordinates` over ``box``:
     their axes ``(lon, lat)``, every cell's ``(lon, lat)`` row by row from
     the north, and which cells lie at sea (none unless ``land_only``)."""
-    from ..sdm import grid_coordinates
+    from ..sdm._grid import grid_cells, grid_coordinates
 
     lon, lat = grid_coordinates(resolution_deg, tuple(box))
-    cells = np.column_stack(
-        [np.tile(wrap_longitude(lon), lat.size), np.repeat(lat, lon.size)]
-    )
+    cells = grid_cells(lon, lat)
     at_sea = np.zeros(len(cells), dtype=bool)
     if land_only:
         from .._landmask import is_land

@@ -23,13 +23,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from .._covariate_input import (
-    coordinate_columns,
-    covariate_input,
-    fit_covariate_input,
-    has_covariates,
-    refuse_labels_among_covariates,
-)
+from .._covariate_input import covariate_input, fit_covariate_input
 from .._fitting import make_position_encoder
 from .._validation import check_class_labels, check_several_classes, validate_lonlat
 
@@ -231,12 +225,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : SphereGAMClassifier
         """
-        basis, sample_weight = self._fit_basis(X, sample_weight)
+        basis, sample_weight = self._fit_basis(X, sample_weight, y)
         y = check_class_labels(y)
         check_consistent_length(basis, y)
-        if has_covariates(X):
-            covariates = X.drop(columns=coordinate_columns(X.columns))
-            refuse_labels_among_covariates(covariates, y)
         self.classes_ = np.unique(y)
         check_several_classes(
             self.classes_,
@@ -250,8 +241,9 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = self.logistic_.n_iter_
         return self
 
-    def _fit_basis(self, X, sample_weight=None):
-        """Fit the encoder, the covariate bases and the scaler on ``X``.
+    def _fit_basis(self, X, sample_weight=None, y=None):
+        """Fit the encoder, the covariate bases and the scaler on ``X``
+        (refusing, given ``y``, a covariate column that holds the labels).
 
         Returns the standardised basis of ``X`` and the checked
         ``sample_weight`` (None for none). :class:`SharedBiasGAMClassifier
@@ -262,7 +254,7 @@ class SphereGAMClassifier(ClassifierMixin, BaseEstimator):
             n_knots=self.n_knots, degree=3, extrapolation=self.extrapolation
         )
         lonlat, covariates = fit_covariate_input(
-            self, X, False, splines, handle_unknown=self.handle_unknown
+            self, X, False, splines, handle_unknown=self.handle_unknown, y=y
         )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(

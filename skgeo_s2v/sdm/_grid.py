@@ -71,6 +71,15 @@ def grid_coordinates(resolution_deg, bbox=None):
     return lon, lat
 
 
+def grid_cells(lon, lat):
+    """The ``(lon, lat)`` of every cell of the grid of :func:`grid_coordinates`,
+    row by row from the north, longitudes wrapped into ``[-180, 180)``: the
+    order of ``predict_grid``'s cells, shape ``(lat.size * lon.size, 2)``."""
+    return np.column_stack(
+        [np.tile(wrap_longitude(lon), lat.size), np.repeat(lat, lon.size)]
+    )
+
+
 def _class_positions(estimator, classes):
     labels = np.asarray(estimator.classes_)
     if classes is None:
@@ -182,8 +191,7 @@ default="predict_presence"
     lon, lat = grid_coordinates(resolution_deg, bbox)
     labels, positions = _class_positions(estimator, classes)
     model_input = GridInput(estimator, covariates)
-    lon_cells = np.tile(wrap_longitude(lon), lat.size)
-    lat_cells = np.repeat(lat, lon.size)
+    lon_cells, lat_cells = grid_cells(lon, lat).T
     values = np.full((labels.size, lon_cells.size), np.nan, dtype=np.float32)
     for start in range(0, lon_cells.size, chunk_size):
         stop = min(start + chunk_size, lon_cells.size)

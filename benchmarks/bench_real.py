@@ -3,10 +3,11 @@
 Four tasks, each split into training, validation and test data (issue 16):
 
 ``corals``
-    Paleobiology Database coral occurrences (``../shared/data/pbdb_corals.csv``),
-    genus from present-day location, genera with at least 10 records; a 70/10/20
-    split of the publications (``reference_no``), so test records come from
-    studies never seen in training. Heavily clustered, long-tailed.
+    Paleobiology Database coral occurrences
+    (:func:`skgeo_s2v.datasets.load_pbdb_corals`), genus from present-day
+    location, genera with at least 10 records; a 70/10/20 split of the
+    publications (``reference_no``), so test records come from studies never
+    seen in training. Heavily clustered, long-tailed.
 ``country``, ``timezone``
     GeoNames cities (classes with at least 10 cities); a 70/10/20 split of
     spatial blocks (HEALPix cells of about 200 km), not of cities.
@@ -64,7 +65,6 @@ import argparse
 import csv
 import importlib
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,13 +76,12 @@ from sklearn.neighbors import BallTree
 
 from skgeo_s2v import NeighborBlendClassifier, SphereLocationClassifier, make_encoder
 from skgeo_s2v.blend import forest_features, neighbor_vote
-from skgeo_s2v.datasets import load_geonames_cities
+from skgeo_s2v.datasets import load_geonames_cities, load_pbdb_corals
 from skgeo_s2v.metrics import mean_reciprocal_rank, top_k_accuracy
 from skgeo_s2v.model_selection import SphericalBlockKFold
 
 DATASETS = ["corals", "country", "timezone", "tz_uniform", "landsea"]
 BASELINES = ["knn", "forest", "forest_ll", "prior"]
-CORALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbdb_corals.csv"
 KNN_K = [1, 3, 5, 10, 20, 50, 100, 200]
 SMOOTHING = [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5]
 FOREST_DEPTHS = [8, 16, None]
@@ -122,13 +121,9 @@ def uniform_points(n, rng, lat_min=0.0, lon_min=0.0):
 
 
 def load_corals(seed):
-    frame = pd.read_csv(CORALS, usecols=["lon", "lat", "genus", "reference_no"])
-    frame = frame.dropna()
-    counts = frame["genus"].value_counts()
-    frame = frame[frame["genus"].isin(counts.index[counts >= 10])]
-    X = frame[["lon", "lat"]].to_numpy(float)
-    y = frame["genus"].to_numpy(str)
-    train, val, test = group_split(frame["reference_no"].to_numpy(), seed)
+    corals = load_pbdb_corals(min_samples_per_class=10)
+    X, y = corals.data, corals.target
+    train, val, test = group_split(corals.groups, seed)
     return X[train], y[train], X[val], y[val], {"test": (X[test], y[test])}
 
 

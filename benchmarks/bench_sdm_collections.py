@@ -3,7 +3,7 @@
 The species-distribution benchmarks of the package are one real species
 (``bench_sdm.py``, Ariolimax) and virtual species (``bench_sdm_virtual.py``).
 This one is real and of many species: the Paleobiology Database corals
-(``../shared/data/pbdb_corals.csv``) read as surveys. A PBDB collection is
+(:func:`skgeo_s2v.datasets.load_pbdb_corals`) read as surveys. A PBDB collection is
 one site and horizon whose genera were recorded together, so a collection
 of at least ``--min-genera`` (5) genera is a presence-absence survey: a
 genus it lists is present, one it does not is taken as absent (an
@@ -71,7 +71,6 @@ same run)::
 
 import argparse
 import time
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -83,6 +82,7 @@ from skgeo_s2v import SphereLocationClassifier
 from skgeo_s2v._geometry import haversine_radians
 from skgeo_s2v._sampling import lonlat_from_uniform
 from skgeo_s2v.background import TargetGroupBackground
+from skgeo_s2v.datasets import load_pbdb_corals
 from skgeo_s2v.model_selection import SphericalClusterKFold
 from skgeo_s2v.sdm import (
     KernelDensityClassifier,
@@ -94,7 +94,6 @@ from skgeo_s2v.sdm import (
 )
 from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum
 
-CORALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbdb_corals.csv"
 PERIODS = {  # Ma, youngest and oldest
     "quaternary": (0.0, 2.6),
     "neogene": (2.6, 23.0),
@@ -109,7 +108,7 @@ BANDWIDTHS_KM = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 def load_period(period):
     """One row a (collection, genus) of the period, at its palaeo-position."""
     youngest, oldest = PERIODS[period]
-    frame = pd.read_csv(CORALS)
+    frame = load_pbdb_corals().frame
     frame = frame[(frame["max_ma"] <= oldest + 1.0) & (frame["min_ma"] >= youngest)]
     frame = frame.drop_duplicates(["collection_no", "genus"])
     counts = frame["genus"].value_counts()

@@ -55,10 +55,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skgeo_s2v import SphereLocationClassifier, make_encoder
-from skgeo_s2v.datasets import load_geonames_cities
+from skgeo_s2v.datasets import load_geonames_cities, load_pbdb_corals
 from skgeo_s2v.model_selection import SphericalBlockKFold, SphericalClusterKFold
 
-CORALS = "/work/shared/data/pbdb_corals.csv"
 SPLITTERS = ["random", "block", "cluster"]
 MODELS = ["knn", "forest", "classifier"]
 
@@ -66,14 +65,8 @@ MODELS = ["knn", "forest", "classifier"]
 def load(name):
     """``(X, y, groups)`` of a data set: classes with at least 10 records."""
     if name == "corals":
-        frame = pd.read_csv(CORALS)
-        counts = frame["genus"].value_counts()
-        frame = frame[frame["genus"].isin(counts.index[counts >= 10])]
-        return (
-            frame[["lon", "lat"]].to_numpy(),
-            frame["genus"].to_numpy(),
-            frame["reference_no"].to_numpy(),
-        )
+        corals = load_pbdb_corals(min_samples_per_class=10)
+        return corals.data, corals.target, corals.groups
     frame = load_geonames_cities(
         label="continent", min_samples_per_class=10, as_frame=True
     )

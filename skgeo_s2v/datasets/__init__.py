@@ -1,6 +1,7 @@
-"""Data sets: synthetic vMF mixtures, virtual species surveys, GeoNames cities and
-text embeddings."""
+"""Data sets: synthetic vMF mixtures, virtual species surveys, fossil coral records,
+GeoNames cities and text embeddings."""
 
+from ._corals import CORAL_LABELS, load_pbdb_corals
 from ._embeddings import TEXT_EMBEDDING_DIM, TEXT_MODEL_NAME, embed_texts
 from ._geonames import GEONAMES_LABELS, load_geonames_cities
 from ._virtual_survey import VIRTUAL_SURVEY_REGIONS, make_virtual_survey
@@ -14,6 +15,7 @@ from ._vmf import (
 )
 
 __all__ = [
+    "CORAL_LABELS",
     "GEONAMES_LABELS",
     "TEXT_EMBEDDING_DIM",
     "TEXT_MODEL_NAME",
@@ -23,6 +25,7 @@ __all__ = [
     "bayes_optimal_proba",
     "embed_texts",
     "load_geonames_cities",
+    "load_pbdb_corals",
     "load_vmf_benchmark",
     "make_virtual_survey",
     "make_vmf_mixture",

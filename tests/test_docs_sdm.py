@@ -9,7 +9,6 @@ regression of the covariates stands in for its ``MaxentModel``, as in
 elapid 1.0.4 installed too (2026-12-08).
 """
 
-import re
 import sys
 import types
 from pathlib import Path
@@ -18,29 +17,9 @@ import matplotlib
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from ._doc_code import python_blocks, run_blocks
+
 CHAPTER = Path(__file__).parents[1] / "docs" / "sdm.rst"
-
-
-def python_blocks(text):
-    """``(line, code)`` of each ``.. code-block:: python`` of an rst text,
-    its indentation removed."""
-    lines = text.splitlines()
-    blocks, i = [], 0
-    while i < len(lines):
-        match = re.match(r"^(\s*)\.\. code-block:: python\s*$", lines[i])
-        if not match:
-            i += 1
-            continue
-        indent, j, body = len(match.group(1)), i + 1, []
-        while j < len(lines) and (
-            not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) > indent
-        ):
-            body.append(lines[j])
-            j += 1
-        depth = min(len(b) - len(b.lstrip()) for b in body if b.strip())
-        blocks.append((i + 1, "\n".join(b[depth:] for b in body)))
-        i = j
-    return blocks
 
 
 class _StandInMaxent(LogisticRegression):
@@ -48,9 +27,10 @@ class _StandInMaxent(LogisticRegression):
 
 
 def test_the_chapter_has_its_blocks():
-    blocks = python_blocks(CHAPTER.read_text())
+    blocks = python_blocks(CHAPTER)
     assert len(blocks) >= 20
     assert "make_virtual_survey" in blocks[0][1]
+    assert all(skip is None for _, _, skip in blocks)  # every block runs
 
 
 # The examples end plots in Agg, whose show() warns; rioxarray's transform
@@ -69,15 +49,8 @@ def test_every_block_of_the_chapter_runs_in_order(tmp_path, monkeypatch):
         sys.modules, "elapid", types.SimpleNamespace(MaxentModel=_StandInMaxent)
     )
     monkeypatch.chdir(tmp_path)  # the chapter writes ranges.tif
-    namespace = {}
     try:
-        for line, code in python_blocks(CHAPTER.read_text()):
-            try:
-                exec(compile(code, f"{CHAPTER.name}, line {line}", "exec"), namespace)
-            except Exception as error:
-                raise AssertionError(
-                    f"the block at docs/sdm.rst line {line} failed: {error!r}"
-                ) from error
+        run_blocks(CHAPTER)
     finally:
         plt.close("all")
     assert (tmp_path / "ranges.tif").exists()

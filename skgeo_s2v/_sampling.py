@@ -30,6 +30,7 @@ def lonlat_from_uniform(u_lon, u_z, lat_min=-90.0, lat_max=90.0):
     Examples
     --------
     >>> import numpy as np
+    >>> from skgeo_s2v.background import lonlat_from_uniform
     >>> lonlat_from_uniform(np.array([0.0, 0.5]), np.array([0.5, 1.0]))
     array([[-180.,    0.],
            [   0.,   90.]])

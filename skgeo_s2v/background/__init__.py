@@ -5,8 +5,11 @@ class is assumed absent (SPEC §5). :class:`UniformSphereBackground`, the
 default, draws uniformly by area over the whole sphere, as the paper does;
 subclasses of :class:`BaseBackground` restrict the draw to a study region,
 take it from given points or follow a raster of sampling effort.
+:func:`lonlat_from_uniform` turns uniform draws into locations uniform by
+area, for samplers of one's own.
 """
 
+from .._sampling import lonlat_from_uniform
 from ._base import BaseBackground, UniformSphereBackground
 from ._buffer import BufferBackground
 from ._points import PointsBackground, TargetGroupBackground
@@ -23,4 +26,5 @@ __all__ = [
     "RasterBackground",
     "TargetGroupBackground",
     "UniformSphereBackground",
+    "lonlat_from_uniform",
 ]

@@ -99,6 +99,19 @@ def test_record_counts_stay_in_the_range_asked_for():
     assert counts.min() >= 10 and counts.max() <= 20
 
 
+@pytest.mark.parametrize("count", [5, 7, 49])
+def test_a_fixed_record_count_is_met_exactly(count):
+    # exp(log(5)) rounds to 4.999...: the count was once truncated to 4.
+    data = make_virtual_survey(
+        n_species=3,
+        n_records=(count, count),
+        n_background=100,
+        n_survey=100,
+        random_state=0,
+    )
+    assert (data.records["species"].value_counts() == count).all()
+
+
 def test_presence_is_drawn_from_the_occupancy(data):
     presence = data.survey_presence.to_numpy()
     occupancy = data.survey_occupancy.to_numpy()

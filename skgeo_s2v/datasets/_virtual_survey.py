@@ -428,6 +428,8 @@ def make_virtual_survey(
             rng.random(_N_POOL) < occupancy(pool, pool_covariates)
         )
         count = int(np.exp(rng.uniform(np.log(min_records), np.log(max_records))))
+        # exp(log(n)) can round below n: never fewer records than asked for.
+        count = min(max(count, min_records), max_records)
         if len(occupied) < max(count, _MIN_OCCUPIED):
             continue
         chosen = rng.choice(

@@ -82,9 +82,11 @@ def _kinds(covariates, what):
             raise ValueError(
                 f"Covariate {name!r} of {what} holds {column.dtype} values; "
                 "covariates must be numeric or pandas categoricals: convert "
-                f"it, e.g. X[{name!r}].astype('category') or "
-                f"pd.to_numeric(X[{name!r}]) (or, if it holds the labels, drop "
-                "it from X: they go in y)."
+                f"it, e.g. {what}[{name!r}].astype('category') or "
+                f"pd.to_numeric({what}[{name!r}]) (or, if it holds the labels, "
+                f"drop it from {what}: they go in y). A categorical turns to "
+                "text in pd.concat of frames whose levels differ: give the "
+                "frames one pd.CategoricalDtype before stacking them."
             )
     return kinds
 

@@ -114,6 +114,15 @@ def test_bad_covariates_at_fit_name_the_column_and_row():
         fit(X.assign(temperature=np.r_[np.inf, X["temperature"][1:]]), y)
     with pytest.raises(ValueError, match="'soil' of X holds object values"):
         fit(X.assign(soil=X["soil"].astype(object)), y)
+    # Two frames whose categoricals have different levels stack into text;
+    # the message says so.
+    half = len(X) // 2
+    first, second = X.iloc[:half].copy(), X.iloc[half:].copy()
+    first["soil"] = pd.Categorical(["clay"] * half)  # its only level
+    stacked = pd.concat([first, second], ignore_index=True)
+    assert not isinstance(stacked["soil"].dtype, pd.CategoricalDtype)
+    with pytest.raises(ValueError, match="levels differ: give the frames one pd.Cat"):
+        fit(stacked, y)
     with pytest.raises(ValueError, match="'soil' of X is missing at row 0"):
         fit(X.assign(soil=X["soil"].where(X.index != 0)), y)
     with pytest.raises(ValueError, match="name the coordinate columns 'lon' and 'lat'"):

@@ -188,6 +188,46 @@ def test_coordinates_only():
     )
 
 
+def _with_soil(frame, levels):
+    """``frame`` with a categorical ``soil`` by latitude, of the levels that
+    its values hold (as ``pd.Categorical`` of a column makes them)."""
+    names = np.array(levels)[(frame["lat"].to_numpy() * 7).astype(int) % len(levels)]
+    return frame.assign(soil=pd.Categorical(names))
+
+
+def test_categorical_levels_of_records_and_sites_are_joined():
+    # Made each from its own values, the records' and the sites' categoricals
+    # have different levels; pandas would stack them into plain strings,
+    # which no covariate model takes.
+    records, species, sites = _records()
+    levels = ["clay", "loam", "peat", "sand"]
+    records = _with_soil(records, levels[:3])
+    sites = _with_soil(sites, levels)
+    assert records["soil"].dtype != sites["soil"].dtype
+    before = records.copy(), sites.copy()
+    model = OneVsBackgroundClassifier(
+        SphereGAMClassifier("xyz", n_knots=4, handle_unknown="ignore"), background=sites
+    ).fit(records, species)
+    # The same model as with both on the four levels from the start.
+    shared = pd.CategoricalDtype(levels)
+    same = OneVsBackgroundClassifier(
+        SphereGAMClassifier("xyz", n_knots=4, handle_unknown="ignore"),
+        background=sites.astype({"soil": shared}),
+    ).fit(records.astype({"soil": shared}), species)
+    np.testing.assert_allclose(
+        model.predict_presence(sites), same.predict_presence(sites)
+    )
+    pd.testing.assert_frame_equal(records, before[0])  # the inputs unchanged
+    pd.testing.assert_frame_equal(sites, before[1])
+    # Categorical on one side only (the sites' levels as codes): refused,
+    # with the column named.
+    codes = sites.assign(soil=sites["soil"].cat.codes)
+    with pytest.raises(
+        ValueError, match=r"'soil' is categorical in the records but of dtype int8"
+    ):
+        OneVsBackgroundClassifier(GAM, background=codes).fit(records, species)
+
+
 def test_bad_input():
     records, species, sites = _records()
     with pytest.raises(

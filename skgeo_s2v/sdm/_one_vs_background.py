@@ -41,12 +41,46 @@ def _rows(X, index):
 
 
 def _stack(first, second):
-    """``first`` above ``second``: DataFrames by column name, arrays as they are."""
+    """``first`` (the records) above ``second`` (the background): DataFrames
+    by column name, their categorical columns on the levels of both, arrays
+    as they are."""
     if isinstance(first, pd.DataFrame):
         if not isinstance(second, pd.DataFrame):  # (lon, lat) rows of sites
             second = pd.DataFrame(np.asarray(second), columns=first.columns)
-        return pd.concat([first, second[list(first.columns)]], ignore_index=True)
+        first, second = _on_shared_levels(first, second[list(first.columns)])
+        return pd.concat([first, second], ignore_index=True)
     return np.concatenate([np.asarray(first), np.asarray(second)])
+
+
+def _on_shared_levels(records, background):
+    """The two frames, each categorical column on the levels of both.
+
+    pandas concatenates categoricals of different levels (as when each was
+    made from the values it holds) into plain objects, which no model takes
+    as a covariate; a column categorical on one side only is refused here,
+    with its name.
+    """
+    records, background = records.copy(), background.copy()
+    for name in records.columns:
+        dtypes = records[name].dtype, background[name].dtype
+        categorical = [isinstance(d, pd.CategoricalDtype) for d in dtypes]
+        if not any(categorical) or dtypes[0] == dtypes[1]:
+            continue
+        if not all(categorical):
+            kinds = [
+                "categorical" if c else f"of dtype {d}"
+                for c, d in zip(categorical, dtypes)
+            ]
+            raise ValueError(
+                f"Covariate {name!r} is {kinds[0]} in the records but {kinds[1]} "
+                "in the background sites; give both the same type, e.g. "
+                f"sites[{name!r}] = sites[{name!r}].astype('category')."
+            )
+        levels = dtypes[0].categories.append(dtypes[1].categories).unique()
+        shared = pd.CategoricalDtype(levels, ordered=dtypes[0].ordered)
+        records[name] = records[name].astype(shared)
+        background[name] = background[name].astype(shared)
+    return records, background
 
 
 class PresenceRankingMixin:

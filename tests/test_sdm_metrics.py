@@ -81,6 +81,14 @@ def test_presence_auc_matches_dataframe_columns_by_name():
     swapped = pd.DataFrame({"a": [0, 1, 0], "b": [1, 0, 0]})
     # a: 0.2 vs 0.9, 0.4 and b: 0.1 vs 0.8, 0.3 -> every pair ranked backwards.
     assert presence_auc(swapped, scores, labels=labels) == 0.0
+    # Without labels the columns could only be taken in order, which is the
+    # wrong order here (1.0 would come out as 0.0): refused.
+    with pytest.raises(ValueError, match="pass labels=estimator.classes_"):
+        presence_auc(Y, scores)
+    with pytest.raises(ValueError, match="pass labels=estimator.classes_"):
+        class_thresholds(Y, scores)
+    # Columns 0, 1, ... name no class: in order, as an array's.
+    assert presence_auc(pd.DataFrame(Y.to_numpy()), scores) == 0.0
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,16 @@ def check_scores(values, name, ndim):
 def _indicator_columns(y_true, n_classes, labels):
     """A presence-absence matrix as bool, and the score column of each column."""
     matrix = np.asarray(y_true)
+    named = isinstance(y_true, pd.DataFrame) and not isinstance(
+        y_true.columns, pd.RangeIndex
+    )
+    if named and labels is None:
+        raise ValueError(
+            f"y_true is a DataFrame whose columns name classes "
+            f"({list(y_true.columns)[:3]}...), but no labels say which class "
+            "each column of y_score is: pass labels=estimator.classes_, and "
+            "the columns are matched by name (in any order)."
+        )
     if isinstance(y_true, pd.DataFrame) and labels is not None:
         position = {label: i for i, label in enumerate(labels)}
         unknown = [c for c in y_true.columns if c not in position]
@@ -59,7 +69,7 @@ def presence_absence_by_class(y_true, y_score, *, labels=None, background_score=
     y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
         Either the labels of presence records (one per row), or a
         presence-absence matrix of 0 and 1 (sites by classes; a DataFrame's
-        columns are matched to ``labels`` by name).
+        columns are matched to ``labels``, which it then needs, by name).
     y_score : array-like of shape (n_samples, n_classes)
         Scores of the same rows, columns in the order of ``labels``.
     labels : array-like of shape (n_classes,), default=None

@@ -32,7 +32,8 @@ def presence_auc(
     ----------
     y_true : array-like of shape (n_sites, n_classes) or (n_samples,)
         A presence-absence matrix of 0 and 1 (test sites by classes, as
-        surveys give; a DataFrame's columns are matched to ``labels`` by name),
+        surveys give; a DataFrame whose columns name the classes needs
+        ``labels``, and its columns are matched to them by name),
         or the labels of presence records. With labels, the absences of a
         class are ``background_score`` when given, else the records of the
         other classes.

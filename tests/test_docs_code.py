@@ -66,7 +66,7 @@ def test_the_blocks_and_the_skipped_ones(name):
     assert len(skipped) == SKIPPED.get(name, 0)
 
 
-def _check_user_guide(namespace, folder):
+def _check_user_guide(namespace, folder, printed):
     for written in ["sightings.csv", "fox.png", "fox_presence.csv", "fox_prior"]:
         assert (folder / written).exists(), written
     assert namespace["names"].shape == (len(namespace["cities"]), 384)
@@ -74,11 +74,15 @@ def _check_user_guide(namespace, folder):
     assert namespace["search"].best_params_["encoder__min_radius"] in (1e-3, 1e-2, 1e-1)
 
 
-def _check_model_selection(namespace, folder):
+def _check_model_selection(namespace, folder, printed):
     assert (folder / "folds.png").exists()
+    # The top-1 accuracies that the chapter's text quotes.
+    quoted = ["random folds   0.125", "500 km blocks  0.050", "publications   0.070"]
+    for line in quoted:
+        assert line in printed
 
 
-def _check_pretraining(namespace, folder):
+def _check_pretraining(namespace, folder, printed):
     assert namespace["embedding"].shape[0] == len(namespace["X"])
     assert set(namespace["search"].best_params_) == {
         "pretraining__loss",
@@ -97,11 +101,11 @@ CHECKS = {
 # The examples end plots in Agg, whose show() warns.
 @pytest.mark.filterwarnings("ignore:FigureCanvasAgg is non-interactive:UserWarning")
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_every_block_runs_in_order(name, reader_folder):
+def test_every_block_runs_in_order(name, reader_folder, capsys):
     namespace, ran = run_blocks(ROOT / name)
     assert ran == FILES[name]
     if name in CHECKS:
-        CHECKS[name](namespace, reader_folder)
+        CHECKS[name](namespace, reader_folder, capsys.readouterr().out)
 
 
 WITH_DOCTESTS = [

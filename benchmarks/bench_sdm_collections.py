@@ -240,17 +240,31 @@ def period_rows(period, seed, min_genera, models, threads=1):
                 model_scores(name, records, labels, sites, surveys, genera, seed)
             )
             seconds[name] += time.perf_counter() - start
+    # A genus absent from a training fold (or a density that underflows)
+    # ranks last there.
+    scores = {
+        name: [np.where(np.isfinite(s), s, np.finfo(float).min) for s in folds]
+        for name, folds in scores.items()
+    }
     truth = np.concatenate(truths).astype(int)
-    n_presences = truth.sum(axis=0)
-    kept = (n_presences >= 5) & (n_presences < len(truth))
+    kept = _scorable(truth)
     rows = {}
     for name in models:
-        score = np.concatenate(scores[name])[:, kept]
-        # A genus absent from a training fold (or a density that underflows)
-        # ranks last there.
-        score = np.where(np.isfinite(score), score, np.finfo(float).min)
-        rows[name] = (presence_auc(truth[:, kept], score), seconds[name])
+        pooled = presence_auc(truth[:, kept], np.concatenate(scores[name])[:, kept])
+        by_fold = [
+            presence_auc(t[:, _scorable(t)], s[:, _scorable(t)])
+            for t, s in zip(truths, scores[name])
+            if _scorable(t).any()
+        ]
+        rows[name] = (pooled, np.mean(by_fold), seconds[name])
     return rows, len(truth), int(kept.sum()), len(frame)
+
+
+def _scorable(truth):
+    """The genera of a 0/1 survey table with at least 5 presences and one
+    absence."""
+    n_presences = truth.sum(axis=0)
+    return (n_presences >= 5) & (n_presences < len(truth))
 
 
 def main(argv=None):
@@ -281,43 +295,63 @@ def main(argv=None):
             ),
         )
     )
-    results = {name: [] for name in models}  # per seed: (AUC per period, seconds)
     for seed in args.seeds:
-        per_period = {name: [] for name in models}
         for period in args.periods:
             rows, n_surveys, n_genera, n_records = outcomes[seed, period]
-            for name, (auc, seconds) in rows.items():
-                per_period[name].append((auc, seconds))
+            for name, (pooled, by_fold, seconds) in rows.items():
                 print(
-                    f"seed {seed} {period:10s} {name:32s} AUC {auc:.3f} "
-                    f"({n_genera} genera, {n_surveys} surveys, {n_records} "
-                    f"records) fit {seconds:.1f} s",
+                    f"seed {seed} {period:10s} {name:32s} AUC pooled {pooled:.3f}, "
+                    f"by fold {by_fold:.3f} ({n_genera} genera, {n_surveys} "
+                    f"surveys, {n_records} records) fit {seconds:.1f} s",
                     flush=True,
                 )
-        for name, rows in per_period.items():
-            auc, seconds = np.array(rows).T
-            results[name].append((auc, seconds.sum()))
-    baseline_seconds = np.mean([seconds for _, seconds in results["kernel density"]])
     print(
         f"\nperiods {', '.join(args.periods)}, seeds {args.seeds}, "
-        f"surveys of at least {args.min_genera} genera, threads={args.threads}\n"
+        f"surveys of at least {args.min_genera} genera, threads={args.threads}"
     )
-    header = " / ".join(args.periods)
-    baseline = np.array([auc.mean() for auc, _ in results["kernel density"]])
+    for column, scoring in enumerate(SCORINGS):
+        print(f"\n{scoring}\n")
+        print_table(outcomes, models, args.seeds, args.periods, column)
+
+
+#: The two scores of a model, the columns of a row of :func:`period_rows`.
+SCORINGS = (
+    "AUC of the five folds' surveys pooled (each fold scored by its own model)",
+    "mean over the folds of each fold's AUC (one model a fold, as one a region)",
+)
+
+
+def print_table(outcomes, models, seeds, periods, column):
+    """The Markdown table of one scoring: mean over seeds of the mean over
+    periods, each period's mean, each seed's gain over the kernel density and
+    the fit time as a ratio to the density's."""
+    auc = {  # name: (n_seeds, n_periods)
+        name: np.array(
+            [[outcomes[s, p][0][name][column] for p in periods] for s in seeds]
+        )
+        for name in models
+    }
+    seconds = {
+        name: np.array(
+            [sum(outcomes[s, p][0][name][2] for p in periods) for s in seeds]
+        )
+        for name in models
+    }
+    baseline = auc["kernel density"].mean(axis=1)
+    header = " / ".join(periods)
     print(
         f"| model | mean AUC | {header} | AUC − kernel density, seeds "
-        f"{'/'.join(map(str, args.seeds))} | fit time / kernel density |"
+        f"{'/'.join(map(str, seeds))} | fit time / kernel density |"
     )
     print("|---|---|---|---|---|")
-    for name, rows in results.items():
-        means = np.array([auc.mean() for auc, _ in rows])
+    for name in models:
+        means = auc[name].mean(axis=1)
         gains = " ".join(f"{gain:+.3f}" for gain in means - baseline)
-        by_period = np.mean([auc for auc, _ in rows], axis=0)
         spread = means.std(ddof=1) if len(means) > 1 else 0.0
-        ratio = np.mean([seconds for _, seconds in rows]) / baseline_seconds
+        ratio = seconds[name].mean() / seconds["kernel density"].mean()
         print(
             f"| {name} | {means.mean():.3f} ± {spread:.3f} | "
-            f"{' / '.join(f'{auc:.3f}' for auc in by_period)} | {gains} | "
+            f"{' / '.join(f'{a:.3f}' for a in auc[name].mean(axis=0))} | {gains} | "
             f"{ratio:.2f} |"
         )
 

@@ -22,10 +22,13 @@ this benchmark (several independent data sets, each of tens of genera):
   folds), so that the test surveys lie in regions no training record came
   from; every training collection gives presence-only records (one a genus
   it lists), and the test collections with at least ``--min-genera`` genera
-  are the surveys. Each model's scores of the surveys of the five folds are
-  pooled (a genus with no training record in a fold scores lowest on that
-  fold's surveys); the score is the mean ROC AUC over the genera with at
-  least 5 presences and at least one absence among them.
+  are the surveys (a genus with no training record in a fold scores lowest
+  on that fold's surveys). A model is scored two ways: its scores of the
+  five folds' surveys pooled, by the mean ROC AUC over the genera with at
+  least 5 presences and at least one absence among them; and each fold's
+  surveys alone, by that mean over the fold's genera, averaged over the
+  folds (one model a fold, as held-out regions are judged; pooling also
+  asks whether one fold's scores line up with another's).
 
 There are no environmental covariates, so every model sees the location
 only (Maxent, a covariate model, has nothing to work on):
@@ -60,11 +63,11 @@ only (Maxent, a covariate model, has nothing to work on):
     classifier with the target group or at its defaults: each survey's
     mean rank among each model's scores of the training records.
 
-Prints one line per period and seed and a table of the mean over seeds of
-the mean AUC over periods (with the sample standard deviation over seeds),
-each period's mean, each seed's difference from the kernel density, and
-the fit time as a ratio to the kernel density's (summed over folds, in the
-same run)::
+Prints one line per period and seed and, for each scoring, a table of the
+mean over seeds of the mean AUC over periods (with the sample standard
+deviation over seeds), each period's mean, each seed's difference from the
+kernel density, and the fit time as a ratio to the kernel density's (summed
+over folds, in the same run)::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_sdm_collections.py --seeds 0 1 2 --jobs 2
 """

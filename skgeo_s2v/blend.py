@@ -31,7 +31,7 @@ from ._compact_forest import fit_compact_forests
 from ._geometry import unit_vectors_from_degrees
 from ._mixture import holdout_groups, log_pool, log_pool_weights, mixture_weights
 from ._site_neighbors import SiteNeighbors, weighted_votes
-from ._validation import check_class_labels, validate_lonlat
+from ._validation import check_class_labels, check_several_classes, validate_lonlat
 from .model_selection import SphericalBlockKFold
 
 __all__ = [
@@ -628,6 +628,7 @@ class NeighborBlendClassifier(ClassifierMixin, BaseEstimator):
             check_consistent_length(lonlat, groups)
         rng = check_random_state(self.random_state)
         self.classes_, codes = np.unique(y, return_inverse=True)
+        check_several_classes(self.classes_, self)
         held = holdout_groups(groups, self.validation_fraction, rng)
         _check_holdout(codes, held, self.classes_)
         estimator, forests, refitted = self._fitted_models(

@@ -713,6 +713,12 @@ def test_a_hold_out_without_two_classes_left_is_a_clear_error():
         )
 
 
+def test_a_single_class_is_named_before_anything_is_held_out():
+    X = np.array([[0.0, 60.0], [5.0, 0.0], [9.0, 30.0]])
+    with pytest.raises(ValueError, match=r"y holds a single class \('fox'\)"):
+        NeighborBlendClassifier(_MustNotTrain(), random_state=0).fit(X, ["fox"] * 3)
+
+
 def test_a_hold_out_of_unseen_classes_only_is_a_clear_error():
     # Each group holds the only records of its class: whichever is held out,
     # no held-out record has a class seen in training.

@@ -226,6 +226,10 @@ def test_categorical_levels_of_records_and_sites_are_joined():
         ValueError, match=r"'soil' is categorical in the records but of dtype int8"
     ):
         OneVsBackgroundClassifier(GAM, background=codes).fit(records, species)
+    with pytest.raises(ValueError, match=r"e.g. records\['soil'\] = records"):
+        OneVsBackgroundClassifier(GAM, background=sites).fit(
+            records.assign(soil=records["soil"].cat.codes), species
+        )
 
 
 def test_bad_input():

@@ -58,9 +58,9 @@ def _on_shared_levels(records, background):
     pandas concatenates categoricals of different levels (as when each was
     made from the values it holds) into plain objects, which no model takes
     as a covariate; a column categorical on one side only is refused here,
-    with its name.
+    with its name. The frames are copied only where a column changes.
     """
-    records, background = records.copy(), background.copy()
+    shared = {}
     for name in records.columns:
         dtypes = records[name].dtype, background[name].dtype
         categorical = [isinstance(d, pd.CategoricalDtype) for d in dtypes]
@@ -71,16 +71,17 @@ def _on_shared_levels(records, background):
                 "categorical" if c else f"of dtype {d}"
                 for c, d in zip(categorical, dtypes)
             ]
+            other = "records" if categorical[1] else "sites"
             raise ValueError(
                 f"Covariate {name!r} is {kinds[0]} in the records but {kinds[1]} "
                 "in the background sites; give both the same type, e.g. "
-                f"sites[{name!r}] = sites[{name!r}].astype('category')."
+                f"{other}[{name!r}] = {other}[{name!r}].astype('category')."
             )
         levels = dtypes[0].categories.append(dtypes[1].categories).unique()
-        shared = pd.CategoricalDtype(levels, ordered=dtypes[0].ordered)
-        records[name] = records[name].astype(shared)
-        background[name] = background[name].astype(shared)
-    return records, background
+        shared[name] = pd.CategoricalDtype(levels, ordered=dtypes[0].ordered)
+    if not shared:
+        return records, background
+    return records.astype(shared), background.astype(shared)
 
 
 class PresenceRankingMixin:

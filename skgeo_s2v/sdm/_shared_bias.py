@@ -93,9 +93,12 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         columns), gives each species one smooth tilt of its log-odds over
         the region beside its covariates, and the fine structure of the
         records goes to the bias. Without covariates the location is all a
-        habitat has, and one tilt cannot draw a range: on the coral surveys
-        of ``benchmarks/bench_sdm_collections.py`` (coordinates only)
-        ``"xyz"`` scored a mean AUC of 0.478 and ``"sphereC+"`` 0.554.
+        habitat has: on the coral surveys of
+        ``benchmarks/bench_sdm_collections.py`` (coordinates only) with the
+        spatial folds' surveys pooled, ``"xyz"`` scored a mean AUC of 0.478
+        and ``"sphereC+"`` 0.554, the reason for ``"auto"``'s choice; scored
+        one fold at a time, ``"xyz"`` scored 0.567 and ``"sphereC+"`` 0.545,
+        so with coordinates only try both.
     bias_encoder : str or position encoder, default="sphereC+"
         The encoding of the location in the shared bias; multi-scale, since
         observers' effort varies on fine scales.

@@ -78,7 +78,7 @@ def run_sdm(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     seconds = time.perf_counter() - tic
     say(f"      done in {seconds:.1f} s; the kernel density of the records ...")
     lonlat = ["lon", "lat"]
-    density = KernelDensityClassifier().fit(X[lonlat], species)
+    density = KernelDensityClassifier(random_state=args.seed).fit(X[lonlat], species)
 
     presence = data.survey_presence
     recipe = _aucs(presence, model.predict_presence(data.survey), model.classes_)

@@ -10,11 +10,12 @@ without coordinates were dropped; nothing else was changed. Work that uses
 
 import functools
 from importlib import resources
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+
+from ._checks import check_integer_at_least, keep_classes_with_at_least
 
 __all__ = ["CORAL_LABELS", "load_pbdb_corals"]
 
@@ -131,21 +132,12 @@ def load_pbdb_corals(*, label="genus", min_samples_per_class=1):
             f"label={label!r} is not a column of the coral records; use one of "
             f"{', '.join(map(repr, CORAL_LABELS))}."
         )
-    if (
-        not isinstance(min_samples_per_class, Integral)
-        or isinstance(min_samples_per_class, bool)
-        or min_samples_per_class < 1
-    ):
-        raise ValueError(
-            f"min_samples_per_class={min_samples_per_class!r} must be an integer "
-            "of at least 1."
-        )
+    check_integer_at_least(min_samples_per_class, "min_samples_per_class", 1)
     frame = _read_corals()
-    frame = frame[frame[label].notna()]
-    counts = frame[label].value_counts()
-    kept = counts.index[counts >= min_samples_per_class]
     # A fresh frame: the cached one stays untouched whatever the caller does.
-    frame = frame[frame[label].isin(kept)].reset_index(drop=True)
+    frame = keep_classes_with_at_least(
+        frame[frame[label].notna()], label, min_samples_per_class
+    )
     return Bunch(
         data=frame[["lon", "lat"]].to_numpy(dtype=np.float64),
         target=frame[label].to_numpy(dtype=str),

@@ -10,10 +10,11 @@ a snapshot of the data, is MIT-licensed.
 import functools
 import json
 from importlib import resources
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
+
+from ._checks import check_integer_at_least, keep_classes_with_at_least
 
 __all__ = ["GEONAMES_LABELS", "load_geonames_cities"]
 
@@ -155,20 +156,12 @@ def load_geonames_cities(
             f"label={label!r} is not a GeoNames label; use one of "
             f"{', '.join(map(repr, GEONAMES_LABELS))}."
         )
-    for name, value, lowest in [
-        ("min_population", min_population, _POPULATION_FILES[-1]),
-        ("min_samples_per_class", min_samples_per_class, 1),
-    ]:
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < lowest:
-            raise ValueError(
-                f"{name}={value!r} must be an integer of at least {lowest}."
-            )
+    check_integer_at_least(min_population, "min_population", _POPULATION_FILES[-1])
+    check_integer_at_least(min_samples_per_class, "min_samples_per_class", 1)
     threshold = next(t for t in _POPULATION_FILES if t <= min_population)
     cities = _read_cities(threshold)
     frame = cities[cities["population"] >= min_population]
-    counts = frame[label].value_counts()
-    kept = counts.index[counts >= min_samples_per_class]
-    frame = frame[frame[label].isin(kept)].reset_index(drop=True)
+    frame = keep_classes_with_at_least(frame, label, min_samples_per_class)
     if as_frame:
         # A fresh frame: the cached one stays untouched whatever the caller does.
         frame = frame.copy()

@@ -246,13 +246,17 @@ default="target group"
                 "the other classes' records; give background sites instead.",
             )
         weights = self._check_background(X)
+        sites = self.background
+        if isinstance(X, pd.DataFrame) and isinstance(sites, pd.DataFrame):
+            # Once for every species: their rows then stack as they are.
+            X, sites = _on_shared_levels(X, sites[list(X.columns)])
         estimator = SphereGAMClassifier() if self.estimator is None else self.estimator
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 clone(estimator),
                 X,
                 y == label,
-                self._background_of(X, y == label),
+                _rows(X, np.flatnonzero(y != label)) if self._target_group() else sites,
                 weights,
             )
             for label in self.classes_
@@ -275,11 +279,6 @@ default="target group"
             return None
         check_background_sites(X, self.background)
         return check_background_weights(self.background_weights, self.background)
-
-    def _background_of(self, X, own):
-        if self._target_group():
-            return _rows(X, np.flatnonzero(~own))
-        return self.background
 
     def predict_presence(self, X):
         """Each class's probability of presence, from its own model.

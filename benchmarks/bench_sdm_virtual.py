@@ -87,7 +87,9 @@ background on the sphere, with the sites (also with ``batch_size=128``)
 and with the target group. Per region, one
 :class:`~skgeo_s2v.sdm.SharedBiasGAMClassifier` (its defaults) of all its
 species against the sites: their habitats fitted with one shared surface of
-sampling bias, which the predictions leave out. The issue's ensemble of
+sampling bias, which the predictions leave out; and the same on the
+coordinates alone, with the habitats' location encoded by ``"sphereC+"``
+(``encoder="auto"``'s choice there) or by ``"xyz"``. The issue's ensemble of
 Maxent and a location model, with the package's location-only recipe (the
 rank-average classifier of the joint classifier and the kernel density) as
 that model: the mean of the two models' ranks of the test sites, also with
@@ -744,20 +746,36 @@ def location_model_scores(data, seed, max_epochs, only=None):
 
 
 SHARED_BIAS = "shared-bias GAM, all species, sites"
+#: The shared-bias GAM on the coordinates alone, with each habitat encoder
+#: (``"sphereC+"`` is ``encoder="auto"``'s choice there).
+SHARED_BIAS_COORDS = {
+    "shared-bias GAM coords, sphereC+ (auto), sites": "sphereC+",
+    "shared-bias GAM coords, xyz, sites": "xyz",
+}
 
 
 def shared_bias_scores(data, frames, seed, only=None):
-    """One SharedBiasGAMClassifier of all the region's species (its
-    defaults) against the sites: each species' habitat with the shared
-    sampling bias left out."""
-    if not wanted(SHARED_BIAS, only):
-        return {}, {}
+    """One SharedBiasGAMClassifier of all the region's species against the
+    sites: at its defaults on the coordinates and covariates, and on the
+    coordinates alone with each of ``SHARED_BIAS_COORDS``' encoders; each
+    species' habitat with the shared sampling bias left out."""
     sites, records, test = (frame.drop(columns="effort") for frame in frames)
-    start = time.perf_counter()
-    model = SharedBiasGAMClassifier(sites, random_state=seed)
-    model.fit(records[ALL_COLUMNS], data["labels"])
-    seconds = time.perf_counter() - start
-    return {SHARED_BIAS: model.predict_presence(test)}, {SHARED_BIAS: seconds}
+    fits = {SHARED_BIAS: (ALL_COLUMNS, "auto")}
+    fits.update(
+        (row, (["lon", "lat"], encoder)) for row, encoder in SHARED_BIAS_COORDS.items()
+    )
+    scores, seconds = {}, {}
+    for row, (columns, encoder) in fits.items():
+        if not wanted(row, only):
+            continue
+        start = time.perf_counter()
+        model = SharedBiasGAMClassifier(
+            sites[columns], encoder=encoder, random_state=seed
+        )
+        model.fit(records[columns], data["labels"])
+        seconds[row] = time.perf_counter() - start
+        scores[row] = model.predict_presence(test[columns])
+    return scores, seconds
 
 
 def mean_auc(truth, scores):

@@ -34,7 +34,13 @@ from .nn import (
     LocationClassifierModule,
     log_class_probabilities,
 )
-from .nn._training import _PresenceAbsenceNet, _seeded, torch_threads
+from .nn._training import (
+    _PresenceAbsenceNet,
+    _seeded,
+    torch_threads,
+    unpack_batch,
+    weighted_rows,
+)
 
 __all__ = [
     "AUTO_EPOCH_LIMIT",
@@ -52,7 +58,8 @@ AUTO_EPOCH_LIMIT = 200
 class ValidationLogLoss(Callback):
     """Record ``valid_log_loss``, the validation log-loss of ``predict_proba``.
 
-    The mean over the validation rows of ``−log p(y_i | x_i)``, with
+    The mean over the validation rows of ``−log p(y_i | x_i)`` (weighted
+    by the rows' ``sample_weight`` when the fit has one), with
     ``p`` the normalised presence probabilities of the class logits that the
     net's validation step returns (no background term, no dropout). Unlike
     ``valid_loss``, the training loss, it does not depend on random
@@ -66,10 +73,17 @@ class ValidationLogLoss(Callback):
     def on_batch_end(self, net, batch, training, y_pred=None, **kwargs):
         if training:
             return
-        y = batch[1].to(y_pred.device).long()
+        _, y, weights = unpack_batch(batch)
+        y = y.to(y_pred.device).long()
         log_proba = log_class_probabilities(y_pred.double())
-        self.total_ -= float(log_proba.gather(1, y[:, None]).sum())
-        self.count_ += y.shape[0]
+        log_likelihood = log_proba.gather(1, y[:, None])[:, 0]
+        if weights is None:
+            self.total_ -= float(log_likelihood.sum())
+            self.count_ += y.shape[0]
+        else:
+            weights = weights.to(y_pred.device).double()
+            self.total_ -= float((weights * log_likelihood).sum())
+            self.count_ += float(weights.sum())
 
     def on_epoch_end(self, net, **kwargs):
         if self.count_:
@@ -195,20 +209,30 @@ def validation_rows(estimator, lonlat, codes, groups, seed):
     return train, valid
 
 
+def _rows_of(weights, rows):
+    """``weights[rows]``; all of them when ``rows`` is None, None unweighted."""
+    if weights is None or rows is None:
+        return weights
+    return weights[rows]
+
+
 def _train(estimator, device, seed, pretrained, data, max_epochs, rows=None):
     """A net trained for at most ``max_epochs`` epochs.
 
-    ``data`` is ``(lonlat, out_of_core, codes)``. Given ``rows = (train,
-    valid)``, it trains on the first and stops early on the validation
-    log-loss of the second; otherwise it trains on every row.
+    ``data`` is ``(lonlat, out_of_core, codes, sample_weight)``, the last
+    None when the rows are not weighted. Given ``rows = (train, valid)``, it
+    trains on the first and stops early on the validation log-loss of the
+    second; otherwise it trains on every row.
     """
-    lonlat, out_of_core, codes = data
+    lonlat, out_of_core, codes, weights = data
     train, train_split = None, None
     if rows is not None:
         train, valid = rows
         valid_X = np.asarray(lonlat[valid], dtype=np.float32)
+        valid_X = weighted_rows(valid_X, _rows_of(weights, valid))
         train_split = predefined_split(Dataset(valid_X, codes[valid]))
     train_X = training_rows(lonlat, out_of_core, train)
+    train_X = weighted_rows(train_X, _rows_of(weights, train))
     train_y = codes if train is None else codes[train]
     net = build_net(estimator, device, seed, max_epochs, train_split)
     with torch_threads(estimator.n_threads), _seeded(device, seed):
@@ -245,7 +269,7 @@ def fit_net(estimator, device, seed, pretrained, data, groups, records):
         estimator.background_ = background()
         net = _train(estimator, device, seed, pretrained, data, estimator.max_epochs)
         return net, estimator.max_epochs, None
-    lonlat, _, codes = data
+    lonlat, _, codes, _ = data
     rows = validation_rows(estimator, lonlat, codes, groups, seed)
     limit = AUTO_EPOCH_LIMIT if estimator.max_epochs == "auto" else estimator.max_epochs
     estimator.background_ = background(rows[0])

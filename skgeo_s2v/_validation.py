@@ -5,7 +5,11 @@ import pandas as pd
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    column_or_1d,
+    validate_data,
+)
 
 __all__ = [
     "check_class_labels",
@@ -428,6 +432,57 @@ def check_weights(weights, n, what="weights", of="points"):
     if n and not values.any():
         raise ValueError(f"{what} are all 0; give at least one item a weight.")
     return values
+
+
+def check_class_weights(sample_weight, codes, classes, *, of="class"):
+    """Check ``sample_weight`` of labelled rows: each class must keep a weight.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        The weights as the user gave them; None weighs every row 1.
+    codes : ndarray of int of shape (n_samples,)
+        Each row's class, as an index into ``classes``.
+    classes : ndarray of shape (n_classes,)
+        The class labels, named in the message.
+    of : str, default="class"
+        What a class is (``"species"``), for the message.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), float64, or None
+        A new array; None when ``sample_weight`` is None.
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative or not finite, the shape is not ``(n_samples,)``,
+        or a class's rows weigh 0 in total.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_class_weights([1, 3, 2], np.array([0, 1, 1]), np.array(["a", "b"]))
+    array([1., 3., 2.])
+    >>> check_class_weights([0, 3, 2], np.array([0, 1, 1]), np.array(["a", "b"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight gives the rows of the class ['a'] a total weight of 0; ...
+    """
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(
+        sample_weight, np.empty((len(codes), 0)), ensure_non_negative=True
+    )
+    totals = np.bincount(codes, weights=weights, minlength=len(classes))
+    if np.any(totals <= 0):
+        empty = np.asarray(classes)[totals <= 0].tolist()
+        raise ValueError(
+            f"sample_weight gives the rows of the {of} {empty} a total weight of "
+            f"0; give each {of} at least one row of positive weight, or leave its "
+            "rows out of X and y."
+        )
+    return weights
 
 
 def check_class_labels(y):

@@ -35,9 +35,14 @@ from ._params import NestedParamsMixin
 from ._persistence import PersistenceMixin
 from ._pretraining import PretrainedEncoder, check_overrides
 from ._recipe import AUTO_EPOCH_LIMIT
-from ._validation import check_class_labels, check_several_classes, is_out_of_core
+from ._validation import (
+    check_class_labels,
+    check_class_weights,
+    check_several_classes,
+    is_out_of_core,
+)
 from .background import BaseBackground
-from .losses import LOSSES, BaseLoss, make_loss
+from .losses import LOSSES, BaseLoss, check_weighted_criterion, make_loss
 
 __all__ = ["AUTO_EPOCH_LIMIT", "SphereLocationClassifier"]
 
@@ -334,7 +339,16 @@ or None, default=None
 
     # -- fitting -------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, groups=None, pretrain_X=None, pretrain_features=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        groups=None,
+        pretrain_X=None,
+        pretrain_features=None,
+    ):
         """Train on labelled locations, from scratch or from a pretraining.
 
         Parameters
@@ -346,6 +360,17 @@ or None, default=None
         y : array-like of shape (n_samples,)
             Class labels (anything :class:`~sklearn.preprocessing.LabelEncoder`
             accepts); at least two classes, no missing values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The weight of each example's term of the loss (its presence, and
+            its absence of the other classes); non-negative, each class with
+            a positive total. Only their ratios matter: they are scaled to a
+            mean of 1, so that an example of weight 2 counts as that example
+            twice, against the background as against the other examples. The
+            background points are not weighted, and a background sampler that
+            learns from the records (such as
+            :class:`~skgeo_s2v.background.TargetGroupBackground`) sees them
+            unweighted. ``max_epochs="auto"`` weighs the validation log-loss
+            alike. None weighs every example 1.
         groups : array-like of shape (n_samples,), default=None
             Group of each example (site, survey, publication), passed to a
             ``validation_split`` splitter; used only to choose the epochs.
@@ -361,6 +386,23 @@ default=None
         -------
         self : SphereLocationClassifier
             The fitted classifier.
+
+        Examples
+        --------
+        Labels that the location does not tell apart: the model learns the
+        classes' shares, and weighting the records of ``"a"`` four times
+        gives ``"a"`` most of the probability.
+
+        >>> import numpy as np
+        >>> from skgeo_s2v import SphereLocationClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.column_stack([rng.uniform(-20, 20, 200), rng.uniform(-20, 20, 200)])
+        >>> y = np.where(rng.random(200) < 0.5, "a", "b")
+        >>> clf = SphereLocationClassifier(
+        ...     hidden_units=16, max_epochs=20, random_state=0
+        ... ).fit(X, y, sample_weight=np.where(y == "a", 4.0, 1.0))
+        >>> bool(clf.predict_proba(X)[:, 0].mean() > 0.65)
+        True
         """
         device = training_device(self.device, self.mixed_precision)
         out_of_core = is_out_of_core(X)
@@ -386,8 +428,13 @@ default=None
             "skgeo_s2v.sdm.OneVsBackgroundClassifier.",
         )
         codes = label_encoder.transform(y).astype(np.int64)
+        weights = check_class_weights(sample_weight, codes, self.classes_)
+        if weights is not None:  # only the ratios matter
+            weights = weights / weights.mean()
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.loss_ = make_loss(self.loss)
+        if weights is not None:
+            check_weighted_criterion(self.loss_, len(self.classes_))
         inputs = training_input(self, lonlat, covariates, pretrain_X)
 
         source, pretrained = pretraining_for_fit(
@@ -402,7 +449,7 @@ default=None
             )
         else:
             self.encoder_ = copy.deepcopy(pretrained.encoder)
-        data = (inputs, out_of_core, codes)
+        data = (inputs, out_of_core, codes, weights)
         self.net_, self.n_epochs_, self.validation_log_loss_ = _recipe.fit_net(
             self, device, seed, pretrained, data, groups, (lonlat, y, covariates)
         )

@@ -8,6 +8,7 @@ locations (``needs_background`` false) is given an empty ``background_logits``
 and the net draws none.
 """
 
+import inspect
 from abc import ABCMeta, abstractmethod
 from numbers import Real
 
@@ -17,7 +18,13 @@ from sklearn.utils._param_validation import Interval
 
 from .nn import _losses
 
-__all__ = ["LOSSES", "BaseLoss", "PresenceAbsenceLoss", "make_loss"]
+__all__ = [
+    "LOSSES",
+    "BaseLoss",
+    "PresenceAbsenceLoss",
+    "check_weighted_criterion",
+    "make_loss",
+]
 
 
 class BaseLoss(BaseEstimator, metaclass=ABCMeta):
@@ -63,6 +70,11 @@ class BaseLoss(BaseEstimator, metaclass=ABCMeta):
             Called as ``criterion(logits, y, background_logits)`` with the
             ``(n, C)`` logits of a batch, its ``(n,)`` class indices and the
             ``(m, C)`` logits of its background locations; returns a scalar.
+            When the classifier is fitted with ``sample_weight`` it is called
+            with ``sample_weight=`` too, the ``(n,)`` weights of the batch's
+            rows (scaled to a mean of 1 over the training rows): a criterion
+            whose ``forward`` takes no ``sample_weight`` argument cannot be
+            fitted with weights (:func:`check_weighted_criterion`).
         """
 
 
@@ -111,6 +123,41 @@ class PresenceAbsenceLoss(BaseLoss):
         return _losses.PresenceAbsenceLoss(
             pos_weight=float(pos_weight),
             background_weight=float(self.background_weight),
+        )
+
+
+def check_weighted_criterion(loss, n_classes):
+    """Refuse ``sample_weight`` for a loss whose criterion cannot weigh rows.
+
+    Parameters
+    ----------
+    loss : BaseLoss
+        The classifier's loss.
+    n_classes : int
+        Number of classes ``C``.
+
+    Raises
+    ------
+    ValueError
+        If its criterion's ``forward`` has no ``sample_weight`` parameter
+        (nor ``**kwargs``).
+
+    Examples
+    --------
+    >>> from skgeo_s2v.losses import PresenceAbsenceLoss, check_weighted_criterion
+    >>> check_weighted_criterion(PresenceAbsenceLoss(), n_classes=3)  # weighs rows
+    """
+    forward = inspect.signature(loss.criterion(n_classes).forward)
+    weighs_rows = any(
+        name == "sample_weight" or parameter.kind is parameter.VAR_KEYWORD
+        for name, parameter in forward.parameters.items()
+    )
+    if not weighs_rows:
+        raise ValueError(
+            f"fit was given sample_weight, but the criterion of loss={loss!r} "
+            "takes no sample_weight argument; add sample_weight=None to its "
+            "forward (the (n,) weights of a batch's rows) or fit without "
+            "weights."
         )
 
 

@@ -445,6 +445,11 @@ _ARBITRARY_FEATURE_CHECKS = [
     "check_n_features_in",
     "check_fit2d_predict1d",
     "check_requires_y_none",
+    # sample_weight: tested on (lon, lat) in test_classifier_sample_weight.py
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_classifiers_one_label_sample_weights",
 ]
 
 

@@ -23,7 +23,7 @@ FILES = {
     "README.md": 2,
     "docs/architecture.rst": 4,
     "docs/index.rst": 1,
-    "docs/user_guide.rst": 6,
+    "docs/user_guide.rst": 7,
     "docs/model_selection.rst": 2,
     "docs/pretraining.rst": 4,
     "docs/scaling.rst": 2,
@@ -72,6 +72,7 @@ def _check_user_guide(namespace, folder, printed):
     assert namespace["names"].shape == (len(namespace["cities"]), 384)
     # The search held out blocks and chose one of the radii it was given.
     assert namespace["search"].best_params_["encoder__min_radius"] in (1e-3, 1e-2, 1e-1)
+    assert namespace["balanced"].classes_.size == 8
 
 
 def _check_model_selection(namespace, folder, printed):

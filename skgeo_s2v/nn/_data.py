@@ -56,7 +56,8 @@ class MiniBatches:
     processes (``shard = (rank, world_size)``, for data-parallel training),
     each process takes every ``world_size``-th batch, and all take the same
     number of batches (a remainder of fewer than ``world_size`` batches is
-    dropped).
+    dropped). With ``sample_weight`` (one weight a row, in memory) each batch
+    is ``(X, y, sample_weight)`` of the same rows, otherwise ``(X, y)``.
     """
 
     def __init__(
@@ -69,10 +70,14 @@ class MiniBatches:
         generator=None,
         max_per_class=None,
         shard=(0, 1),
+        sample_weight=None,
     ):
         self.streamed = isinstance(X, StreamedRows) or isinstance(y, StreamedRows)
         self.X = self._on_device(X, device)
         self.y = None if y is None else self._on_device(y, device)
+        self.sample_weight = None
+        if sample_weight is not None:
+            self.sample_weight = self._on_device(sample_weight, device)
         # Random orders (and class-balanced subsets) are drawn on the CPU.
         self._y_cpu = None
         if y is not None and not isinstance(y, StreamedRows):
@@ -128,10 +133,16 @@ class MiniBatches:
 
     def _batch(self, rows):
         if not self.streamed:
-            return self.X[rows], None if self.y is None else self.y[rows]
-        if isinstance(rows, slice):
-            rows = torch.arange(rows.start, min(rows.stop, len(self.X)))
-        return self._take(self.X, rows), self._take(self.y, rows)
+            batch = self.X[rows], None if self.y is None else self.y[rows]
+        else:
+            if isinstance(rows, slice):
+                rows = torch.arange(rows.start, min(rows.stop, len(self.X)))
+            batch = self._take(self.X, rows), self._take(self.y, rows)
+        if self.sample_weight is None:
+            return batch
+        if isinstance(rows, torch.Tensor):
+            rows = rows.to(self.device)
+        return (*batch, self.sample_weight[rows])
 
     def _take(self, data, rows):
         if data is None:

@@ -48,13 +48,22 @@ def sample_background(n, *, generator, device=None, dtype=torch.float32):
 
 
 def presence_absence_loss(
-    logits, y, background_logits, *, pos_weight, background_weight=1.0
+    logits,
+    y,
+    background_logits,
+    *,
+    pos_weight,
+    background_weight=1.0,
+    sample_weight=None,
 ):
     """Presence-absence loss of the paper's Eq. 8 (SPEC §5).
 
     ``mean_i [β·(−log σ(l_{i,y_i})) + Σ_{c≠y_i} −log(1 − σ(l_{i,c}))] / C +
     w_bg · mean_j Σ_c −log(1 − σ(l(x_j⁻, c))) / C``, computed with the stable
     forms ``−log σ(l) = softplus(−l)`` and ``−log(1 − σ(l)) = softplus(l)``.
+    With ``sample_weight`` each labelled point's term is multiplied by its
+    weight ``s_i`` before the mean over the batch (the background term is
+    not weighted).
 
     Parameters
     ----------
@@ -69,6 +78,8 @@ def presence_absence_loss(
         ``β``, the weight of the positive term.
     background_weight : float, default=1.0
         ``w_bg``, the weight of the background term.
+    sample_weight : torch.Tensor of shape (n,) or None, default=None
+        The weight of each labelled point's term; None weighs each 1.
 
     Returns
     -------
@@ -82,13 +93,22 @@ def presence_absence_loss(
     >>> loss = presence_absence_loss(zeros, torch.tensor([0]), zeros, pos_weight=2)
     >>> round(float(loss), 4)  # (2 log 2 + log 2) / 2 + 2 log 2 / 2
     1.7329
+    >>> weights = torch.tensor([0.5])  # half the labelled term, all the background
+    >>> loss = presence_absence_loss(
+    ...     zeros, torch.tensor([0]), zeros, pos_weight=2, sample_weight=weights
+    ... )
+    >>> round(float(loss), 4)  # 0.5 (2 log 2 + log 2) / 2 + 2 log 2 / 2
+    1.213
     """
     n_classes = logits.shape[1]
     y = y.long().unsqueeze(1)
     true_logit = logits.gather(1, y).squeeze(1)
     absent = F.softplus(logits).sum(dim=1) - F.softplus(true_logit)
     present = F.softplus(-true_logit)
-    loss = (pos_weight * present + absent).mean() / n_classes
+    labelled = pos_weight * present + absent
+    if sample_weight is not None:
+        labelled = labelled * sample_weight.to(labelled.dtype)
+    loss = labelled.mean() / n_classes
     if background_weight and background_logits.shape[0]:
         background = F.softplus(background_logits).sum(dim=1).mean() / n_classes
         loss = loss + background_weight * background
@@ -111,13 +131,14 @@ class PresenceAbsenceLoss(nn.Module):
         self.pos_weight = pos_weight
         self.background_weight = background_weight
 
-    def forward(self, logits, y, background_logits):
+    def forward(self, logits, y, background_logits, sample_weight=None):
         return presence_absence_loss(
             logits,
             y,
             background_logits,
             pos_weight=self.pos_weight,
             background_weight=self.background_weight,
+            sample_weight=sample_weight,
         )
 
 

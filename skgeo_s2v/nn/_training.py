@@ -11,6 +11,7 @@ one train through Hugging Face Accelerate.
 import contextlib
 import functools
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.dataset import get_len, unpack_data
@@ -18,6 +19,42 @@ from skorch.history import History
 
 from ._data import MiniBatches
 from ._losses import sample_background as _sample_background
+
+#: The keys of the training input that carries a weight a row (weighted_rows).
+_ROWS, _SAMPLE_WEIGHT = "rows", "sample_weight"
+
+
+def weighted_rows(X, sample_weight):
+    """The training input of a net: ``X``, or ``X`` with a weight a row.
+
+    skorch hands the input of ``fit`` to :meth:`_DeviceMixin.get_iterator`
+    unchanged inside its dataset; a dict of the rows and their weights makes
+    each mini-batch ``(X, y, sample_weight)``.
+
+    Parameters
+    ----------
+    X : torch.Tensor, ndarray or StreamedRows
+        The rows.
+    sample_weight : ndarray of shape (n_rows,) or None
+        Their weights; None trains unweighted.
+
+    Returns
+    -------
+    X or dict
+        What to pass to the net's ``fit`` as ``X``.
+    """
+    if sample_weight is None:
+        return X
+    weights = torch.as_tensor(np.asarray(sample_weight, dtype=np.float32))
+    return {_ROWS: X, _SAMPLE_WEIGHT: weights}
+
+
+def unpack_batch(batch):
+    """``(X, y, sample_weight)`` of a mini-batch; ``sample_weight`` None when
+    the rows are not weighted."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 3:
+        return tuple(batch)
+    return (*unpack_data(batch), None)
 
 
 class _DeviceMixin:
@@ -108,9 +145,13 @@ class _DeviceMixin:
         return self
 
     def get_iterator(self, dataset, training=False):
+        X, sample_weight = dataset.X, None
+        if isinstance(X, dict):  # weighted rows: see weighted_rows
+            X, sample_weight = X[_ROWS], X[_SAMPLE_WEIGHT]
         return MiniBatches(
-            dataset.X,
+            X,
             dataset.y,
+            sample_weight=sample_weight,
             batch_size=self.batch_size,
             device=self.compute_device,
             generator=self.shuffle_generator_ if training else None,
@@ -137,8 +178,9 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
     example, drawn by the fitted sampler ``background`` from the net's seeded
     ``background_generator_`` and encoded on the training device in the same
     forward pass; ``background=None`` (a loss that needs no background) draws
-    none. ``infer`` casts floating input to float32, so ``predict_proba``
-    accepts float64 arrays.
+    none. Fitted on :func:`weighted_rows`, each batch carries its rows'
+    weights, passed to the criterion as ``sample_weight``. ``infer`` casts
+    floating input to float32, so ``predict_proba`` accepts float64 arrays.
     """
 
     _generator_offsets = {"background_generator_": 1, "shuffle_generator_": 2}
@@ -163,8 +205,9 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
             x = x.float()
         return super().infer(x, **fit_params)
 
-    def _loss(self, Xi, yi):
-        """The criterion on a batch and its background locations."""
+    def _loss(self, Xi, yi, weights=None):
+        """The criterion on a batch (its rows weighted by ``weights``, unless
+        None) and its background locations."""
         Xi = Xi.to(self.compute_device, torch.float32)
         n = Xi.shape[0]
         if self.background is not None:
@@ -176,19 +219,23 @@ class _PresenceAbsenceNet(_DeviceMixin, NeuralNet):
             Xi = torch.cat([Xi, background.to(Xi.dtype)])
         with self.autocast():
             logits = self.module_(Xi).float()
-        loss = self.criterion_(logits[:n], yi, logits[n:])
+        if weights is None:
+            loss = self.criterion_(logits[:n], yi, logits[n:])
+        else:
+            weights = weights.to(self.compute_device)
+            loss = self.criterion_(logits[:n], yi, logits[n:], sample_weight=weights)
         return loss, logits[:n]
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        loss, logits = self._loss(*unpack_data(batch))
+        loss, logits = self._loss(*unpack_batch(batch))
         self.backward(loss)
         return {"loss": loss, "y_pred": logits}
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
         with torch.no_grad():
-            loss, logits = self._loss(*unpack_data(batch))
+            loss, logits = self._loss(*unpack_batch(batch))
         return {"loss": loss, "y_pred": logits}
 
 

@@ -17,13 +17,17 @@ from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
 )
 
 from .._geometry import EARTH_RADIUS_KM, diameter_radians, haversine_radians
-from .._validation import check_class_labels, check_several_classes, validate_lonlat
+from .._validation import (
+    check_class_labels,
+    check_class_weights,
+    check_several_classes,
+    validate_lonlat,
+)
 from ._kernel_sum import GaussianKernelSum, likeliest_bandwidth_index
 
 __all__ = ["KernelDensityClassifier"]
@@ -145,7 +149,6 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
         lonlat = validate_lonlat(self, X, reset=True)
         y = check_class_labels(y)
         check_consistent_length(lonlat, y)
-        weight = _check_sample_weight(sample_weight, lonlat, ensure_non_negative=True)
         self.classes_, inverse = np.unique(y, return_inverse=True)
         check_several_classes(
             self.classes_,
@@ -153,16 +156,13 @@ class KernelDensityClassifier(ClassifierMixin, BaseEstimator):
             "For presence-only records of one species, add background sites "
             "as a second class.",
         )
+        weight = check_class_weights(sample_weight, inverse, self.classes_)
+        if weight is None:
+            weight = np.ones(len(y))
         candidates = self._candidates_km(lonlat)
         points = haversine_radians(lonlat)
         rng = check_random_state(self.random_state)
         masses = np.bincount(inverse, weights=weight, minlength=len(self.classes_))
-        if (masses == 0).any():
-            empty = self.classes_[masses == 0].tolist()
-            raise ValueError(
-                f"The classes {empty} have no record of positive sample_weight; "
-                "give each class a weight or leave it out of y."
-            )
         chosen = np.full(len(self.classes_), np.nan)
         rows_of = [np.flatnonzero(inverse == k) for k in range(len(self.classes_))]
         for k, rows in enumerate(rows_of):

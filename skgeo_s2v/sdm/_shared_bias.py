@@ -22,7 +22,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
 )
@@ -31,6 +30,7 @@ from .._covariate_input import has_covariates, lonlat_of
 from .._fitting import make_position_encoder
 from .._validation import (
     check_class_labels,
+    check_class_weights,
     check_several_classes,
     validate_lonlat,
 )
@@ -301,7 +301,9 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
         )
         check_background_sites(X, self.background)
         n_records = len(y)
-        record_weights = self._record_weights(sample_weight, species, n_records)
+        record_weights = check_class_weights(
+            sample_weight, species, self.classes_, of="species"
+        )
         site_weights = check_background_weights(
             self.background_weights, self.background
         )
@@ -347,23 +349,6 @@ class SharedBiasGAMClassifier(PresenceRankingMixin, ClassifierMixin, BaseEstimat
             record_weights,
         )
         return self
-
-    def _record_weights(self, sample_weight, species, n_records):
-        """The checked ``sample_weight`` of the records (None for none)."""
-        if sample_weight is None:
-            return None
-        weights = _check_sample_weight(
-            sample_weight, np.empty((n_records, 0)), ensure_non_negative=True
-        )
-        totals = np.bincount(species, weights=weights, minlength=len(self.classes_))
-        if np.any(totals <= 0):
-            empty = self.classes_[totals <= 0].tolist()
-            raise ValueError(
-                f"sample_weight gives the records of the species {empty} a total "
-                "weight of 0; give each species at least one record of positive "
-                "weight, or leave its records out of X and y."
-            )
-        return weights
 
     def _habitat_encoder(self, X):
         """``encoder``, with ``"auto"`` resolved for ``X``."""

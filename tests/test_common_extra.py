@@ -145,8 +145,8 @@ EXPECTED_FAILURES = {
 
 
 #: Checks that only the GAMs run (they have ``max_iter`` and ``sample_weight``;
-#: the weights are tested in their own test files instead), and the thinned
-#: GAM, which has ``sample_weight``.
+#: the weights are tested in their own test files instead), and of them the
+#: ``sample_weight`` checks for the other models that take it.
 GAM_EXPECTED_FAILURES = {
     "check_non_transformer_estimators_n_iter": _columns(4) + " (iris)",
     "check_sample_weights_list": _columns(3),
@@ -159,7 +159,10 @@ GAM_EXPECTED_FAILURES = {
 def _expected_failures(estimator):
     if isinstance(estimator, RankAverageClassifier):
         return {}
-    if isinstance(estimator, (ThinnedClassifier, KernelDensityClassifier)):
+    if isinstance(
+        estimator,
+        (ThinnedClassifier, KernelDensityClassifier, OneVsBackgroundClassifier),
+    ):
         return {
             **EXPECTED_FAILURES,
             **{

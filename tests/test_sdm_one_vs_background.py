@@ -116,6 +116,52 @@ def test_target_group_is_the_other_classes_records():
         )
 
 
+def test_record_weights_weigh_presences_and_target_group_rows():
+    records, species, sites = _records()
+    weights = np.linspace(0.2, 3.0, len(records))
+    site_weights = np.linspace(2.0, 0.5, len(sites))
+    with_sites = OneVsBackgroundClassifier(
+        GAM, background=sites, background_weights=site_weights
+    ).fit(records, species, sample_weight=weights)
+    target_group = OneVsBackgroundClassifier(GAM).fit(
+        records, species, sample_weight=weights
+    )
+    for column, label in enumerate(with_sites.classes_):
+        own, others = species == label, species != label
+        rows = pd.concat([records[own], sites], ignore_index=True)
+        presence = np.arange(len(rows)) < own.sum()
+        expected = clone(GAM).fit(
+            rows, presence, sample_weight=np.r_[weights[own], site_weights]
+        )
+        np.testing.assert_allclose(
+            with_sites.predict_presence(sites)[:, column],
+            expected.predict_proba(sites)[:, 1],
+            rtol=1e-10,
+        )
+        rows = pd.concat([records[own], records[others]], ignore_index=True)
+        expected = clone(GAM).fit(
+            rows,
+            np.arange(len(rows)) < own.sum(),
+            sample_weight=np.r_[weights[own], weights[others]],
+        )
+        np.testing.assert_allclose(
+            target_group.predict_presence(sites)[:, column],
+            expected.predict_proba(sites)[:, 1],
+            rtol=1e-10,
+        )
+
+
+def test_record_weights_need_a_model_that_takes_them():
+    records, species, sites = _records()
+    model = OneVsBackgroundClassifier(_CovariateLogistic(), background=sites)
+    with pytest.raises(ValueError, match="_CovariateLogistic.fit takes no sample_"):
+        model.fit(records, species, sample_weight=np.ones(len(species)))
+    with pytest.raises(ValueError, match=r"class \['north'\] a total weight of 0"):
+        OneVsBackgroundClassifier(GAM).fit(
+            records, species, sample_weight=(species != "north").astype(float)
+        )
+
+
 def test_predictions_rank_the_classes_at_each_site():
     records, species, sites = _records()
     model = OneVsBackgroundClassifier(GAM, background=sites).fit(records, species)

@@ -21,11 +21,16 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    has_fit_parameter,
+)
 
 from .._covariate_input import check_covariate_frame
 from .._validation import (
     check_class_labels,
+    check_class_weights,
     check_several_classes,
     check_weights,
     validate_lonlat,
@@ -152,7 +157,8 @@ default="target group"
         covariates among them).
     background_weights : array-like of shape (n_sites,) or None, default=None
         The ``sample_weight`` of the background sites in every fit (each
-        record weighs 1), such as the sampling effort at each site
+        record weighs its ``sample_weight`` of :meth:`fit`, 1 by default),
+        such as the sampling effort at each site
         (:func:`~skgeo_s2v.sdm.sampling_effort`); only with given sites.
     n_jobs : int or None, default=None
         Classes fitted at once (joblib); None is one.
@@ -218,7 +224,7 @@ default="target group"
         return isinstance(self.background, str)
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit one model per class of ``y``.
 
         Parameters
@@ -228,10 +234,33 @@ default="target group"
             ``lon``, ``lat`` and covariate columns.
         y : array-like of shape (n_samples,)
             The class (species) of each record.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            The weight of each record in the fits: of its presence in its
+            class's model and, with the target group, of its background row
+            in the other classes' models (the background sites weigh
+            ``background_weights``). Non-negative, each class with a positive
+            total; the model must take ``sample_weight``. None weighs every
+            record 1.
 
         Returns
         -------
         self : OneVsBackgroundClassifier
+
+        Examples
+        --------
+        A record of weight 0 is left out of every model, as if it were not in
+        ``X``:
+
+        >>> import numpy as np
+        >>> from skgeo_s2v.sdm import OneVsBackgroundClassifier, SphereGAMClassifier
+        >>> X = np.array([[-8.0, 44], [-6, 46], [-4, 45], [6, 44], [8, 46], [5, 45]])
+        >>> y = np.array(["west", "west", "west", "east", "east", "east"])
+        >>> weights = np.array([1.0, 1, 1, 1, 1, 0])
+        >>> model = OneVsBackgroundClassifier(SphereGAMClassifier("xyz"))
+        >>> weighted = model.fit(X, y, sample_weight=weights).predict_presence(X)
+        >>> dropped = model.fit(X[:5], y[:5]).predict_presence(X)
+        >>> bool(np.allclose(weighted, dropped, atol=1e-6))
+        True
         """
         if not isinstance(X, pd.DataFrame):
             X = validate_lonlat(None, X, reset=True)
@@ -245,21 +274,45 @@ default="target group"
                 "With background='target group' each class is fitted against "
                 "the other classes' records; give background sites instead.",
             )
-        weights = self._check_background(X)
+        site_weights = self._check_background(X)
+        record_weights = check_class_weights(
+            sample_weight, np.searchsorted(self.classes_, y), self.classes_
+        )
         sites = self.background
         if isinstance(X, pd.DataFrame) and isinstance(sites, pd.DataFrame):
             # Once for every species: their rows then stack as they are.
             X, sites = _on_shared_levels(X, sites[list(X.columns)])
         estimator = SphereGAMClassifier() if self.estimator is None else self.estimator
+        weighted = record_weights is not None or site_weights is not None
+        if weighted and not has_fit_parameter(estimator, "sample_weight"):
+            given = (
+                "sample_weight" if record_weights is not None else "background_weights"
+            )
+            raise ValueError(
+                f"{given} was given, but {type(estimator).__name__}.fit takes no "
+                "sample_weight; use a model that does (SphereGAMClassifier, "
+                "SphereLocationClassifier, most scikit-learn classifiers) or fit "
+                "without weights."
+            )
+
+        def background_of(label):
+            """The background rows of ``label``'s model, and their weights."""
+            if not self._target_group():
+                return sites, site_weights
+            others = np.flatnonzero(y != label)
+            weights = None if record_weights is None else record_weights[others]
+            return _rows(X, others), weights
+
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 clone(estimator),
                 X,
-                y == label,
-                _rows(X, np.flatnonzero(y != label)) if self._target_group() else sites,
-                weights,
+                own,
+                None if record_weights is None else record_weights[own],
+                *background_of(label),
             )
             for label in self.classes_
+            for own in [y == label]
         )
         # the ensemble's own input (a model of another library may record none)
         self.n_features_in_ = X.shape[1]
@@ -362,12 +415,18 @@ def normalised_presence(presence):
     )
 
 
-def _fit_one(estimator, X, own, background, weights):
-    """``estimator`` fitted on the rows ``own`` of ``X`` against ``background``."""
+def _fit_one(estimator, X, own, presence_weights, background, background_weights):
+    """``estimator`` fitted on the rows ``own`` of ``X`` against ``background``,
+    each side weighted by its weights (None: each row 1; both None: no
+    ``sample_weight``)."""
     presences = _rows(X, np.flatnonzero(own))
     rows = _stack(presences, background)
     presence = np.arange(len(rows)) < len(presences)
-    if weights is None:
+    if presence_weights is None and background_weights is None:
         return estimator.fit(rows, presence)
-    sample_weight = np.concatenate([np.ones(len(presences)), weights])
+    if presence_weights is None:
+        presence_weights = np.ones(len(presences))
+    if background_weights is None:
+        background_weights = np.ones(len(background))
+    sample_weight = np.concatenate([presence_weights, background_weights])
     return estimator.fit(rows, presence, sample_weight=sample_weight)

@@ -80,6 +80,13 @@ records of most species in a survey region. The test folds are unchanged.
 closer than ``KM`` km (:func:`~skgeo_s2v.sdm.thin_records`, seeded by the
 seed), the field's remedy for crowded records; test folds are unchanged.
 
+``--pairwise-distance`` also scores each test fold without its spatial
+sorting bias (Hijmans 2012): on the test presences and background sites
+that :func:`~skgeo_s2v.sdm.pairwise_distance_sample` pairs by their
+distance to the training fold's presences (seeded by the seed; the same
+rows for every model), the column ``AUC pwd``; it prints each fold's
+:func:`~skgeo_s2v.sdm.spatial_sorting_bias` and the presences kept.
+
 ``--set NAME=VALUE ...`` adds the classifiers again (on the coordinates
 and with the covariates), marked ``[set]``, with those parameters
 (``max_epochs=60``, ``background__n_per_example=4``,
@@ -95,6 +102,8 @@ Usage::
         --set max_epochs=60 background__n_per_example=4
     python benchmarks/bench_sdm.py --threads 1 --synthetic --seeds 0 1 2
     python benchmarks/bench_sdm.py --threads 1 --seeds 0 1 2 --presences 25
+    python benchmarks/bench_sdm.py --threads 1 --seeds 0 1 2 --pairwise-distance \
+        --only kernel "GAM coords" "extra trees coords+cov" --rank-average
 """
 
 import argparse
@@ -128,8 +137,10 @@ from skgeo_s2v.sdm import (
     SphereGAMClassifier,
     ThinnedClassifier,
     continuous_boyce_index,
+    pairwise_distance_sample,
     presence_auc,
     presence_auc_scorer,
+    spatial_sorting_bias,
     thin_records,
 )
 from skgeo_s2v.sdm._kernel_sum import GaussianKernelSum, likeliest_bandwidth_index
@@ -255,6 +266,22 @@ def spatial_folds(lonlat, presence, seed, n_splits=5, presences=None):
             for train, test in folds
         ]
     return folds
+
+
+def unbiased_test_rows(lonlat, presence, train, test, seed):
+    """The positions in ``test`` of its presences and background sites that
+    :func:`~skgeo_s2v.sdm.pairwise_distance_sample` pairs by their distance
+    to the training presences (seeded by ``seed``), in increasing order, and
+    the fold's :func:`~skgeo_s2v.sdm.spatial_sorting_bias`."""
+    presences, sites = np.flatnonzero(presence[test]), np.flatnonzero(~presence[test])
+    reference = lonlat[train][presence[train]]
+    kept, taken = pairwise_distance_sample(
+        reference, lonlat[test][presences], lonlat[test][sites], random_state=seed
+    )
+    ratio = spatial_sorting_bias(
+        reference, lonlat[test][presences], lonlat[test][sites]
+    )
+    return np.sort(np.concatenate([presences[kept], sites[taken]])), ratio
 
 
 def _box(lonlat, presence):
@@ -679,6 +706,13 @@ def main(argv=None):
         "(seeds 1000 * seed + k)",
     )
     parser.add_argument(
+        "--pairwise-distance",
+        action="store_true",
+        help="also score each test fold without its spatial sorting bias: on the "
+        "test presences and background sites that pairwise_distance_sample "
+        "pairs by their distance to the training presences (column 'AUC pwd')",
+    )
+    parser.add_argument(
         "--rank-average",
         action="store_true",
         help="add the mean of the ranks of Maxent and of each covariate model "
@@ -750,7 +784,8 @@ def main(argv=None):
         for name, fit in models.items()
         if name.startswith("Maxent") or matches_only(name, args.only)
     }
-    results = {name: [] for name in models}  # per seed: (auc, boyce, seconds)
+    # per seed: (auc, boyce, seconds), and the AUC without sorting bias
+    results = {name: [] for name in models}
     for seed in args.seeds:
         folds = spatial_folds(lonlat, presence, seed, args.folds, args.presences)
         if args.thin is not None:
@@ -758,18 +793,42 @@ def main(argv=None):
                 (with_thinned_presences(train, presence, lonlat, args.thin, seed), test)
                 for train, test in folds
             ]
+        if args.pairwise_distance:
+            unbiased = [
+                unbiased_test_rows(lonlat, presence, train, test, seed)
+                for train, test in folds
+            ]
+            print(
+                f"seed {seed} spatial sorting bias of the folds "
+                + " ".join(f"{ratio:.3f}" for _, ratio in unbiased)
+                + "; presences kept "
+                + " ".join(
+                    f"{presence[test][rows].sum()}/{presence[test].sum()}"
+                    for (_, test), (rows, _) in zip(folds, unbiased, strict=True)
+                )
+            )
         for name, fit in models.items():
             per_fold = []
-            for train, test in folds:
+            for k, (train, test) in enumerate(folds):
                 start = time.perf_counter()
                 predict = fit(lonlat, presence, covariates, train, seed)
                 seconds = time.perf_counter() - start
-                per_fold.append((*scores_of(predict(test), presence[test]), seconds))
+                score = predict(test)
+                row = (*scores_of(score, presence[test]), seconds)
+                if args.pairwise_distance:
+                    rows = unbiased[k][0]
+                    row += (scores_of(score[rows], presence[test][rows])[0],)
+                per_fold.append(row)
             results[name].append(np.mean(per_fold, axis=0))
-            auc, boyce, seconds = results[name][-1]
+            auc, boyce, seconds = results[name][-1][:3]
             print(
                 f"seed {seed} {name:38s} AUC {auc:.3f} Boyce {boyce:.3f} "
-                f"fit {seconds:.1f} s",
+                f"fit {seconds:.1f} s"
+                + (
+                    f" AUC pwd {results[name][-1][3]:.3f}"
+                    if args.pairwise_distance
+                    else ""
+                ),
                 flush=True,
             )
 
@@ -783,19 +842,25 @@ def main(argv=None):
     )
     if settings or args.ensemble > 1:
         print(f"[set]: {settings}, ensemble={args.ensemble}")
-    print(f"{'model':38s} {'AUC':>15s} {'Boyce':>15s} {'fit time / Maxent':>18s}")
+    print(
+        f"{'model':38s} {'AUC':>15s} {'Boyce':>15s} {'fit time / Maxent':>18s}"
+        + (f" {'AUC pwd':>15s}" if args.pairwise_distance else "")
+    )
     for name, rows in results.items():
         rows = np.array(rows)
         mean, spread = rows.mean(axis=0), rows.std(axis=0)
         print(
             f"{name:38s} {mean[0]:7.3f} ± {spread[0]:.3f} "
             f"{mean[1]:7.3f} ± {spread[1]:.3f} {mean[2] / maxent_seconds:18.2f}"
+            + (f" {mean[3]:7.3f} ± {spread[3]:.3f}" if args.pairwise_distance else "")
         )
-    maxent_auc = np.array(results["Maxent (covariates)"])[:, 0]
-    print("\nAUC minus Maxent's, per seed:")
-    for name, rows in results.items():
-        margins = np.array(rows)[:, 0] - maxent_auc
-        print(f"{name:38s} " + " ".join(f"{m:+.4f}" for m in margins))
+    columns = {"AUC": 0, **({"AUC pwd": 3} if args.pairwise_distance else {})}
+    for label, column in columns.items():
+        maxent_auc = np.array(results["Maxent (covariates)"])[:, column]
+        print(f"\n{label} minus Maxent's, per seed:")
+        for name, rows in results.items():
+            margins = np.array(rows)[:, column] - maxent_auc
+            print(f"{name:38s} " + " ".join(f"{m:+.4f}" for m in margins))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ a covariate of sampling effort that takes up observers' bias
 (:func:`thin_records`; :class:`ThinnedClassifier` to tune its distance),
 ROC AUC on presence-absence surveys (:func:`presence_auc`, also a
 ``GridSearchCV`` scorer), the continuous Boyce index for presence-only
-validation, reliability curves of
+validation, the spatial sorting bias of a presence-background test and the
+test without it (:func:`pairwise_distance_sample`), reliability curves of
 ``predict_presence``, thresholds that turn scores into binary ranges, and
 gridded predictions as an ``xarray.DataArray`` that can be written as a
 GeoTIFF (SPEC §10), where such a map extrapolates beyond the training
@@ -39,6 +40,7 @@ from ._rank_average import RankAverageClassifier
 from ._recipe import make_sdm_ensemble
 from ._shared_bias import SharedBiasGAMClassifier
 from ._similarity import mess
+from ._sorting_bias import pairwise_distance_sample, spatial_sorting_bias
 from ._thinning import ThinnedClassifier, thin_records
 from ._thresholds import binary_range, class_thresholds, presence_threshold
 
@@ -56,6 +58,7 @@ __all__ = [
     "grouped_permutation_importance",
     "make_sdm_ensemble",
     "mess",
+    "pairwise_distance_sample",
     "predict_grid",
     "presence_auc",
     "presence_auc_scorer",
@@ -64,6 +67,7 @@ __all__ = [
     "presence_threshold",
     "response_curve",
     "sampling_effort",
+    "spatial_sorting_bias",
     "thin_records",
     "to_geotiff",
     "to_lonlat",

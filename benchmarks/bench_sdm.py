@@ -84,7 +84,9 @@ seed), the field's remedy for crowded records; test folds are unchanged.
 sorting bias (Hijmans 2012): on the test presences and background sites
 that :func:`~skgeo_s2v.sdm.pairwise_distance_sample` pairs by their
 distance to the training fold's presences (seeded by the seed; the same
-rows for every model), the column ``AUC pwd``; it prints each fold's
+rows for every model), the column ``AUC pwd``; each presence takes the
+matching site nearest to it, or with ``--pairwise-distance random`` one
+drawn at random. It prints each fold's
 :func:`~skgeo_s2v.sdm.spatial_sorting_bias` and the presences kept.
 
 ``--set NAME=VALUE ...`` adds the classifiers again (on the coordinates
@@ -268,15 +270,20 @@ def spatial_folds(lonlat, presence, seed, n_splits=5, presences=None):
     return folds
 
 
-def unbiased_test_rows(lonlat, presence, train, test, seed):
+def unbiased_test_rows(lonlat, presence, train, test, seed, nearest=True):
     """The positions in ``test`` of its presences and background sites that
     :func:`~skgeo_s2v.sdm.pairwise_distance_sample` pairs by their distance
-    to the training presences (seeded by ``seed``), in increasing order, and
-    the fold's :func:`~skgeo_s2v.sdm.spatial_sorting_bias`."""
+    to the training presences (seeded by ``seed``; ``nearest`` as there), in
+    increasing order, and the fold's
+    :func:`~skgeo_s2v.sdm.spatial_sorting_bias`."""
     presences, sites = np.flatnonzero(presence[test]), np.flatnonzero(~presence[test])
     reference = lonlat[train][presence[train]]
     kept, taken = pairwise_distance_sample(
-        reference, lonlat[test][presences], lonlat[test][sites], random_state=seed
+        reference,
+        lonlat[test][presences],
+        lonlat[test][sites],
+        nearest=nearest,
+        random_state=seed,
     )
     ratio = spatial_sorting_bias(
         reference, lonlat[test][presences], lonlat[test][sites]
@@ -707,10 +714,14 @@ def main(argv=None):
     )
     parser.add_argument(
         "--pairwise-distance",
-        action="store_true",
+        nargs="?",
+        const="nearest",
+        choices=["nearest", "random"],
         help="also score each test fold without its spatial sorting bias: on the "
         "test presences and background sites that pairwise_distance_sample "
-        "pairs by their distance to the training presences (column 'AUC pwd')",
+        "pairs by their distance to the training presences (column 'AUC pwd'), "
+        "each presence with the matching site nearest to it (nearest, the "
+        "default) or a random one",
     )
     parser.add_argument(
         "--rank-average",
@@ -794,8 +805,9 @@ def main(argv=None):
                 for train, test in folds
             ]
         if args.pairwise_distance:
+            nearest = args.pairwise_distance == "nearest"
             unbiased = [
-                unbiased_test_rows(lonlat, presence, train, test, seed)
+                unbiased_test_rows(lonlat, presence, train, test, seed, nearest)
                 for train, test in folds
             ]
             print(

@@ -110,12 +110,52 @@ def test_each_presence_takes_the_nearest_matching_sites():
     assert exact[0].tolist() == [0] and exact[1].tolist() == [0]
 
 
-def test_the_same_random_state_gives_the_same_pairs():
+@pytest.mark.parametrize("nearest", [True, False])
+def test_the_same_random_state_gives_the_same_pairs(nearest):
     train, presences, background = _sorted_test()
-    first = pairwise_distance_sample(train, presences, background, random_state=3)
-    again = pairwise_distance_sample(train, presences, background, random_state=3)
+    params = {"nearest": nearest, "random_state": 3}
+    first = pairwise_distance_sample(train, presences, background, **params)
+    again = pairwise_distance_sample(train, presences, background, **params)
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _km_apart(presences, background, kept, taken):
+    """Mean km between each kept presence and the site it took (one each)."""
+    return np.mean(
+        [
+            _km_to_nearest(background[[site]], presences[[row]])[0]
+            for row, site in zip(kept, taken, strict=True)
+        ]
+    )
+
+
+def test_random_pairs_match_the_distance_but_not_the_place():
+    train, presences, background = _sorted_test()
+    kept, taken = pairwise_distance_sample(
+        train,
+        presences,
+        background,
+        nearest=False,
+        n_per_presence=2,
+        random_state=0,
+    )
+    assert len(kept) < len(taken) <= 2 * len(kept)  # two each, fewer when short
+    assert len(set(taken.tolist())) == len(taken)
+    # every site taken matches some kept presence's distance
+    presence_km = _km_to_nearest(train, presences[kept])
+    background_km = _km_to_nearest(train, background[taken])
+    gaps = np.abs(background_km[:, None] - presence_km[None, :])
+    assert np.all((gaps <= 0.33 * presence_km[None, :] + 1e-9).any(axis=1))
+    # a site drawn among the matching ones lies further from its presence
+    # than the nearest matching site
+    drawn = pairwise_distance_sample(
+        train, presences, background, nearest=False, random_state=0
+    )
+    nearest = pairwise_distance_sample(train, presences, background, random_state=0)
+    assert _km_apart(presences, background, *drawn) > 2 * _km_apart(
+        presences, background, *nearest
+    )
 
 
 def test_bad_input_is_refused():

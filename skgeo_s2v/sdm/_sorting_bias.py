@@ -112,6 +112,7 @@ def spatial_sorting_bias(train_presences, test_presences, test_background):
         "test_background": ["array-like"],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "n_per_presence": [Interval(Integral, 1, None, closed="left")],
+        "nearest": ["boolean"],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -123,20 +124,28 @@ def pairwise_distance_sample(
     *,
     tolerance=0.33,
     n_per_presence=1,
+    nearest=True,
     random_state=None,
 ):
     """Test presences and background sites paired by their distance to the
     training presences: a presence-background test without sorting bias.
 
     Pairwise-distance sampling (Hijmans 2012). Each test presence, in a
-    random order, takes the ``n_per_presence`` background sites nearest to
-    it among those not yet taken whose distance to the nearest training
-    presence differs from its own by at most ``tolerance`` times its own; a
-    presence that finds none is left out. In the rows kept, presences and
-    background sites lie about as far from the training presences, so a
-    model that knows only that distance (a kernel density of the records)
-    scores an AUC near 0.5 on them, and what is left of a model's AUC is
-    what it knows beyond it.
+    random order, takes ``n_per_presence`` of the background sites not yet
+    taken whose distance to the nearest training presence differs from its
+    own by at most ``tolerance`` times its own: the sites nearest to it
+    (``nearest=True``) or sites drawn at random; a presence that finds none
+    is left out. In the rows kept, presences and background sites lie about
+    as far from the training presences, so a model that knows only that
+    distance (a kernel density of the records) scores an AUC near 0.5 on
+    them, and what is left of a model's AUC is what it knows beyond it.
+
+    With ``nearest=True`` (the default of R's ``dismo::pwdSample``) each
+    presence is paired with a neighbour, so the test asks what tells a
+    presence from the background nearby: a strict test, on which a model of
+    smooth covariates can fall to 0.5 where the covariates vary little
+    between neighbours. ``nearest=False`` pairs it with any site at the
+    same distance from the training presences, anywhere in the test region.
 
     Parameters
     ----------
@@ -153,8 +162,12 @@ def pairwise_distance_sample(
         presence's distance.
     n_per_presence : int, default=1
         Background sites a presence takes (fewer when fewer match).
+    nearest : bool, default=True
+        Take the matching sites nearest to the presence (by great circle),
+        or draw them at random among the matching sites.
     random_state : int, RandomState instance or None, default=None
-        The order in which the presences choose.
+        The order in which the presences choose, and the draws of
+        ``nearest=False``.
 
     Returns
     -------
@@ -191,18 +204,23 @@ def pairwise_distance_sample(
     background_km = _distance_to_nearest_km(reference, background)
     presence_xyz = unit_vectors_from_degrees(presences[:, 0], presences[:, 1])
     background_xyz = unit_vectors_from_degrees(background[:, 0], background[:, 1])
+    rng = check_random_state(random_state)
     free = np.ones(len(background), dtype=bool)
     kept, taken = [], []
-    for row in check_random_state(random_state).permutation(len(presences)):
+    for row in rng.permutation(len(presences)):
         gap = np.abs(background_km - presence_km[row])
         candidates = np.flatnonzero(free & (gap <= tolerance * presence_km[row]))
         if candidates.size == 0:
             continue
-        apart = great_circle_angle(
-            presence_xyz[row : row + 1], background_xyz[candidates]
-        )
-        nearest = candidates[np.argsort(apart[0], kind="stable")[:n_per_presence]]
-        free[nearest] = False
+        if nearest:
+            apart = great_circle_angle(
+                presence_xyz[row : row + 1], background_xyz[candidates]
+            )
+            chosen = candidates[np.argsort(apart[0], kind="stable")[:n_per_presence]]
+        else:
+            size = min(n_per_presence, candidates.size)
+            chosen = rng.choice(candidates, size, replace=False)
+        free[chosen] = False
         kept.append(row)
-        taken.extend(nearest.tolist())
+        taken.extend(chosen.tolist())
     return np.asarray(kept, dtype=np.intp), np.asarray(taken, dtype=np.intp)

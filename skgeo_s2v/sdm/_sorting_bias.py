@@ -204,12 +204,22 @@ def pairwise_distance_sample(
     background_km = _distance_to_nearest_km(reference, background)
     presence_xyz = unit_vectors_from_degrees(presences[:, 0], presences[:, 1])
     background_xyz = unit_vectors_from_degrees(background[:, 0], background[:, 1])
+    # The sites by distance: a presence's matches lie in one window of them,
+    # found by bisection (widened by a hair, then checked exactly).
+    by_distance = np.argsort(background_km, kind="stable")
+    sorted_km = background_km[by_distance]
     rng = check_random_state(random_state)
     free = np.ones(len(background), dtype=bool)
     kept, taken = [], []
     for row in rng.permutation(len(presences)):
-        gap = np.abs(background_km - presence_km[row])
-        candidates = np.flatnonzero(free & (gap <= tolerance * presence_km[row]))
+        allowed = tolerance * presence_km[row]
+        low = np.searchsorted(sorted_km, (presence_km[row] - allowed) * (1 - 1e-9))
+        high = np.searchsorted(
+            sorted_km, (presence_km[row] + allowed) * (1 + 1e-9), side="right"
+        )
+        candidates = np.sort(by_distance[low:high])  # in the order of the sites
+        gap = np.abs(background_km[candidates] - presence_km[row])
+        candidates = candidates[free[candidates] & (gap <= allowed)]
         if candidates.size == 0:
             continue
         if nearest:
